@@ -1,0 +1,11 @@
+//! Geometry of the hyperplane arrangement induced by the data (formulations.md §B): activation
+//! patterns, their generators, sampling, and the pattern of an arbitrary neuron.
+
+pub mod bitset;
+pub mod patterns;
+
+pub use bitset::Bitset;
+pub use patterns::{
+    PatternMode, PatternSet, augment, enumerate_exact, enumerate_oracle, pattern_of, sample_gaussian,
+    sample_lines,
+};

@@ -1,0 +1,22 @@
+//! # convex-nn-explorer
+//!
+//! Training a two-layer ReLU network with weight decay is a convex problem in disguise
+//! (Pilanci & Ergen 2020). This crate is the numerical engine of the explorer: exact activation
+//! patterns of 2D data, the convex program solved by ADMM with a cheap Woodbury update, an exact
+//! polish, dual certificates that *prove* how far any network (ADMM's or SGD's) is from the
+//! global optimum, and the maps between networks and the convex program.
+//!
+//! The math and its conventions are in `shared/design/formulations.md` (§0.3: bias by augmenting
+//! `x` with 1, losses summed over samples, strict pattern rule). Nothing here depends on a GUI.
+
+pub mod certify;
+pub mod cli;
+pub mod convex;
+pub mod data;
+pub mod decompose;
+pub mod error;
+pub mod geometry;
+pub mod model;
+pub mod solve;
+
+pub use error::{Error, Result};

@@ -1,0 +1,419 @@
+//! ADMM for the convex ReLU program, variant (b) of formulations.md §D.3 (also split the
+//! predictions `z = F u`), with the Woodbury u-update (§D.4), residual balancing of ρ and
+//! optional over-relaxation (§D.5), warm start, and certified bounds every `check_every`
+//! iterations (§D.6, §G.3). One [`Admm::step`] is one iteration, for single-stepping in the app.
+//!
+//! Variables (per block `k` of `2P`, pattern `i = k mod P`, sign `+` for `k < P`):
+//! `u_k` (Woodbury block), `c_k` (group-norm copy, sparse), `λ_k`; slacks `s_k = e_i ∘ (X u_k) ≥ 0`
+//! with duals `ν_k`; prediction copy `z = F u` with dual `μ`. All duals are scaled (by 1/ρ).
+
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use super::progress::{Iterate, Phase, Status};
+use super::woodbury::{Woodbury, dense_patterns};
+use crate::certify::{Bounds, lower_bound_from_dual};
+use crate::convex::relu::{BlockVec, ReluProblem, norm3};
+use crate::error::{Error, Result};
+use crate::geometry::augment;
+use crate::model::ReluNetwork;
+
+/// ADMM settings (plain public fields; see [`AdmmSettings::validate`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct AdmmSettings {
+    /// Initial penalty ρ > 0.
+    pub rho: f64,
+    /// Over-relaxation `α_r ∈ [1, 1.9)`; 1 disables it.
+    pub over_relaxation: f64,
+    /// Residual balancing every this many iterations (0 = fixed ρ).
+    pub balance_every: usize,
+    /// Certified bounds every this many iterations (≥ 1).
+    pub check_every: usize,
+}
+
+impl Default for AdmmSettings {
+    fn default() -> Self {
+        Self {
+            rho: 1.0,
+            over_relaxation: 1.6,
+            balance_every: 20,
+            check_every: 10,
+        }
+    }
+}
+
+impl AdmmSettings {
+    /// Checks ranges; the message names the setting.
+    pub fn validate(&self) -> Result<()> {
+        if !(self.rho.is_finite() && self.rho > 0.0) {
+            return Err(Error::InvalidSetting(format!("rho = {}: must be > 0", self.rho)));
+        }
+        if !(1.0..1.9).contains(&self.over_relaxation) {
+            return Err(Error::InvalidSetting(format!(
+                "over_relaxation = {}: must be in [1, 1.9)",
+                self.over_relaxation
+            )));
+        }
+        if self.check_every == 0 {
+            return Err(Error::InvalidSetting("check_every must be ≥ 1".into()));
+        }
+        Ok(())
+    }
+}
+
+/// The ADMM state machine.
+#[derive(Debug, Clone)]
+pub struct Admm {
+    problem: ReluProblem,
+    settings: AdmmSettings,
+    xt: Vec<[f64; 3]>,
+    d: Vec<f64>,
+    wb: Woodbury,
+    rho: f64,
+    u: BlockVec,
+    c: BlockVec,
+    lam: BlockVec,
+    s: Vec<f64>,
+    nu: Vec<f64>,
+    z: Vec<f64>,
+    mu: Vec<f64>,
+    rhs: BlockVec,
+    yu: Vec<f64>,
+    iter: usize,
+    last: Option<Iterate>,
+    bounds: Option<Bounds>,
+}
+
+fn shrink(a: [f64; 3], t: f64) -> [f64; 3] {
+    let na = norm3(&a);
+    if na <= t {
+        [0.0; 3]
+    } else {
+        let f = 1.0 - t / na;
+        [a[0] * f, a[1] * f, a[2] * f]
+    }
+}
+
+impl Admm {
+    /// Sets up the solver (precomputes the Woodbury factors: `O(n² P/64 + n³)`), starting at 0.
+    pub fn new(problem: ReluProblem, settings: AdmmSettings) -> Result<Self> {
+        settings.validate()?;
+        let xt = augment(&problem.x);
+        let d = dense_patterns(&problem.patterns);
+        let wb = Woodbury::new(&xt, &problem.patterns)?;
+        let (n, p) = (problem.n(), problem.p());
+        Ok(Self {
+            settings,
+            rho: settings.rho,
+            u: vec![[0.0; 3]; 2 * p],
+            c: vec![[0.0; 3]; 2 * p],
+            lam: vec![[0.0; 3]; 2 * p],
+            s: vec![0.0; 2 * p * n],
+            nu: vec![0.0; 2 * p * n],
+            z: vec![0.0; n],
+            mu: vec![0.0; n],
+            rhs: vec![[0.0; 3]; 2 * p],
+            yu: vec![0.0; n],
+            iter: 0,
+            last: None,
+            bounds: None,
+            xt,
+            d,
+            wb,
+            problem,
+        })
+    }
+
+    /// The problem being solved.
+    pub fn problem(&self) -> &ReluProblem {
+        &self.problem
+    }
+
+    /// Current penalty ρ.
+    pub fn rho(&self) -> f64 {
+        self.rho
+    }
+
+    /// Iterations done.
+    pub fn iterations(&self) -> usize {
+        self.iter
+    }
+
+    /// The last iterate's report.
+    pub fn last(&self) -> Option<&Iterate> {
+        self.last.as_ref()
+    }
+
+    /// The sparse (group-thresholded) iterate `c` — the blocks the network is recovered from.
+    pub fn blocks(&self) -> &BlockVec {
+        &self.c
+    }
+
+    /// Network recovered from the current sparse iterate (§A.4).
+    pub fn network(&self) -> ReluNetwork {
+        self.problem.recover(&self.c)
+    }
+
+    /// A dual candidate `−ρμ ∈ −∂L(z)` (valid for every loss, used for the lower bound).
+    pub fn dual_hint(&self) -> Vec<f64> {
+        self.mu.iter().map(|m| -self.rho * m).collect()
+    }
+
+    /// Changes β keeping every variable (warm start along a regularisation path, §D.5).
+    pub fn set_beta(&mut self, beta: f64) -> Result<()> {
+        self.problem = self.problem.with_beta(beta)?;
+        self.bounds = None;
+        Ok(())
+    }
+
+    /// Warm start from blocks (e.g. a previous solution or a network mapped by §A.5): primal
+    /// variables are set consistently, duals reset to zero.
+    pub fn warm_start(&mut self, blocks: &[[f64; 3]]) -> Result<()> {
+        let (n, p) = (self.problem.n(), self.problem.p());
+        if blocks.len() != 2 * p {
+            return Err(Error::InvalidSetting(format!(
+                "warm start has {} blocks, the problem has {}",
+                blocks.len(),
+                2 * p
+            )));
+        }
+        self.u.copy_from_slice(blocks);
+        self.c.copy_from_slice(blocks);
+        self.lam.iter_mut().for_each(|l| *l = [0.0; 3]);
+        for k in 0..2 * p {
+            let i = k % p;
+            for j in 0..n {
+                let xu = dot(&self.xt[j], &blocks[k]);
+                let e = 2.0 * self.d[i * n + j] - 1.0;
+                self.s[k * n + j] = (e * xu).max(0.0);
+            }
+        }
+        self.nu.iter_mut().for_each(|v| *v = 0.0);
+        self.z = self.problem.predictions(blocks);
+        self.mu.iter_mut().for_each(|v| *v = 0.0);
+        self.bounds = None;
+        Ok(())
+    }
+
+    /// One ADMM iteration (§D.7). Certified bounds are refreshed every `check_every` iterations.
+    pub fn step(&mut self) -> Iterate {
+        let t0 = Instant::now();
+        let (n, p) = (self.problem.n(), self.problem.p());
+        let alpha = self.settings.over_relaxation;
+        let beta = self.problem.beta;
+        self.iter += 1;
+        let check = self.iter % self.settings.check_every == 0 || self.iter == 1;
+        let balance = self.settings.balance_every > 0 && self.iter % self.settings.balance_every == 0;
+        let residuals = check || balance;
+
+        // 1. right-hand side r_k = (c_k − λ_k) + Xᵀ(e_i∘(s_k − ν_k) ± d_i∘(z − μ)).
+        let zm: Vec<f64> = self.z.iter().zip(&self.mu).map(|(a, b)| a - b).collect();
+        for k in 0..2 * p {
+            let i = k % p;
+            let sign = if k < p { 1.0 } else { -1.0 };
+            let di = &self.d[i * n..(i + 1) * n];
+            let sk = &self.s[k * n..(k + 1) * n];
+            let nk = &self.nu[k * n..(k + 1) * n];
+            let mut acc = [0.0; 3];
+            for j in 0..n {
+                let e = 2.0 * di[j] - 1.0;
+                let w = e * (sk[j] - nk[j]) + sign * di[j] * zm[j];
+                acc[0] += w * self.xt[j][0];
+                acc[1] += w * self.xt[j][1];
+                acc[2] += w * self.xt[j][2];
+            }
+            let (c, l) = (self.c[k], self.lam[k]);
+            self.rhs[k] = [
+                c[0] - l[0] + acc[0],
+                c[1] - l[1] + acc[1],
+                c[2] - l[2] + acc[2],
+            ];
+        }
+        // 2. u-update (Woodbury).
+        self.wb.solve(&self.xt, &self.d, &self.rhs, &mut self.u);
+
+        // 3. c (group shrink), s (clip), λ, ν; residual pieces when needed.
+        let thr = beta / self.rho;
+        let mut pri2 = 0.0;
+        let mut au2 = 0.0;
+        let mut w2 = 0.0;
+        let mut dual_blocks: Vec<[f64; 3]> = if residuals {
+            vec![[0.0; 3]; 2 * p]
+        } else {
+            Vec::new()
+        };
+        let mut ydual2 = 0.0;
+        for k in 0..2 * p {
+            let i = k % p;
+            let di = &self.d[i * n..(i + 1) * n];
+            let uk = self.u[k];
+            let c_old = self.c[k];
+            let uh = [
+                alpha * uk[0] + (1.0 - alpha) * c_old[0],
+                alpha * uk[1] + (1.0 - alpha) * c_old[1],
+                alpha * uk[2] + (1.0 - alpha) * c_old[2],
+            ];
+            let l = self.lam[k];
+            let cn = shrink([uh[0] + l[0], uh[1] + l[1], uh[2] + l[2]], thr);
+            self.c[k] = cn;
+            self.lam[k] = [
+                l[0] + uh[0] - cn[0],
+                l[1] + uh[1] - cn[1],
+                l[2] + uh[2] - cn[2],
+            ];
+            let mut acc = [0.0; 3];
+            let mut gtnu = [0.0; 3];
+            for j in 0..n {
+                let e = 2.0 * di[j] - 1.0;
+                let g = e * dot(&self.xt[j], &uk);
+                let idx = k * n + j;
+                let s_old = self.s[idx];
+                let gh = alpha * g + (1.0 - alpha) * s_old;
+                let s_new = (gh + self.nu[idx]).max(0.0);
+                self.s[idx] = s_new;
+                self.nu[idx] += gh - s_new;
+                if residuals {
+                    pri2 += (g - s_new) * (g - s_new);
+                    au2 += g * g;
+                    w2 += s_new * s_new;
+                    let ds = e * (s_new - s_old);
+                    let nv = e * self.nu[idx];
+                    for t in 0..3 {
+                        acc[t] += ds * self.xt[j][t];
+                        gtnu[t] += nv * self.xt[j][t];
+                    }
+                }
+            }
+            if residuals {
+                let dc = [cn[0] - c_old[0], cn[1] - c_old[1], cn[2] - c_old[2]];
+                dual_blocks[k] = [dc[0] + acc[0], dc[1] + acc[1], dc[2] + acc[2]];
+                let lk = self.lam[k];
+                for t in 0..3 {
+                    pri2 += (uk[t] - cn[t]) * (uk[t] - cn[t]);
+                    au2 += uk[t] * uk[t];
+                    w2 += cn[t] * cn[t];
+                    ydual2 += (lk[t] + gtnu[t]) * (lk[t] + gtnu[t]);
+                }
+            }
+        }
+        // 4. predictions and z-update.
+        self.yu.iter_mut().for_each(|v| *v = 0.0);
+        for i in 0..p {
+            let (a, b) = (self.u[i], self.u[p + i]);
+            let du = [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
+            if du == [0.0; 3] {
+                continue;
+            }
+            let di = &self.d[i * n..(i + 1) * n];
+            for j in 0..n {
+                self.yu[j] += di[j] * dot(&self.xt[j], &du);
+            }
+        }
+        let mut dz = vec![0.0; if residuals { n } else { 0 }];
+        for j in 0..n {
+            let yh = alpha * self.yu[j] + (1.0 - alpha) * self.z[j];
+            let z_new = self.problem.loss.prox(yh + self.mu[j], self.problem.y[j], self.rho);
+            if residuals {
+                dz[j] = z_new - self.z[j];
+                pri2 += (self.yu[j] - z_new) * (self.yu[j] - z_new);
+                au2 += self.yu[j] * self.yu[j];
+                w2 += z_new * z_new;
+            }
+            self.z[j] = z_new;
+            self.mu[j] += yh - z_new;
+        }
+        let (mut pri_rel, mut dual_rel) = (f64::NAN, f64::NAN);
+        if residuals {
+            // dual residual ρ[(c − c_old) + Gᵀ(s − s_old) + Fᵀ(z − z_old)] and ρ‖λ + Gᵀν + Fᵀμ‖
+            let mut d2 = 0.0;
+            for k in 0..2 * p {
+                let i = k % p;
+                let sign = if k < p { 1.0 } else { -1.0 };
+                let di = &self.d[i * n..(i + 1) * n];
+                let mut acc = [0.0; 3];
+                for j in 0..n {
+                    let w = sign * di[j] * dz[j];
+                    acc[0] += w * self.xt[j][0];
+                    acc[1] += w * self.xt[j][1];
+                    acc[2] += w * self.xt[j][2];
+                }
+                let b = dual_blocks[k];
+                d2 += (b[0] + acc[0]).powi(2) + (b[1] + acc[1]).powi(2) + (b[2] + acc[2]).powi(2);
+            }
+            let mu2: f64 = self.mu.iter().map(|m| m * m).sum();
+            pri_rel = pri2.sqrt() / au2.sqrt().max(w2.sqrt()).max(1e-12);
+            dual_rel = d2.sqrt() / (ydual2 + mu2).sqrt().max(1e-12);
+            if balance {
+                let factor = if pri_rel > 10.0 * dual_rel {
+                    2.0
+                } else if dual_rel > 10.0 * pri_rel {
+                    0.5
+                } else {
+                    1.0
+                };
+                if factor != 1.0 && (1e-6..1e6).contains(&(self.rho * factor)) {
+                    self.rho *= factor;
+                    let inv = 1.0 / factor;
+                    self.lam.iter_mut().for_each(|l| *l = [l[0] * inv, l[1] * inv, l[2] * inv]);
+                    self.nu.iter_mut().for_each(|v| *v *= inv);
+                    self.mu.iter_mut().for_each(|v| *v *= inv);
+                }
+            }
+        }
+        let finite = self.z.iter().all(|v| v.is_finite()) && self.u.iter().all(|b| b.iter().all(|v| v.is_finite()));
+        let mut convex_objective = self.last.map(|l| l.convex_objective).unwrap_or(f64::NAN);
+        if check && finite {
+            let (b, cobj) = self.compute_bounds();
+            self.bounds = Some(b);
+            convex_objective = cobj;
+        }
+        let b = self.bounds.unwrap_or(Bounds {
+            upper: f64::NAN,
+            lower: f64::NAN,
+            certificate: f64::NAN,
+        });
+        let checked_at = if check {
+            self.iter
+        } else {
+            self.last.map(|l| l.checked_at).unwrap_or(0)
+        };
+        let it = Iterate {
+            iter: self.iter,
+            phase: Phase::Admm,
+            upper: b.upper,
+            lower: b.lower,
+            rel_gap: b.rel_gap(),
+            certificate: b.certificate,
+            convex_objective,
+            checked_at,
+            primal_residual: if residuals { pri_rel } else { self.last.map(|l| l.primal_residual).unwrap_or(f64::NAN) },
+            dual_residual: if residuals { dual_rel } else { self.last.map(|l| l.dual_residual).unwrap_or(f64::NAN) },
+            rho: self.rho,
+            seconds: t0.elapsed().as_secs_f64(),
+            active_blocks: self.c.iter().filter(|b| **b != [0.0; 3]).count(),
+            status: if finite { Status::Running } else { Status::Diverged },
+        };
+        self.last = Some(it);
+        it
+    }
+
+    /// Certified bounds of the current sparse iterate: upper = objective of the recovered network,
+    /// lower = best of the dual points from its predictions and from ADMM's `−ρμ`.
+    pub fn compute_bounds(&self) -> (Bounds, f64) {
+        let pr = &self.problem;
+        let net = self.network();
+        let (mut b, _) = pr.certify(&net);
+        let (lb2, c2, _) = lower_bound_from_dual(&pr.x, &pr.y, &pr.exact, pr.loss, pr.beta, self.dual_hint());
+        if lb2 > b.lower {
+            b.lower = lb2;
+            b.certificate = c2;
+        }
+        (b, pr.convex_objective(&self.c))
+    }
+}
+
+#[inline]
+fn dot(a: &[f64; 3], b: &[f64; 3]) -> f64 {
+    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+}

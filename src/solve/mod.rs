@@ -1,0 +1,12 @@
+//! Solvers: ADMM for the convex ReLU program (formulations.md §D) with the Woodbury u-update,
+//! the exact polish by an interior-point solver on the active blocks, and the certified driver.
+
+pub mod admm;
+pub mod driver;
+pub mod polish;
+pub mod progress;
+pub mod woodbury;
+
+pub use admm::{Admm, AdmmSettings};
+pub use driver::{Solution, SolveSettings, solve_relu};
+pub use progress::{Iterate, Phase, Status};

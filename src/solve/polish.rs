@@ -1,0 +1,215 @@
+//! Exact polish (issue 2, item 6): solve (C) restricted to a few blocks — the ones ADMM found
+//! active, plus the ones column generation adds — with the pure-Rust interior-point solver
+//! Clarabel. The restricted problem is a small SOCP (squared, hinge) or exponential-cone program
+//! (logistic):
+//!
+//! ```text
+//! min  L(ŷ, y) + β Σ_b t_b   s.t.  ŷ = Σ_b s_b D_b X u_b,   e_b ∘ (X u_b) ≥ 0,   ‖u_b‖ ≤ t_b
+//! ```
+//!
+//! Whatever it returns is only a candidate: the driver certifies it over all patterns.
+
+use clarabel::algebra::CscMatrix;
+use clarabel::solver::{
+    DefaultSettings, DefaultSolver, IPSolver, SolverStatus, SupportedConeT,
+};
+
+use crate::convex::relu::ReluProblem;
+use crate::error::{Error, Result};
+use crate::model::Loss;
+
+/// A block of the restricted problem: training-pattern index and sign (+1: `v_i`, −1: `w_i`).
+pub type BlockId = (usize, f64);
+
+/// Result of one restricted solve.
+#[derive(Debug, Clone)]
+pub struct PolishResult {
+    /// Block values, in the order of the requested blocks.
+    pub values: Vec<[f64; 3]>,
+    /// Multipliers of the prediction equalities: a dual candidate `v ≈ −∇L(ŷ)`.
+    pub dual: Vec<f64>,
+    /// Interior-point iterations.
+    pub iterations: u32,
+}
+
+struct Triplets {
+    i: Vec<usize>,
+    j: Vec<usize>,
+    v: Vec<f64>,
+    b: Vec<f64>,
+    rows: usize,
+}
+
+impl Triplets {
+    fn push(&mut self, row: usize, col: usize, val: f64) {
+        if val != 0.0 {
+            self.i.push(row);
+            self.j.push(col);
+            self.v.push(val);
+        }
+    }
+    fn new_row(&mut self, rhs: f64) -> usize {
+        self.b.push(rhs);
+        self.rows += 1;
+        self.rows - 1
+    }
+}
+
+/// Solves (C) restricted to `blocks` to interior-point accuracy.
+pub fn polish(problem: &ReluProblem, blocks: &[BlockId]) -> Result<PolishResult> {
+    let (n, k) = (problem.n(), blocks.len());
+    let x = &problem.x;
+    let y = &problem.y;
+    // Variable layout: u_b (3k) | t_b (k) | ŷ (n) | loss extras.
+    let off_t = 3 * k;
+    let off_y = 4 * k;
+    let off_e = off_y + n;
+    let n_extra = match problem.loss {
+        Loss::Squared => 0,
+        Loss::Hinge => n,
+        Loss::Logistic => 3 * n,
+    };
+    let nvar = off_e + n_extra;
+    let mut a = Triplets {
+        i: Vec::new(),
+        j: Vec::new(),
+        v: Vec::new(),
+        b: Vec::new(),
+        rows: 0,
+    };
+    let mut cones: Vec<SupportedConeT<f64>> = Vec::new();
+
+    // ŷ_j − Σ_b s_b d_bj x̃_jᵀ u_b = 0
+    for j in 0..n {
+        let r = a.new_row(0.0);
+        a.push(r, off_y + j, 1.0);
+        for (bi, &(pi, s)) in blocks.iter().enumerate() {
+            if problem.patterns.pattern(pi).get(j) {
+                a.push(r, 3 * bi, -s * x[j][0]);
+                a.push(r, 3 * bi + 1, -s * x[j][1]);
+                a.push(r, 3 * bi + 2, -s);
+            }
+        }
+    }
+    cones.push(SupportedConeT::ZeroConeT(n));
+    // Cone constraints e_bj x̃_jᵀ u_b ≥ 0, and loss rows living in the nonnegative cone.
+    let mut nonneg = 0;
+    for (bi, &(pi, _)) in blocks.iter().enumerate() {
+        let pat = problem.patterns.pattern(pi);
+        for j in 0..n {
+            let e = if pat.get(j) { 1.0 } else { -1.0 };
+            let r = a.new_row(0.0);
+            a.push(r, 3 * bi, -e * x[j][0]);
+            a.push(r, 3 * bi + 1, -e * x[j][1]);
+            a.push(r, 3 * bi + 2, -e);
+            nonneg += 1;
+        }
+    }
+    match problem.loss {
+        Loss::Squared => {}
+        Loss::Hinge => {
+            for j in 0..n {
+                // ξ_j + y_j ŷ_j − 1 ≥ 0 and ξ_j ≥ 0
+                let r = a.new_row(-1.0);
+                a.push(r, off_e + j, -1.0);
+                a.push(r, off_y + j, -y[j]);
+                let r = a.new_row(0.0);
+                a.push(r, off_e + j, -1.0);
+                nonneg += 2;
+            }
+        }
+        Loss::Logistic => {
+            for j in 0..n {
+                // a_j + b_j ≤ 1
+                let r = a.new_row(1.0);
+                a.push(r, off_e + 3 * j + 1, 1.0);
+                a.push(r, off_e + 3 * j + 2, 1.0);
+                nonneg += 1;
+            }
+        }
+    }
+    if nonneg > 0 {
+        cones.push(SupportedConeT::NonnegativeConeT(nonneg));
+    }
+    for bi in 0..k {
+        let r = a.new_row(0.0);
+        a.push(r, off_t + bi, -1.0);
+        for c in 0..3 {
+            let r = a.new_row(0.0);
+            a.push(r, 3 * bi + c, -1.0);
+        }
+        cones.push(SupportedConeT::SecondOrderConeT(4));
+    }
+    if problem.loss == Loss::Logistic {
+        for j in 0..n {
+            let (tau, ea, eb) = (off_e + 3 * j, off_e + 3 * j + 1, off_e + 3 * j + 2);
+            // (−y_j ŷ_j − τ_j, 1, a_j) ∈ K_exp
+            let r = a.new_row(0.0);
+            a.push(r, off_y + j, y[j]);
+            a.push(r, tau, 1.0);
+            a.new_row(1.0);
+            let r = a.new_row(0.0);
+            a.push(r, ea, -1.0);
+            cones.push(SupportedConeT::ExponentialConeT());
+            // (−τ_j, 1, b_j) ∈ K_exp
+            let r = a.new_row(0.0);
+            a.push(r, tau, 1.0);
+            a.new_row(1.0);
+            let r = a.new_row(0.0);
+            a.push(r, eb, -1.0);
+            cones.push(SupportedConeT::ExponentialConeT());
+        }
+    }
+
+    let mut q = vec![0.0; nvar];
+    for bi in 0..k {
+        q[off_t + bi] = problem.beta;
+    }
+    let mut pi = Vec::new();
+    let mut pj = Vec::new();
+    let mut pv = Vec::new();
+    match problem.loss {
+        Loss::Squared => {
+            for j in 0..n {
+                pi.push(off_y + j);
+                pj.push(off_y + j);
+                pv.push(1.0);
+                q[off_y + j] = -y[j];
+            }
+        }
+        Loss::Hinge => (0..n).for_each(|j| q[off_e + j] = 1.0),
+        Loss::Logistic => (0..n).for_each(|j| q[off_e + 3 * j] = 1.0),
+    }
+    let pmat = CscMatrix::new_from_triplets(nvar, nvar, pi, pj, pv);
+    let amat = CscMatrix::new_from_triplets(a.rows, nvar, a.i, a.j, a.v);
+    let settings = DefaultSettings::<f64> {
+        verbose: false,
+        max_iter: 200,
+        tol_gap_abs: 1e-11,
+        tol_gap_rel: 1e-11,
+        tol_feas: 1e-11,
+        tol_ktratio: 1e-9,
+        ..DefaultSettings::default()
+    };
+    let mut solver = DefaultSolver::new(&pmat, &q, &amat, &a.b, &cones, settings)
+        .map_err(|e| Error::Numerical(format!("polish setup failed: {e}")))?;
+    solver.solve();
+    let sol = &solver.solution;
+    match sol.status {
+        SolverStatus::Solved | SolverStatus::AlmostSolved | SolverStatus::MaxIterations => {}
+        other => {
+            return Err(Error::Numerical(format!("polish solver ended with {other:?}")));
+        }
+    }
+    if sol.x.iter().any(|v| !v.is_finite()) {
+        return Err(Error::Numerical("polish returned non-finite values".into()));
+    }
+    let values = (0..k)
+        .map(|bi| [sol.x[3 * bi], sol.x[3 * bi + 1], sol.x[3 * bi + 2]])
+        .collect();
+    Ok(PolishResult {
+        values,
+        dual: sol.z[..n].to_vec(),
+        iterations: sol.iterations,
+    })
+}

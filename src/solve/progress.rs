@@ -1,0 +1,79 @@
+//! Per-iteration report and status of the solvers (architecture.md: a plain struct, printing
+//! happens elsewhere).
+
+use serde::{Deserialize, Serialize};
+
+/// Where a solver stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Still iterating.
+    Running,
+    /// Certified relative gap ≤ tolerance.
+    Converged,
+    /// Iteration limit reached first.
+    MaxIter,
+    /// Stopped by the caller.
+    Stopped,
+    /// Non-finite numbers appeared.
+    Diverged,
+    /// The polish could not improve the bounds further (tolerance not reached).
+    Stalled,
+}
+
+impl Status {
+    /// The JSON name (`converged`, `max_iter`, …).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Status::Running => "running",
+            Status::Converged => "converged",
+            Status::MaxIter => "max_iter",
+            Status::Stopped => "stopped",
+            Status::Diverged => "diverged",
+            Status::Stalled => "stalled",
+        }
+    }
+}
+
+/// Which algorithm produced an iterate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// An ADMM iteration (§D.3 variant b).
+    Admm,
+    /// A round of the exact polish + column generation.
+    Polish,
+}
+
+/// One iteration's numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Iterate {
+    /// Iteration counter (1-based).
+    pub iter: usize,
+    /// Algorithm of this iteration.
+    pub phase: Phase,
+    /// Upper bound: objective of the network recovered at the last check.
+    pub upper: f64,
+    /// Certified lower bound at the last check.
+    pub lower: f64,
+    /// Certified relative gap `(upper − lower)/max(1, |upper|)` at the last check.
+    pub rel_gap: f64,
+    /// `c(v)/β` at the last check.
+    pub certificate: f64,
+    /// Objective of (C) at the solver's sparse iterate at the last check.
+    pub convex_objective: f64,
+    /// Iteration at which the bounds above were computed.
+    pub checked_at: usize,
+    /// Relative primal residual (ADMM; 0 for polish rounds).
+    pub primal_residual: f64,
+    /// Relative dual residual (ADMM; 0 for polish rounds).
+    pub dual_residual: f64,
+    /// Penalty parameter ρ in force.
+    pub rho: f64,
+    /// Seconds spent in this iteration.
+    pub seconds: f64,
+    /// Non-zero blocks in the sparse iterate.
+    pub active_blocks: usize,
+    /// Status after this iteration.
+    pub status: Status,
+}
