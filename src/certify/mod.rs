@@ -42,7 +42,8 @@ impl Bounds {
 }
 
 /// Lower bound from a candidate dual point `v` (any vector; projected onto the loss's domain and
-/// scaled into the feasible set `c(v) ≤ β`). Returns `(lower bound, c(v)/β, certificate)`.
+/// scaled into the feasible set `c(v) ≤ β`). Returns `(lower bound, c(v)/β, certificate)`; the
+/// certificate keeps its `top_k` best candidate regions (for column generation).
 pub fn lower_bound_from_dual(
     x: &[[f64; 2]],
     y: &[f64],
@@ -50,9 +51,10 @@ pub fn lower_bound_from_dual(
     loss: Loss,
     beta: f64,
     mut v: Vec<f64>,
+    top_k: usize,
 ) -> (f64, f64, Certificate) {
     loss.clamp_dual(&mut v, y);
-    let cert = certificate(x, patterns, &v, 0);
+    let cert = certificate(x, patterns, &v, top_k);
     let c_safe = cert.value * (1.0 + CERTIFICATE_SAFETY) + f64::MIN_POSITIVE;
     let scale = if c_safe > beta { beta / c_safe } else { 1.0 };
     for vj in v.iter_mut() {
@@ -76,7 +78,7 @@ pub fn certify_network(
     let yhat = net.predict(x);
     let upper = loss.total(&yhat, y) + net.weight_decay(beta);
     let v = loss.dual_point(&yhat, y);
-    let (lower, c, cert) = lower_bound_from_dual(x, y, patterns, loss, beta, v);
+    let (lower, c, cert) = lower_bound_from_dual(x, y, patterns, loss, beta, v, 0);
     (
         Bounds {
             upper,

@@ -7,9 +7,10 @@
 //! enumerated exactly: `O(P n)` for the regions and `O(n² log n)` for the arcs. Duplicate points
 //! are merged (their `v` summed) before the arc sweep.
 
-use std::collections::{HashMap, HashSet};
-use std::f64::consts::{FRAC_PI_2, TAU};
+use std::collections::HashSet;
+use std::f64::consts::TAU;
 
+use crate::geometry::facets::{Circle, distinct_points};
 use crate::geometry::{Bitset, PatternSet};
 
 /// `h(u) = Σ_j v_j (x̃_jᵀu)₊`.
@@ -51,33 +52,21 @@ enum Where {
     Arc { group: usize, u_mid: [f64; 3] },
 }
 
-fn cross(a: &[f64; 3], b: &[f64; 3]) -> [f64; 3] {
-    [
-        a[1] * b[2] - a[2] * b[1],
-        a[2] * b[0] - a[0] * b[2],
-        a[0] * b[1] - a[1] * b[0],
-    ]
-}
-
-fn normalize(a: [f64; 3]) -> [f64; 3] {
-    let n = (a[0] * a[0] + a[1] * a[1] + a[2] * a[2]).sqrt();
-    [a[0] / n, a[1] / n, a[2] / n]
-}
-
 /// Computes `c(v)` exactly over all regions in `patterns` (which must be the exact set for a
 /// certificate of global optimality) and keeps the `top_k` best distinct candidates.
 pub fn certificate(x: &[[f64; 2]], patterns: &PatternSet, v: &[f64], top_k: usize) -> Certificate {
     let n = x.len();
     let mut best = (0.0f64, [0.0, 0.0, 1.0], 1.0f64);
     let mut cands: Vec<(f64, f64, [f64; 3], Where)> = Vec::new();
-    let mut consider = |value: f64, sign: f64, u: [f64; 3], w: Where, best: &mut (f64, [f64; 3], f64)| {
-        if value > best.0 {
-            *best = (value, u, sign);
-        }
-        if top_k > 0 && value > 0.0 {
-            cands.push((value, sign, u, w));
-        }
-    };
+    let mut consider =
+        |value: f64, sign: f64, u: [f64; 3], w: Where, best: &mut (f64, [f64; 3], f64)| {
+            if value > best.0 {
+                *best = (value, u, sign);
+            }
+            if top_k > 0 && value > 0.0 {
+                cands.push((value, sign, u, w));
+            }
+        };
 
     // 1. Interior candidates, one linear piece per region.
     let mut a = vec![0.0; n];
@@ -121,72 +110,29 @@ pub fn certificate(x: &[[f64; 2]], patterns: &PatternSet, v: &[f64], top_k: usiz
     }
 
     // 2. Boundary arcs of every (distinct) data plane.
-    let mut group_of: HashMap<(u64, u64), usize> = HashMap::new();
-    let mut pts: Vec<[f64; 3]> = Vec::new();
-    let mut vs: Vec<f64> = Vec::new();
-    let mut members: Vec<Vec<usize>> = Vec::new();
-    for j in 0..n {
-        let key = ((x[j][0] + 0.0).to_bits(), (x[j][1] + 0.0).to_bits());
-        let gi = *group_of.entry(key).or_insert_with(|| {
-            pts.push([x[j][0], x[j][1], 1.0]);
-            vs.push(0.0);
-            members.push(Vec::new());
-            pts.len() - 1
-        });
-        vs[gi] += v[j];
-        members[gi].push(j);
-    }
+    let (pts, members) = distinct_points(x);
+    let vs: Vec<f64> = members
+        .iter()
+        .map(|g| g.iter().map(|&j| v[j]).sum())
+        .collect();
     let m = pts.len();
-    let mut events: Vec<(f64, usize, bool)> = Vec::with_capacity(2 * m);
-    let mut ab = vec![[0.0f64; 2]; m];
     for jg in 0..m {
-        let xj = pts[jg];
-        let helper = if xj[0].abs() <= xj[1].abs() {
-            [1.0, 0.0, 0.0]
-        } else {
-            [0.0, 1.0, 0.0]
-        };
-        let e1 = normalize(cross(&xj, &helper));
-        let e2 = normalize(cross(&normalize(xj), &e1));
-        events.clear();
-        for k in 0..m {
-            if k == jg {
-                continue;
-            }
-            let p = pts[k];
-            ab[k] = [
-                p[0] * e1[0] + p[1] * e1[1] + p[2] * e1[2],
-                p[0] * e2[0] + p[1] * e2[1] + p[2] * e2[2],
-            ];
-            let psi = ab[k][1].atan2(ab[k][0]);
-            events.push(((psi - FRAC_PI_2).rem_euclid(TAU), k, true));
-            events.push(((psi + FRAC_PI_2).rem_euclid(TAU), k, false));
-        }
+        let circle = Circle::new(&pts, jg);
+        let events = &circle.events;
         if events.is_empty() {
-            continue;
+            continue; // a single distinct point: h = 0 on its circle
         }
-        events.sort_by(|p, q| p.0.total_cmp(&q.0));
         let last = events[events.len() - 1].0 - TAU;
         let phi0 = 0.5 * (last + events[0].0);
-        let (c0, s0) = (phi0.cos(), phi0.sin());
         let mut gsum = [0.0f64; 2];
         for k in 0..m {
-            if k != jg && ab[k][0] * c0 + ab[k][1] * s0 > 0.0 {
-                gsum[0] += vs[k] * ab[k][0];
-                gsum[1] += vs[k] * ab[k][1];
+            if k != jg && circle.positive_at(k, phi0) {
+                gsum[0] += vs[k] * circle.ab[k][0];
+                gsum[1] += vs[k] * circle.ab[k][1];
             }
         }
-        let unit = |phi: f64| -> [f64; 3] {
-            let (c, s) = (phi.cos(), phi.sin());
-            [
-                c * e1[0] + s * e2[0],
-                c * e1[1] + s * e2[1],
-                c * e1[2] + s * e2[2],
-            ]
-        };
         let mut prev = last;
-        for idx in 0..events.len() {
-            let cur = events[idx].0;
+        for &(cur, k, enter) in events {
             if cur - prev > 1e-14 {
                 for s in [1.0, -1.0] {
                     let (g1, g2) = (s * gsum[0], s * gsum[1]);
@@ -196,8 +142,7 @@ pub fn certificate(x: &[[f64; 2]], patterns: &PatternSet, v: &[f64], top_k: usiz
                     if fc > arc_best.0 {
                         arc_best = (fc, cur);
                     }
-                    let star = g2.atan2(g1);
-                    let off = (star - prev).rem_euclid(TAU);
+                    let off = (g2.atan2(g1) - prev).rem_euclid(TAU);
                     if off < cur - prev {
                         let val = g1.hypot(g2);
                         if val > arc_best.0 {
@@ -206,19 +151,17 @@ pub fn certificate(x: &[[f64; 2]], patterns: &PatternSet, v: &[f64], top_k: usiz
                     }
                     // Only arcs that can matter are stored.
                     if arc_best.0 > best.0 * 0.5 || top_k == 0 {
-                        let u = unit(arc_best.1);
                         let w = Where::Arc {
                             group: jg,
-                            u_mid: unit(0.5 * (prev + cur)),
+                            u_mid: circle.unit(0.5 * (prev + cur)),
                         };
-                        consider(arc_best.0, s, u, w, &mut best);
+                        consider(arc_best.0, s, circle.unit(arc_best.1), w, &mut best);
                     }
                 }
             }
-            let (_, k, enter) = events[idx];
             let sgn = if enter { 1.0 } else { -1.0 };
-            gsum[0] += sgn * vs[k] * ab[k][0];
-            gsum[1] += sgn * vs[k] * ab[k][1];
+            gsum[0] += sgn * vs[k] * circle.ab[k][0];
+            gsum[1] += sgn * vs[k] * circle.ab[k][1];
             prev = cur;
         }
     }

@@ -1,1 +1,38 @@
-pub fn run(_args: Vec<String>) -> i32 { 0 }
+//! The headless interface of `shared/design/cli.md`: `solve`, `patterns`, `generate` (and, as
+//! later issues land, `sgd`). Every error is one line on stderr with a non-zero exit code.
+//!
+//! The flag parser is hand-written (no clap) so that error messages stay one line and name the
+//! flag, as the contract requires.
+
+mod args;
+mod commands;
+
+pub use args::Args;
+
+/// Usage text printed by `--help` and on a missing subcommand.
+pub const USAGE: &str = "\
+convex-nn-explorer — watch two-layer ReLU training become a convex problem
+
+USAGE:
+  convex-nn-explorer solve --data FILE [--model relu] [--loss squared|logistic|hinge]
+                           [--beta B] [--patterns exact|sampled:P[:SEED]] [--max-iter N]
+                           [--tol T] [--rho R] [--no-polish] [--standardize] [--json]
+  convex-nn-explorer patterns --data FILE [--json]
+  convex-nn-explorer generate --preset NAME [--n N] [--noise S] [--seed SEED] > FILE
+  convex-nn-explorer help
+
+Presets: spiral, xor, circles, moons, blobs, orthogonal, sine, saddle, spiral3, blobs3.
+Data files: CSV lines `x1,x2,y` (optional header, `#` comments); y = ±1 (or 0/1) for
+classification, any real number for regression.";
+
+/// Runs the CLI on `args` (without the program name), writing results to `out`. Returns the
+/// process exit code; errors are written to `err` as one line.
+pub fn run(args: &[String], out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> i32 {
+    match commands::dispatch(args, out) {
+        Ok(()) => 0,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            2
+        }
+    }
+}

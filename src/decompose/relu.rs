@@ -3,6 +3,8 @@
 //! Parallel blocks of the same sign (a direction on a shared face of two cones) are merged by
 //! adding them, which leaves the penalty unchanged.
 
+use std::collections::HashMap;
+
 use crate::convex::relu::norm3;
 use crate::model::{Neuron, ReluNetwork};
 
@@ -18,25 +20,31 @@ pub fn recover_neurons(blocks: &[(f64, [f64; 3])]) -> ReluNetwork {
     if max == 0.0 {
         return ReluNetwork::default();
     }
+    // Parallel same-sign blocks land in the same bucket of rounded unit directions (a pair split
+    // by a rounding boundary merely stays unmerged: same function, same penalty).
     let mut merged: Vec<(f64, [f64; 3])> = Vec::new();
+    let mut bucket: HashMap<(bool, [i64; 3]), Vec<usize>> = HashMap::new();
     for &(s, b) in blocks {
         let nb = norm3(&b);
         if nb <= ZERO_BLOCK * max {
             continue;
         }
-        let same = merged.iter_mut().find(|(s2, b2)| {
-            *s2 == s && {
-                let n2 = norm3(b2);
-                (b[0] * b2[0] + b[1] * b2[1] + b[2] * b2[2]) / (nb * n2) > MERGE_COSINE
-            }
+        let key = (s > 0.0, b.map(|c| (c / nb * 1e6).round() as i64));
+        let list = bucket.entry(key).or_default();
+        let same = list.iter().copied().find(|&m| {
+            let b2 = &merged[m].1;
+            (b[0] * b2[0] + b[1] * b2[1] + b[2] * b2[2]) / (nb * norm3(b2)) > MERGE_COSINE
         });
         match same {
-            Some((_, b2)) => {
+            Some(m) => {
                 for c in 0..3 {
-                    b2[c] += b[c];
+                    merged[m].1[c] += b[c];
                 }
             }
-            None => merged.push((s, b)),
+            None => {
+                list.push(merged.len());
+                merged.push((s, b));
+            }
         }
     }
     let neurons = merged

@@ -2,10 +2,12 @@
 //! patterns, their generators, sampling, and the pattern of an arbitrary neuron.
 
 pub mod bitset;
+pub mod facets;
 pub mod patterns;
 
 pub use bitset::Bitset;
+pub use facets::facets;
 pub use patterns::{
-    PatternMode, PatternSet, augment, enumerate_exact, enumerate_oracle, pattern_of, sample_gaussian,
-    sample_lines,
+    PatternMode, PatternSet, augment, enumerate_exact, enumerate_oracle, pattern_of,
+    sample_gaussian, sample_lines,
 };

@@ -413,8 +413,7 @@ fn sweep_general_position(x: &[[f64; 2]]) -> Option<PatternSet> {
 fn push_sample(x: &[[f64; 2]], g: [f64; 3], out: &mut PatternSet) {
     let scale = g[0].abs() + g[1].abs() + g[2].abs();
     // Skip a sample that (numerically) ties with a point: it is not strictly inside a region.
-    if x
-        .iter()
+    if x.iter()
         .any(|p| (p[0] * g[0] + p[1] * g[1] + g[2]).abs() <= 1e-12 * scale)
     {
         return;

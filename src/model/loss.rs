@@ -65,9 +65,7 @@ impl Loss {
             .into_iter()
             .find(|l| l.name() == s)
             .ok_or_else(|| {
-                Error::InvalidSetting(format!(
-                    "--loss {s:?}: expected squared, logistic or hinge"
-                ))
+                Error::InvalidSetting(format!("--loss {s:?}: expected squared, logistic or hinge"))
             })
     }
 

@@ -47,7 +47,10 @@ impl AdmmSettings {
     /// Checks ranges; the message names the setting.
     pub fn validate(&self) -> Result<()> {
         if !(self.rho.is_finite() && self.rho > 0.0) {
-            return Err(Error::InvalidSetting(format!("rho = {}: must be > 0", self.rho)));
+            return Err(Error::InvalidSetting(format!(
+                "rho = {}: must be > 0",
+                self.rho
+            )));
         }
         if !(1.0..1.9).contains(&self.over_relaxation) {
             return Err(Error::InvalidSetting(format!(
@@ -204,7 +207,8 @@ impl Admm {
         let beta = self.problem.beta;
         self.iter += 1;
         let check = self.iter % self.settings.check_every == 0 || self.iter == 1;
-        let balance = self.settings.balance_every > 0 && self.iter % self.settings.balance_every == 0;
+        let balance =
+            self.settings.balance_every > 0 && self.iter % self.settings.balance_every == 0;
         let residuals = check || balance;
 
         // 1. right-hand side r_k = (c_k − λ_k) + Xᵀ(e_i∘(s_k − ν_k) ± d_i∘(z − μ)).
@@ -313,7 +317,10 @@ impl Admm {
         let mut dz = vec![0.0; if residuals { n } else { 0 }];
         for j in 0..n {
             let yh = alpha * self.yu[j] + (1.0 - alpha) * self.z[j];
-            let z_new = self.problem.loss.prox(yh + self.mu[j], self.problem.y[j], self.rho);
+            let z_new = self
+                .problem
+                .loss
+                .prox(yh + self.mu[j], self.problem.y[j], self.rho);
             if residuals {
                 dz[j] = z_new - self.z[j];
                 pri2 += (self.yu[j] - z_new) * (self.yu[j] - z_new);
@@ -355,13 +362,16 @@ impl Admm {
                 if factor != 1.0 && (1e-6..1e6).contains(&(self.rho * factor)) {
                     self.rho *= factor;
                     let inv = 1.0 / factor;
-                    self.lam.iter_mut().for_each(|l| *l = [l[0] * inv, l[1] * inv, l[2] * inv]);
+                    self.lam
+                        .iter_mut()
+                        .for_each(|l| *l = [l[0] * inv, l[1] * inv, l[2] * inv]);
                     self.nu.iter_mut().for_each(|v| *v *= inv);
                     self.mu.iter_mut().for_each(|v| *v *= inv);
                 }
             }
         }
-        let finite = self.z.iter().all(|v| v.is_finite()) && self.u.iter().all(|b| b.iter().all(|v| v.is_finite()));
+        let finite = self.z.iter().all(|v| v.is_finite())
+            && self.u.iter().all(|b| b.iter().all(|v| v.is_finite()));
         let mut convex_objective = self.last.map(|l| l.convex_objective).unwrap_or(f64::NAN);
         if check && finite {
             let (b, cobj) = self.compute_bounds();
@@ -387,12 +397,24 @@ impl Admm {
             certificate: b.certificate,
             convex_objective,
             checked_at,
-            primal_residual: if residuals { pri_rel } else { self.last.map(|l| l.primal_residual).unwrap_or(f64::NAN) },
-            dual_residual: if residuals { dual_rel } else { self.last.map(|l| l.dual_residual).unwrap_or(f64::NAN) },
+            primal_residual: if residuals {
+                pri_rel
+            } else {
+                self.last.map(|l| l.primal_residual).unwrap_or(f64::NAN)
+            },
+            dual_residual: if residuals {
+                dual_rel
+            } else {
+                self.last.map(|l| l.dual_residual).unwrap_or(f64::NAN)
+            },
             rho: self.rho,
             seconds: t0.elapsed().as_secs_f64(),
             active_blocks: self.c.iter().filter(|b| **b != [0.0; 3]).count(),
-            status: if finite { Status::Running } else { Status::Diverged },
+            status: if finite {
+                Status::Running
+            } else {
+                Status::Diverged
+            },
         };
         self.last = Some(it);
         it
@@ -404,7 +426,15 @@ impl Admm {
         let pr = &self.problem;
         let net = self.network();
         let (mut b, _) = pr.certify(&net);
-        let (lb2, c2, _) = lower_bound_from_dual(&pr.x, &pr.y, &pr.exact, pr.loss, pr.beta, self.dual_hint());
+        let (lb2, c2, _) = lower_bound_from_dual(
+            &pr.x,
+            &pr.y,
+            &pr.exact,
+            pr.loss,
+            pr.beta,
+            self.dual_hint(),
+            0,
+        );
         if lb2 > b.lower {
             b.lower = lb2;
             b.certificate = c2;

@@ -36,6 +36,8 @@ pub struct SolveSettings {
     pub polish_gap: f64,
     /// Maximum polish / column-generation rounds.
     pub max_polish_rounds: usize,
+    /// Most violated regions added per column-generation round.
+    pub columns_per_round: usize,
 }
 
 impl Default for SolveSettings {
@@ -45,9 +47,10 @@ impl Default for SolveSettings {
             tol: 1e-6,
             max_iter: 10_000,
             polish: true,
-            polish_after: 100,
+            polish_after: 10,
             polish_gap: 1e-3,
-            max_polish_rounds: 30,
+            max_polish_rounds: 100,
+            columns_per_round: 40,
         }
     }
 }
@@ -57,7 +60,10 @@ impl SolveSettings {
     pub fn validate(&self) -> Result<()> {
         self.admm.validate()?;
         if !(self.tol.is_finite() && self.tol > 0.0) {
-            return Err(Error::InvalidSetting(format!("tol = {}: must be > 0", self.tol)));
+            return Err(Error::InvalidSetting(format!(
+                "tol = {}: must be > 0",
+                self.tol
+            )));
         }
         if self.max_iter == 0 {
             return Err(Error::InvalidSetting("max_iter must be ≥ 1".into()));
@@ -174,37 +180,70 @@ pub fn solve_relu(
     if settings.polish && matches!(status, Status::MaxIter | Status::Running) {
         status = Status::Stalled;
         let pr = admm.problem().clone();
-        // Active blocks of the ADMM iterate (largest first, at most 4n + 10).
+        // Active blocks of the ADMM iterate (largest first, at most n + 10).
         let blocks = admm.blocks();
         let max = blocks.iter().map(norm3).fold(0.0, f64::max);
         let mut order: Vec<usize> = (0..2 * p)
             .filter(|&k| max > 0.0 && norm3(&blocks[k]) > 1e-6 * max)
             .collect();
         order.sort_by(|&a, &b| norm3(&blocks[b]).total_cmp(&norm3(&blocks[a])));
-        order.truncate(4 * pr.n() + 10);
+        order.truncate(pr.n() + 10);
         let mut active: Vec<BlockId> = order
             .into_iter()
             .map(|k| (k % p, if k < p { 1.0 } else { -1.0 }))
             .collect();
+        let facets = crate::geometry::facets(&pr.x, &pr.patterns);
+        let mut idle: Vec<u32> = vec![0; active.len()];
         let mut iter_no = admm_iterations;
         for _round in 0..settings.max_polish_rounds {
             let t = Instant::now();
             polish_rounds += 1;
             iter_no += 1;
-            let res = match polish(&pr, &active) {
+            let tp = Instant::now();
+            let res = match polish(&pr, &active, &facets) {
                 Ok(r) => r,
                 Err(_) => break,
             };
+            if std::env::var("CNX_DEBUG").is_ok() {
+                eprintln!(
+                    "polish {} blocks: {} ipm its in {:?}",
+                    active.len(),
+                    res.iterations,
+                    tp.elapsed()
+                );
+            }
             let mut full = vec![[0.0; 3]; 2 * p];
             for (&(pi, s), v) in active.iter().zip(&res.values) {
                 full[if s > 0.0 { pi } else { p + pi }] = *v;
             }
+            // The interior-point optimum carries tiny blocks (~tolerance); a network without them is
+            // offered too, and preferred unless it is measurably worse.
+            let fmax = full.iter().map(norm3).fold(0.0, f64::max);
+            let cleaned: BlockVec = full
+                .iter()
+                .map(|b| if norm3(b) > 1e-6 * fmax { *b } else { [0.0; 3] })
+                .collect();
+            let net_clean = pr.recover(&cleaned);
+            let (b_clean, _) = pr.certify(&net_clean);
             let net = pr.recover(&full);
-            let (b, cert) = pr.certify(&net);
-            best.offer_upper(b.upper, &net, &full);
+            let (b, _) = pr.certify(&net);
+            if b_clean.upper <= b.upper + 1e-10 * b.upper.abs().max(1.0) {
+                best.offer_upper(b_clean.upper, &net_clean, &cleaned);
+            } else {
+                best.offer_upper(b.upper, &net, &full);
+            }
             best.offer_lower(b.lower, b.certificate);
-            let (lb2, c2, _) =
-                lower_bound_from_dual(&pr.x, &pr.y, &pr.exact, pr.loss, pr.beta, res.dual);
+            best.offer_lower(b_clean.lower, b_clean.certificate);
+            let dual = res.dual.clone();
+            let (lb2, c2, cert_top) = lower_bound_from_dual(
+                &pr.x,
+                &pr.y,
+                &pr.exact,
+                pr.loss,
+                pr.beta,
+                dual,
+                settings.columns_per_round,
+            );
             best.offer_lower(lb2, c2);
             let bb = best.bounds();
             let converged = bb.rel_gap() <= settings.tol;
@@ -238,14 +277,8 @@ pub fn solve_relu(
                 status = Status::Stopped;
                 break;
             }
-            // Column generation: add the most violated regions of the certificate.
-            let cert_top = crate::certify::certificate(
-                &pr.x,
-                &pr.exact,
-                &pr.loss.dual_point(&net.predict(&pr.x), &pr.y),
-                20,
-            );
-            let _ = cert;
+            // Column generation: add the most violated regions, priced with the restricted
+            // problem's own optimal dual (its multipliers).
             let mut added = 0;
             for cand in &cert_top.top {
                 if cand.value <= pr.beta * (1.0 + 1e-9) {
@@ -262,6 +295,16 @@ pub fn solve_relu(
             if added == 0 {
                 break;
             }
+            // Drop blocks the restricted optimum has not used for 3 solves in a row (keeps each
+            // solve small; the delay prevents cycling when the dual is degenerate, e.g. hinge).
+            let vmax = res.values.iter().map(norm3).fold(0.0, f64::max);
+            for (a, v) in idle.iter_mut().zip(&res.values) {
+                *a = if norm3(v) > 1e-7 * vmax { 0 } else { *a + 1 };
+            }
+            idle.resize(active.len(), 0);
+            let mut keep = idle.iter().map(|&a| a < 3);
+            active.retain(|_| keep.next().unwrap_or(true));
+            idle.retain(|&a| a < 3);
         }
     }
     let _ = last_it;

@@ -10,9 +10,7 @@
 //! Whatever it returns is only a candidate: the driver certifies it over all patterns.
 
 use clarabel::algebra::CscMatrix;
-use clarabel::solver::{
-    DefaultSettings, DefaultSolver, IPSolver, SolverStatus, SupportedConeT,
-};
+use clarabel::solver::{DefaultSettings, DefaultSolver, IPSolver, SolverStatus, SupportedConeT};
 
 use crate::convex::relu::ReluProblem;
 use crate::error::{Error, Result};
@@ -56,7 +54,14 @@ impl Triplets {
 }
 
 /// Solves (C) restricted to `blocks` to interior-point accuracy.
-pub fn polish(problem: &ReluProblem, blocks: &[BlockId]) -> Result<PolishResult> {
+/// `facets[i]` lists the irredundant constraints of pattern `i`'s cone
+/// ([`crate::geometry::facets`]); the restricted problem uses only those rows, which defines
+/// exactly the same feasible set.
+pub fn polish(
+    problem: &ReluProblem,
+    blocks: &[BlockId],
+    facets: &[Vec<usize>],
+) -> Result<PolishResult> {
     let (n, k) = (problem.n(), blocks.len());
     let x = &problem.x;
     let y = &problem.y;
@@ -92,11 +97,11 @@ pub fn polish(problem: &ReluProblem, blocks: &[BlockId]) -> Result<PolishResult>
         }
     }
     cones.push(SupportedConeT::ZeroConeT(n));
-    // Cone constraints e_bj x̃_jᵀ u_b ≥ 0, and loss rows living in the nonnegative cone.
+    // Cone constraints e_bj x̃_jᵀ u_b ≥ 0 (facets only), and loss rows in the nonnegative cone.
     let mut nonneg = 0;
     for (bi, &(pi, _)) in blocks.iter().enumerate() {
         let pat = problem.patterns.pattern(pi);
-        for j in 0..n {
+        for &j in &facets[pi] {
             let e = if pat.get(j) { 1.0 } else { -1.0 };
             let r = a.new_row(0.0);
             a.push(r, 3 * bi, -e * x[j][0]);
@@ -185,9 +190,9 @@ pub fn polish(problem: &ReluProblem, blocks: &[BlockId]) -> Result<PolishResult>
     let settings = DefaultSettings::<f64> {
         verbose: false,
         max_iter: 200,
-        tol_gap_abs: 1e-11,
-        tol_gap_rel: 1e-11,
-        tol_feas: 1e-11,
+        tol_gap_abs: 1e-10,
+        tol_gap_rel: 1e-10,
+        tol_feas: 1e-10,
         tol_ktratio: 1e-9,
         ..DefaultSettings::default()
     };
@@ -198,7 +203,9 @@ pub fn polish(problem: &ReluProblem, blocks: &[BlockId]) -> Result<PolishResult>
     match sol.status {
         SolverStatus::Solved | SolverStatus::AlmostSolved | SolverStatus::MaxIterations => {}
         other => {
-            return Err(Error::Numerical(format!("polish solver ended with {other:?}")));
+            return Err(Error::Numerical(format!(
+                "polish solver ended with {other:?}"
+            )));
         }
     }
     if sol.x.iter().any(|v| !v.is_finite()) {

@@ -78,8 +78,9 @@ impl Woodbury {
                 }
             }
         }
-        let s_chol = Cholesky::new(s)
-            .ok_or_else(|| Error::Numerical("Woodbury Schur complement not positive definite".into()))?;
+        let s_chol = Cholesky::new(s).ok_or_else(|| {
+            Error::Numerical("Woodbury Schur complement not positive definite".into())
+        })?;
         Ok(Self {
             n,
             p,

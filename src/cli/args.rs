@@ -1,0 +1,71 @@
+//! Minimal `--flag value` parser with one-line errors naming the flag.
+
+use std::collections::HashMap;
+
+use crate::error::{Error, Result};
+
+/// Parsed flags of one subcommand.
+#[derive(Debug, Default)]
+pub struct Args {
+    values: HashMap<String, String>,
+    switches: Vec<String>,
+}
+
+impl Args {
+    /// Parses `args`; `with_value` lists flags taking a value, `switches` flags without one.
+    pub fn parse(args: &[String], with_value: &[&str], switches: &[&str]) -> Result<Self> {
+        let mut out = Args::default();
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            let (name, inline) = match a.split_once('=') {
+                Some((n, v)) if n.starts_with("--") => (n, Some(v.to_string())),
+                _ => (a.as_str(), None),
+            };
+            if with_value.contains(&name) {
+                let v = match inline {
+                    Some(v) => v,
+                    None => it
+                        .next()
+                        .cloned()
+                        .ok_or_else(|| Error::InvalidSetting(format!("{name} needs a value")))?,
+                };
+                if out.values.insert(name.to_string(), v).is_some() {
+                    return Err(Error::InvalidSetting(format!("{name} given twice")));
+                }
+            } else if switches.contains(&name) && inline.is_none() {
+                out.switches.push(name.to_string());
+            } else if name.starts_with('-') {
+                return Err(Error::InvalidSetting(format!("unknown flag {name}")));
+            } else {
+                return Err(Error::InvalidSetting(format!("unexpected argument {a:?}")));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Raw value of a flag.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.values.get(name).map(String::as_str)
+    }
+
+    /// A required flag.
+    pub fn required(&self, name: &str) -> Result<&str> {
+        self.get(name)
+            .ok_or_else(|| Error::InvalidSetting(format!("{name} is required")))
+    }
+
+    /// True when a switch was given.
+    pub fn has(&self, name: &str) -> bool {
+        self.switches.iter().any(|s| s == name)
+    }
+
+    /// Parses a flag's value with `FromStr`, or returns `default`.
+    pub fn parsed<T: std::str::FromStr>(&self, name: &str, default: T, what: &str) -> Result<T> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(v) => v
+                .parse()
+                .map_err(|_| Error::InvalidSetting(format!("{name} {v:?}: expected {what}"))),
+        }
+    }
+}

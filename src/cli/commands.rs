@@ -1,0 +1,268 @@
+//! The subcommands. Results go to `out` (JSON with `--json`, a readable summary otherwise).
+
+use std::io::Write;
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::{Args, USAGE};
+use crate::convex::ReluProblem;
+use crate::data::{Dataset, LabelMode, Preset, PresetParams, generate, read_csv, to_csv_string};
+use crate::error::{Error, Result};
+use crate::geometry::{PatternMode, enumerate_exact};
+use crate::model::{Loss, Neuron};
+use crate::solve::{SolveSettings, Status, solve_relu};
+
+pub(super) fn dispatch(args: &[String], out: &mut dyn Write) -> Result<()> {
+    let Some(cmd) = args.first() else {
+        return Err(Error::InvalidSetting(
+            "no subcommand (try `convex-nn-explorer help`)".into(),
+        ));
+    };
+    let rest = &args[1..];
+    match cmd.as_str() {
+        "solve" => solve(rest, out),
+        "patterns" => patterns(rest, out),
+        "generate" => generate_cmd(rest, out),
+        "help" | "--help" | "-h" => write_out(out, USAGE),
+        "sgd" => Err(Error::InvalidSetting(
+            "`sgd` is not available in this version yet (tracked as issue 3)".into(),
+        )),
+        other => Err(Error::InvalidSetting(format!(
+            "unknown subcommand {other:?} (expected solve, patterns, generate or help)"
+        ))),
+    }
+}
+
+fn write_out(out: &mut dyn Write, text: &str) -> Result<()> {
+    writeln!(out, "{text}").map_err(|e| Error::Io {
+        path: "<stdout>".into(),
+        source: e,
+    })
+}
+
+fn json_out<T: Serialize>(out: &mut dyn Write, value: &T) -> Result<()> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Error::Numerical(format!("JSON encoding failed: {e}")))?;
+    write_out(out, &text)
+}
+
+fn load(args: &Args) -> Result<Dataset> {
+    let ds = read_csv(Path::new(args.required("--data")?), LabelMode::Auto)?;
+    Ok(if args.has("--standardize") {
+        ds.standardized().0
+    } else {
+        ds
+    })
+}
+
+#[derive(Serialize)]
+struct NeuronJson {
+    u: [f64; 3],
+    alpha: f64,
+}
+
+#[derive(Serialize)]
+struct SolveJson {
+    model: &'static str,
+    loss: &'static str,
+    beta: f64,
+    n: usize,
+    patterns: usize,
+    pattern_mode: String,
+    training_patterns: usize,
+    status: &'static str,
+    iterations: usize,
+    admm_iterations: usize,
+    polish_rounds: usize,
+    seconds: f64,
+    objective: f64,
+    convex_objective: f64,
+    lower_bound: f64,
+    rel_gap: f64,
+    certificate: f64,
+    neurons: Vec<NeuronJson>,
+}
+
+fn solve(rest: &[String], out: &mut dyn Write) -> Result<()> {
+    let args = Args::parse(
+        rest,
+        &[
+            "--data",
+            "--model",
+            "--loss",
+            "--beta",
+            "--patterns",
+            "--epsilon",
+            "--poly",
+            "--max-iter",
+            "--tol",
+            "--rho",
+        ],
+        &["--json", "--standardize", "--no-polish"],
+    )?;
+    let model = args.get("--model").unwrap_or("relu");
+    match model {
+        "relu" => {}
+        "gated-relu" | "robust-relu" | "poly" | "path3" => {
+            return Err(Error::InvalidSetting(format!(
+                "--model {model}: not available in this version yet (only `relu`)"
+            )));
+        }
+        other => {
+            return Err(Error::InvalidSetting(format!(
+                "--model {other:?}: expected relu, gated-relu, robust-relu, poly or path3"
+            )));
+        }
+    }
+    for flag in ["--epsilon", "--poly"] {
+        if args.get(flag).is_some() {
+            return Err(Error::InvalidSetting(format!(
+                "{flag} does not apply to --model relu"
+            )));
+        }
+    }
+    let loss = Loss::parse(args.get("--loss").unwrap_or("squared"))?;
+    let beta: f64 = args.parsed("--beta", 0.1, "a positive number")?;
+    if !(beta.is_finite() && beta > 0.0) {
+        return Err(Error::InvalidSetting(format!(
+            "--beta {beta}: must be a positive finite number"
+        )));
+    }
+    let mode = PatternMode::parse(args.get("--patterns").unwrap_or("exact"))?;
+    let mut settings = SolveSettings {
+        max_iter: args.parsed("--max-iter", 10_000usize, "a positive integer")?,
+        tol: args.parsed("--tol", 1e-6, "a positive number")?,
+        polish: !args.has("--no-polish"),
+        ..SolveSettings::default()
+    };
+    settings.admm.rho = args.parsed("--rho", settings.admm.rho, "a positive number")?;
+    settings.validate()?;
+    let ds = load(&args)?;
+    let problem = ReluProblem::new(ds.x.clone(), ds.y.clone(), loss, beta, mode)?;
+    let (n, count, training) = (problem.n(), problem.exact.len(), problem.p());
+    let sol = solve_relu(problem, &settings, |_| std::ops::ControlFlow::Continue(()))?;
+    // `objective` is recomputed from the reported neurons on the data as given.
+    let objective = sol.network.objective(&ds.x, &ds.y, loss, beta);
+    let report = SolveJson {
+        model: "relu",
+        loss: loss.name(),
+        beta,
+        n,
+        patterns: count,
+        pattern_mode: match mode {
+            PatternMode::Exact => "exact".into(),
+            PatternMode::Sampled { count, seed } => format!("sampled:{count}:{seed}"),
+        },
+        training_patterns: training,
+        status: sol.status.name(),
+        iterations: sol.admm_iterations + sol.polish_rounds,
+        admm_iterations: sol.admm_iterations,
+        polish_rounds: sol.polish_rounds,
+        seconds: sol.seconds,
+        objective,
+        convex_objective: sol.convex_objective,
+        lower_bound: sol.bounds.lower,
+        rel_gap: sol.bounds.rel_gap(),
+        certificate: sol.bounds.certificate,
+        neurons: sol
+            .network
+            .neurons
+            .iter()
+            .map(|&Neuron { u, alpha }| NeuronJson { u, alpha })
+            .collect(),
+    };
+    if args.has("--json") {
+        return json_out(out, &report);
+    }
+    let mut text = format!(
+        "convex ReLU, {} loss, beta = {}, n = {}, {} regions ({} training patterns, {})\n\
+         status: {}{}\n\
+         objective (network): {:.10}\n\
+         lower bound:         {:.10}\n\
+         certified rel. gap:  {:.3e}   certificate c(v)/beta = {:.8}\n\
+         iterations: {} ADMM + {} polish rounds in {:.3} s\n\
+         neurons ({}):",
+        report.loss,
+        beta,
+        n,
+        count,
+        training,
+        report.pattern_mode,
+        report.status,
+        if sol.status == Status::Converged {
+            " (certified)"
+        } else {
+            ""
+        },
+        report.objective,
+        report.lower_bound,
+        report.rel_gap,
+        report.certificate,
+        report.admm_iterations,
+        report.polish_rounds,
+        report.seconds,
+        report.neurons.len()
+    );
+    for nr in &report.neurons {
+        text.push_str(&format!(
+            "\n  u = ({:+.6}, {:+.6}, {:+.6})  alpha = {:+.6}",
+            nr.u[0], nr.u[1], nr.u[2], nr.alpha
+        ));
+    }
+    write_out(out, &text)
+}
+
+#[derive(Serialize)]
+struct PatternsJson {
+    n: usize,
+    count: usize,
+    generators: Vec<[f64; 3]>,
+}
+
+fn patterns(rest: &[String], out: &mut dyn Write) -> Result<()> {
+    let args = Args::parse(rest, &["--data"], &["--json", "--standardize"])?;
+    let ds = load(&args)?;
+    let set = enumerate_exact(&ds.x)?;
+    let report = PatternsJson {
+        n: ds.len(),
+        count: set.len(),
+        generators: set.generators().to_vec(),
+    };
+    if args.has("--json") {
+        return json_out(out, &report);
+    }
+    let general = report.n * report.n - report.n + 2;
+    write_out(
+        out,
+        &format!(
+            "n = {}: {} activation patterns (regions of the arrangement, empty one included); \
+             n² − n + 2 = {} for points in general position",
+            report.n, report.count, general
+        ),
+    )
+}
+
+fn generate_cmd(rest: &[String], out: &mut dyn Write) -> Result<()> {
+    let args = Args::parse(rest, &["--preset", "--n", "--noise", "--seed"], &[])?;
+    let name = args.required("--preset")?;
+    let preset = Preset::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = Preset::ALL.iter().map(|p| p.name()).collect();
+        Error::InvalidSetting(format!(
+            "--preset {name:?}: expected one of {}",
+            names.join(", ")
+        ))
+    })?;
+    let d = preset.default_params();
+    let params = PresetParams {
+        n: args.parsed("--n", d.n, "a positive integer")?,
+        noise: args.parsed("--noise", d.noise, "a non-negative number")?,
+        seed: args.parsed("--seed", d.seed, "a non-negative integer")?,
+    };
+    let ds = generate(preset, &params)?;
+    out.write_all(to_csv_string(&ds).as_bytes())
+        .map_err(|e| Error::Io {
+            path: "<stdout>".into(),
+            source: e,
+        })
+}

@@ -1,0 +1,424 @@
+//! Two-dimensional datasets: the [`Dataset`] type, CSV input/output ([`csv`]) and the seeded
+//! built-in presets ([`presets`]).
+//!
+//! Every point has two coordinates `x = [x1, x2]` and one target `y`. What `y` means is recorded
+//! in [`TargetKind`]: a real number (regression), a label ±1 (binary classification) or a class
+//! index `0..C` (multi-class classification).
+//!
+//! The solver works on the data exactly as given. Standardizing the inputs is an explicit user
+//! action ([`Dataset::standardized`]); nothing in this module rescales data silently.
+
+pub mod csv;
+pub mod presets;
+
+pub use csv::{parse_csv, read_csv, to_csv_string, write_csv};
+pub use presets::{Preset, PresetParams, generate};
+
+use crate::error::{Error, Result};
+use rand::{RngExt, SeedableRng, rngs::StdRng};
+
+/// What the targets mean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum TargetKind {
+    /// Real-valued targets.
+    Regression,
+    /// Binary classification; every label is exactly `-1.0` or `+1.0`.
+    Binary,
+    /// Multi-class classification with `C` classes (the payload); every label is an integer
+    /// `0.0, 1.0, …, (C-1) as f64`.
+    MultiClass(usize),
+}
+
+/// How to interpret the `y` column when parsing a data file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LabelMode {
+    /// Decide from the values:
+    /// * every `y` in {−1, +1} → [`TargetKind::Binary`];
+    /// * every `y` in {0, 1} → [`TargetKind::Binary`] with 0 mapped to −1;
+    /// * anything else → [`TargetKind::Regression`].
+    ///
+    /// A file whose `y` column holds a single distinct value from {−1, 0, 1} is therefore
+    /// classified as binary (with 0 mapped to −1). A mix such as {−1, 0, 1} is regression.
+    #[default]
+    Auto,
+    /// Every `y` must be an integer `>= 0` (an error naming the line otherwise); the number of
+    /// classes is `C = max(y) + 1`.
+    MultiClass,
+}
+
+/// A set of points in the plane with one target each.
+///
+/// The fields are public for convenience; [`Dataset::new`] is the validating constructor and
+/// everything in this crate that builds datasets goes through it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Dataset {
+    /// The inputs, one `[x1, x2]` per point.
+    pub x: Vec<[f64; 2]>,
+    /// The targets, one per point (see [`TargetKind`] for their meaning).
+    pub y: Vec<f64>,
+    /// What the targets mean.
+    pub kind: TargetKind,
+}
+
+/// Per-coordinate affine transform `p ↦ (p − mean) / std` used to standardize inputs.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Standardization {
+    /// Mean of each coordinate.
+    pub mean: [f64; 2],
+    /// Standard deviation of each coordinate (1 for a constant coordinate).
+    pub std: [f64; 2],
+}
+
+impl Standardization {
+    /// Maps a point to standardized coordinates: `(p − mean) / std`.
+    pub fn apply(&self, p: [f64; 2]) -> [f64; 2] {
+        [
+            (p[0] - self.mean[0]) / self.std[0],
+            (p[1] - self.mean[1]) / self.std[1],
+        ]
+    }
+
+    /// Maps standardized coordinates back to the original ones: `p · std + mean`.
+    pub fn invert(&self, p: [f64; 2]) -> [f64; 2] {
+        [
+            p[0] * self.std[0] + self.mean[0],
+            p[1] * self.std[1] + self.mean[1],
+        ]
+    }
+}
+
+impl Dataset {
+    /// Builds a dataset after validating it: `x` and `y` have the same length, there is at
+    /// least one point, every coordinate and target is finite, and the targets agree with
+    /// `kind` (Binary: exactly ±1; MultiClass(C): integers in `0..C`).
+    ///
+    /// Errors are [`Error::InvalidData`]; point indices in messages are 0-based.
+    pub fn new(x: Vec<[f64; 2]>, y: Vec<f64>, kind: TargetKind) -> Result<Self> {
+        if x.len() != y.len() {
+            return Err(Error::InvalidData(format!(
+                "{} points but {} targets (x and y must have the same length)",
+                x.len(),
+                y.len()
+            )));
+        }
+        if x.is_empty() {
+            return Err(Error::InvalidData("the dataset has no points".to_string()));
+        }
+        if let TargetKind::MultiClass(0) = kind {
+            return Err(Error::InvalidData(
+                "multi-class data needs at least one class (got C = 0)".to_string(),
+            ));
+        }
+        for (i, (p, &t)) in x.iter().zip(&y).enumerate() {
+            if !p[0].is_finite() || !p[1].is_finite() {
+                return Err(Error::InvalidData(format!(
+                    "point index {i} has a NaN/infinite coordinate ({}, {})",
+                    p[0], p[1]
+                )));
+            }
+            if !t.is_finite() {
+                return Err(Error::InvalidData(format!(
+                    "point index {i} has a NaN/infinite target ({t})"
+                )));
+            }
+            match kind {
+                TargetKind::Regression => {}
+                TargetKind::Binary => {
+                    if t != 1.0 && t != -1.0 {
+                        return Err(Error::InvalidData(format!(
+                            "point index {i} has label {t}, but binary labels must be -1 or 1"
+                        )));
+                    }
+                }
+                TargetKind::MultiClass(c) => {
+                    if t < 0.0 || t.fract() != 0.0 || t >= c as f64 {
+                        return Err(Error::InvalidData(format!(
+                            "point index {i} has label {t}, but labels of {c}-class data must be \
+                             integers 0..={}",
+                            c - 1
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(Dataset { x, y, kind })
+    }
+
+    /// Number of points.
+    pub fn len(&self) -> usize {
+        self.x.len()
+    }
+
+    /// Whether there are no points (only possible for a dataset built without [`Dataset::new`],
+    /// e.g. [`Dataset::subset`] with an empty index list).
+    pub fn is_empty(&self) -> bool {
+        self.x.is_empty()
+    }
+
+    /// Whether the targets are class labels ([`TargetKind::Binary`] or
+    /// [`TargetKind::MultiClass`]).
+    pub fn is_classification(&self) -> bool {
+        matches!(self.kind, TargetKind::Binary | TargetKind::MultiClass(_))
+    }
+
+    /// Mean and (population, divide-by-n) standard deviation of each input coordinate.
+    ///
+    /// The standard deviation of a constant coordinate — one whose spread is below
+    /// `1e-12 · (1 + |mean|)`, i.e. zero up to rounding — is reported as 1, so that the
+    /// transform only centres that coordinate. An empty dataset gives mean 0 and std 1.
+    pub fn standardization(&self) -> Standardization {
+        let n = self.x.len();
+        if n == 0 {
+            return Standardization {
+                mean: [0.0, 0.0],
+                std: [1.0, 1.0],
+            };
+        }
+        let nf = n as f64;
+        let mut mean = [0.0; 2];
+        for p in &self.x {
+            mean[0] += p[0];
+            mean[1] += p[1];
+        }
+        mean[0] /= nf;
+        mean[1] /= nf;
+        let mut var = [0.0; 2];
+        for p in &self.x {
+            let d0 = p[0] - mean[0];
+            let d1 = p[1] - mean[1];
+            var[0] += d0 * d0;
+            var[1] += d1 * d1;
+        }
+        let mut std = [(var[0] / nf).sqrt(), (var[1] / nf).sqrt()];
+        for k in 0..2 {
+            if !std[k].is_finite() || std[k] <= 1e-12 * (1.0 + mean[k].abs()) {
+                std[k] = 1.0;
+            }
+        }
+        Standardization { mean, std }
+    }
+
+    /// Explicit user action: returns a new dataset whose inputs are standardized (zero mean,
+    /// unit variance per coordinate, see [`Dataset::standardization`]) together with the
+    /// transform used. Targets and kind are unchanged.
+    pub fn standardized(&self) -> (Dataset, Standardization) {
+        let s = self.standardization();
+        let ds = Dataset {
+            x: self.x.iter().map(|&p| s.apply(p)).collect(),
+            y: self.y.clone(),
+            kind: self.kind,
+        };
+        (ds, s)
+    }
+
+    /// Deterministic train/test split. `round(test_fraction · n)` points go to the test set,
+    /// chosen by a shuffle seeded with `seed`; the rest form the training set. Returns
+    /// `(train, test)` index lists, each sorted ascending; together they cover `0..n` exactly
+    /// once.
+    ///
+    /// `test_fraction` is meant to lie in `[0, 1)`: values below 0 (and NaN) act as 0, and the
+    /// training set always keeps at least one point when `n >= 1`.
+    pub fn split_indices(&self, test_fraction: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
+        let n = self.len();
+        let frac = if test_fraction.is_nan() {
+            0.0
+        } else {
+            test_fraction.clamp(0.0, 1.0)
+        };
+        let n_test = ((frac * n as f64).round() as usize).min(n.saturating_sub(1));
+        let mut idx: Vec<usize> = (0..n).collect();
+        let mut rng = StdRng::seed_from_u64(seed);
+        // Fisher–Yates with u64 draws, so the result does not depend on the width of usize.
+        for i in (1..n).rev() {
+            let j = rng.random_range(0..=i as u64) as usize;
+            idx.swap(i, j);
+        }
+        let mut test = idx[..n_test].to_vec();
+        let mut train = idx[n_test..].to_vec();
+        test.sort_unstable();
+        train.sort_unstable();
+        (train, test)
+    }
+
+    /// The points with the given indices (in the given order; repeats allowed), with the same
+    /// [`TargetKind`].
+    ///
+    /// # Panics
+    /// If an index is out of range.
+    pub fn subset(&self, idx: &[usize]) -> Dataset {
+        Dataset {
+            x: idx.iter().map(|&i| self.x[i]).collect(),
+            y: idx.iter().map(|&i| self.y[i]).collect(),
+            kind: self.kind,
+        }
+    }
+
+    /// Bounding box `[xmin, xmax, ymin, ymax]` of the points (x1 range, then x2 range), for
+    /// plotting. An empty dataset gives `[0, 0, 0, 0]`.
+    pub fn bounds(&self) -> [f64; 4] {
+        if self.x.is_empty() {
+            return [0.0; 4];
+        }
+        let mut b = [
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        for p in &self.x {
+            b[0] = b[0].min(p[0]);
+            b[1] = b[1].max(p[0]);
+            b[2] = b[2].min(p[1]);
+            b[3] = b[3].max(p[1]);
+        }
+        b
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Dataset {
+        let x: Vec<[f64; 2]> = (0..37)
+            .map(|i| {
+                let t = i as f64;
+                [3.0 + 2.0 * (t * 0.7).sin(), -5.0 + 0.1 * t * t]
+            })
+            .collect();
+        let y = (0..37)
+            .map(|i| if i % 3 == 0 { 1.0 } else { -1.0 })
+            .collect();
+        Dataset::new(x, y, TargetKind::Binary).unwrap()
+    }
+
+    #[test]
+    fn new_validates() {
+        assert!(Dataset::new(vec![], vec![], TargetKind::Regression).is_err());
+        assert!(Dataset::new(vec![[0.0, 0.0]], vec![], TargetKind::Regression).is_err());
+        assert!(Dataset::new(vec![[f64::NAN, 0.0]], vec![1.0], TargetKind::Regression).is_err());
+        assert!(
+            Dataset::new(
+                vec![[0.0, 0.0]],
+                vec![f64::INFINITY],
+                TargetKind::Regression
+            )
+            .is_err()
+        );
+        assert!(Dataset::new(vec![[0.0, 0.0]], vec![0.0], TargetKind::Binary).is_err());
+        assert!(Dataset::new(vec![[0.0, 0.0]], vec![-1.0], TargetKind::Binary).is_ok());
+        assert!(Dataset::new(vec![[0.0, 0.0]], vec![2.0], TargetKind::MultiClass(3)).is_ok());
+        assert!(Dataset::new(vec![[0.0, 0.0]], vec![3.0], TargetKind::MultiClass(3)).is_err());
+        assert!(Dataset::new(vec![[0.0, 0.0]], vec![0.5], TargetKind::MultiClass(3)).is_err());
+        assert!(Dataset::new(vec![[0.0, 0.0]], vec![-1.0], TargetKind::MultiClass(3)).is_err());
+        assert!(Dataset::new(vec![[0.0, 0.0]], vec![0.0], TargetKind::MultiClass(0)).is_err());
+        let e = Dataset::new(
+            vec![[0.0, 0.0], [1.0, 1.0]],
+            vec![1.0, 0.0],
+            TargetKind::Binary,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(e, Error::InvalidData(ref m) if m.contains("index 1")),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn basic_accessors() {
+        let ds = sample();
+        assert_eq!(ds.len(), 37);
+        assert!(!ds.is_empty());
+        assert!(ds.is_classification());
+        let r = Dataset::new(vec![[1.0, 2.0]], vec![0.3], TargetKind::Regression).unwrap();
+        assert!(!r.is_classification());
+        let b = Dataset::new(
+            vec![[1.0, -2.0], [-3.0, 4.0], [0.5, 0.5]],
+            vec![0.0; 3],
+            TargetKind::Regression,
+        )
+        .unwrap();
+        assert_eq!(b.bounds(), [-3.0, 1.0, -2.0, 4.0]);
+        assert!(b.subset(&[]).is_empty());
+        assert_eq!(b.subset(&[]).bounds(), [0.0; 4]);
+    }
+
+    #[test]
+    fn standardize_gives_zero_mean_unit_std() {
+        let ds = sample();
+        let (st, s) = ds.standardized();
+        assert_eq!(st.y, ds.y);
+        assert_eq!(st.kind, ds.kind);
+        let again = st.standardization();
+        for k in 0..2 {
+            assert!(again.mean[k].abs() < 1e-12, "mean {:?}", again.mean);
+            assert!((again.std[k] - 1.0).abs() < 1e-12, "std {:?}", again.std);
+        }
+        for (p, q) in ds.x.iter().zip(&st.x) {
+            let back = s.invert(*q);
+            assert!((back[0] - p[0]).abs() < 1e-12 && (back[1] - p[1]).abs() < 1e-12);
+            assert_eq!(s.apply(*p), *q);
+        }
+    }
+
+    #[test]
+    fn constant_column_has_unit_std() {
+        let ds = Dataset::new(
+            vec![[0.1, 1.0], [0.1, 2.0], [0.1, 3.0]],
+            vec![1.0, 2.0, 3.0],
+            TargetKind::Regression,
+        )
+        .unwrap();
+        let s = ds.standardization();
+        assert_eq!(s.std[0], 1.0);
+        assert!((s.mean[0] - 0.1).abs() < 1e-15);
+        let (st, _) = ds.standardized();
+        assert!(st.x.iter().all(|p| p[0].abs() < 1e-15));
+    }
+
+    #[test]
+    fn split_is_disjoint_covering_and_deterministic() {
+        let ds = sample();
+        let (train, test) = ds.split_indices(0.25, 7);
+        assert_eq!(test.len(), 9); // round(0.25 * 37)
+        assert_eq!(train.len() + test.len(), ds.len());
+        let mut all: Vec<usize> = train.iter().chain(&test).copied().collect();
+        all.sort_unstable();
+        assert_eq!(all, (0..ds.len()).collect::<Vec<_>>());
+        assert!(train.windows(2).all(|w| w[0] < w[1]));
+        assert!(test.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(ds.split_indices(0.25, 7), (train.clone(), test.clone()));
+        assert_ne!(ds.split_indices(0.25, 8).1, test);
+        // Edge cases.
+        let (tr, te) = ds.split_indices(0.0, 1);
+        assert_eq!((tr.len(), te.len()), (37, 0));
+        let (tr, te) = ds.split_indices(1.0, 1);
+        assert_eq!((tr.len(), te.len()), (1, 36));
+        let (tr, te) = ds.split_indices(f64::NAN, 1);
+        assert_eq!((tr.len(), te.len()), (37, 0));
+        let sub = ds.subset(&test);
+        assert_eq!(sub.len(), test.len());
+        assert_eq!(sub.x[0], ds.x[test[0]]);
+        assert_eq!(sub.kind, ds.kind);
+    }
+
+    #[test]
+    fn serde_round_trip() {
+        // Dyadic values: exact whatever float parser serde_json uses.
+        let ds = Dataset::new(
+            vec![[0.5, -1.25], [3.0, 0.0625]],
+            vec![1.0, -1.0],
+            TargetKind::Binary,
+        )
+        .unwrap();
+        let js = serde_json::to_string(&ds).unwrap();
+        let back: Dataset = serde_json::from_str(&js).unwrap();
+        assert_eq!(back, ds);
+        let k = serde_json::to_string(&TargetKind::MultiClass(3)).unwrap();
+        assert_eq!(
+            serde_json::from_str::<TargetKind>(&k).unwrap(),
+            TargetKind::MultiClass(3)
+        );
+    }
+}

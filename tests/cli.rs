@@ -1,0 +1,183 @@
+//! The headless interface of shared/design/cli.md, run as a real process.
+
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_convex-nn-explorer"))
+}
+
+fn reference(file: &str) -> String {
+    format!(
+        "{}/tests/data/reference/datasets/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = bin().args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn solve_json_has_the_contract_fields_and_a_checkable_objective() {
+    let data = reference("spiral_30_101.csv");
+    let (code, out, err) = run(&["solve", "--data", &data, "--beta", "0.1", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    for key in [
+        "model",
+        "loss",
+        "beta",
+        "n",
+        "patterns",
+        "status",
+        "iterations",
+        "seconds",
+        "objective",
+        "convex_objective",
+        "lower_bound",
+        "certificate",
+        "neurons",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(v["model"], "relu");
+    assert_eq!(v["loss"], "squared");
+    assert_eq!(v["n"], 30);
+    assert_eq!(v["patterns"], 872);
+    assert_eq!(v["status"], "converged");
+    // Recompute the objective from the neurons, independently of the library.
+    let text = std::fs::read_to_string(&data).unwrap();
+    let pts: Vec<Vec<f64>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(|s| s.parse().unwrap()).collect())
+        .collect();
+    let neurons = v["neurons"].as_array().unwrap();
+    let mut obj = 0.0;
+    for p in &pts {
+        let f: f64 = neurons
+            .iter()
+            .map(|nr| {
+                let u: Vec<f64> = nr["u"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|a| a.as_f64().unwrap())
+                    .collect();
+                nr["alpha"].as_f64().unwrap() * (u[0] * p[0] + u[1] * p[1] + u[2]).max(0.0)
+            })
+            .sum();
+        obj += 0.5 * (f - p[2]).powi(2);
+    }
+    for nr in neurons {
+        let u2: f64 = nr["u"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_f64().unwrap().powi(2))
+            .sum();
+        obj += 0.05 * (u2 + nr["alpha"].as_f64().unwrap().powi(2));
+    }
+    let reported = v["objective"].as_f64().unwrap();
+    assert!(
+        (obj - reported).abs() <= 1e-9 * reported,
+        "{obj} vs {reported}"
+    );
+    // The reference optimum (shared/reference): 4.555398274271234
+    assert!((reported - 4.555398274271234).abs() <= 1e-6 * reported);
+    assert!(v["lower_bound"].as_f64().unwrap() <= 4.555398274271234 * (1.0 + 1e-9));
+}
+
+#[test]
+fn patterns_json() {
+    let (code, out, _) = run(&["patterns", "--data", &reference("xor_32_202.csv"), "--json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["n"], 32);
+    assert_eq!(v["count"], 994);
+    assert_eq!(v["generators"].as_array().unwrap().len(), 994);
+}
+
+#[test]
+fn generate_then_solve_round_trip() {
+    let dir = std::env::temp_dir().join(format!("cnx-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (code, csv, err) = run(&["generate", "--preset", "xor", "--n", "20", "--seed", "4"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(csv.lines().count(), 21);
+    let path = dir.join("xor.csv");
+    std::fs::write(&path, &csv).unwrap();
+    let (code, out, err) = run(&[
+        "solve",
+        "--data",
+        path.to_str().unwrap(),
+        "--loss",
+        "logistic",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["status"], "converged");
+    assert_eq!(v["patterns"], 20 * 20 - 20 + 2);
+    // same seed, same data
+    assert_eq!(
+        run(&["generate", "--preset", "xor", "--n", "20", "--seed", "4"]).1,
+        csv
+    );
+}
+
+#[test]
+fn errors_are_one_line_and_nonzero() {
+    let dir = std::env::temp_dir().join(format!("cnx-cli-err-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, "x1,x2,y\n0.1,0.2,1\n0.3,abc,1\n").unwrap();
+    let ragged = dir.join("ragged.csv");
+    std::fs::write(&ragged, "0.1,0.2,1\n0.3,1\n").unwrap();
+    let sine = reference("sine_30_505.csv");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["solve", "--data", bad.to_str().unwrap()], ":3:"),
+        (vec!["solve", "--data", ragged.to_str().unwrap()], ":2:"),
+        (
+            vec!["solve", "--data", "/no/such/file.csv"],
+            "/no/such/file.csv",
+        ),
+        (vec!["solve"], "--data"),
+        (
+            vec!["solve", "--data", bad.to_str().unwrap(), "--beta", "-1"],
+            "beta",
+        ),
+        (
+            vec!["solve", "--data", bad.to_str().unwrap(), "--loss", "l2"],
+            "--loss",
+        ),
+        (
+            vec![
+                "solve",
+                "--data",
+                bad.to_str().unwrap(),
+                "--patterns",
+                "some",
+            ],
+            "--patterns",
+        ),
+        (vec!["solve", "--frobnicate"], "--frobnicate"),
+        (vec!["generate", "--preset", "nope"], "--preset"),
+        (vec!["generate", "--preset", "xor", "--n", "0"], "n"),
+        (vec!["solve", "--data", &sine, "--loss", "hinge"], "±1"),
+        (vec!["florp"], "florp"),
+    ];
+    for (args, needle) in cases {
+        let (code, out, err) = run(&args);
+        assert_ne!(code, 0, "{args:?}");
+        assert!(out.is_empty(), "{args:?}: {out}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err:?} lacks {needle:?}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
