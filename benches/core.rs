@@ -1,4 +1,5 @@
 //! Benchmarks of issue 2: pattern enumeration, one ADMM iteration against the ~18·n·P flop
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! estimate of formulations.md §D.4, and wall time to a certified 1e-6 relative gap.
 //! Fixed seeds and sizes are in every benchmark id. Run with `cargo bench --bench core`.
 

@@ -1,4 +1,5 @@
 //! Woodbury vs dense solve, weak duality, certificate vs dense sphere grid, the maps between
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! networks and the convex program, ADMM convergence, and degenerate data.
 
 mod common;
@@ -284,7 +285,8 @@ fn kkt_of_the_optimum() {
 
 #[test]
 fn degenerate_data_solve_and_certify() {
-    let cases: Vec<(&str, Vec<[f64; 2]>, Vec<f64>)> = vec![
+    type Case = (&'static str, Vec<[f64; 2]>, Vec<f64>);
+    let cases: Vec<Case> = vec![
         ("one point", vec![[0.2, 0.4]], vec![1.0]),
         (
             "duplicates",

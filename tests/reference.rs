@@ -1,4 +1,5 @@
 //! Reproduces the independent interior-point optima of `tests/data/reference` (copied from
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! shared/reference: CVXPY + Clarabel at 1e-9, conventions of formulations.md §0.3).
 
 mod common;

@@ -102,10 +102,10 @@ pub fn facets(x: &[[f64; 2]], patterns: &PatternSet) -> Vec<Vec<usize>> {
     let n = x.len();
     let mut out: Vec<Vec<usize>> = vec![Vec::new(); patterns.len()];
     let add = |bits: &Bitset, j: usize, out: &mut Vec<Vec<usize>>| {
-        if let Some(i) = patterns.find(bits) {
-            if !out[i].contains(&j) {
-                out[i].push(j);
-            }
+        if let Some(i) = patterns.find(bits)
+            && !out[i].contains(&j)
+        {
+            out[i].push(j);
         }
     };
     for jg in 0..pts.len() {

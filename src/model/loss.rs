@@ -76,15 +76,15 @@ impl Loss {
 
     /// Checks that the targets suit the loss (`±1` labels for logistic and hinge).
     pub fn check_targets(&self, y: &[f64]) -> Result<()> {
-        if self.is_classification() {
-            if let Some(j) = y.iter().position(|&v| v != 1.0 && v != -1.0) {
-                return Err(Error::InvalidData(format!(
-                    "the {} loss needs labels ±1, but point {} has y = {}",
-                    self.name(),
-                    j + 1,
-                    y[j]
-                )));
-            }
+        if self.is_classification()
+            && let Some(j) = y.iter().position(|&v| v != 1.0 && v != -1.0)
+        {
+            return Err(Error::InvalidData(format!(
+                "the {} loss needs labels ±1, but point {} has y = {}",
+                self.name(),
+                j + 1,
+                y[j]
+            )));
         }
         Ok(())
     }

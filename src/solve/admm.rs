@@ -6,6 +6,11 @@
 //! Variables (per block `k` of `2P`, pattern `i = k mod P`, sign `+` for `k < P`):
 //! `u_k` (Woodbury block), `c_k` (group-norm copy, sparse), `λ_k`; slacks `s_k = e_i ∘ (X u_k) ≥ 0`
 //! with duals `ν_k`; prediction copy `z = F u` with dual `μ`. All duals are scaled (by 1/ρ).
+//!
+//! Memory layout: after every update `s = max(t, 0)` and `ν = min(t, 0)` for the same `t`, so one
+//! array `w = s + ν` stores both (`s = w₊`, `ν = −(−w)₊`, `s − ν = |w|`). The part of the next
+//! right-hand side that depends on the block, `(c_k − λ_k) + Xᵀ(e_i ∘ |w_k|)`, is accumulated in
+//! the same pass, so the `2nP` array is streamed once per iteration.
 
 use std::time::Instant;
 
@@ -71,14 +76,14 @@ pub struct Admm {
     problem: ReluProblem,
     settings: AdmmSettings,
     xt: Vec<[f64; 3]>,
-    d: Vec<f64>,
+    d: Vec<u8>,
     wb: Woodbury,
     rho: f64,
     u: BlockVec,
     c: BlockVec,
     lam: BlockVec,
-    s: Vec<f64>,
-    nu: Vec<f64>,
+    w: Vec<f64>,
+    part: BlockVec,
     z: Vec<f64>,
     mu: Vec<f64>,
     rhs: BlockVec,
@@ -112,8 +117,8 @@ impl Admm {
             u: vec![[0.0; 3]; 2 * p],
             c: vec![[0.0; 3]; 2 * p],
             lam: vec![[0.0; 3]; 2 * p],
-            s: vec![0.0; 2 * p * n],
-            nu: vec![0.0; 2 * p * n],
+            w: vec![0.0; 2 * p * n],
+            part: vec![[0.0; 3]; 2 * p],
             z: vec![0.0; n],
             mu: vec![0.0; n],
             rhs: vec![[0.0; 3]; 2 * p],
@@ -188,15 +193,34 @@ impl Admm {
             let i = k % p;
             for j in 0..n {
                 let xu = dot(&self.xt[j], &blocks[k]);
-                let e = 2.0 * self.d[i * n + j] - 1.0;
-                self.s[k * n + j] = (e * xu).max(0.0);
+                let e = 2.0 * f64::from(self.d[i * n + j]) - 1.0;
+                self.w[k * n + j] = (e * xu).max(0.0); // s = clipped, ν = 0
             }
         }
-        self.nu.iter_mut().for_each(|v| *v = 0.0);
+        self.recompute_part();
         self.z = self.problem.predictions(blocks);
         self.mu.iter_mut().for_each(|v| *v = 0.0);
         self.bounds = None;
         Ok(())
+    }
+
+    /// `part_k = (c_k − λ_k) + Xᵀ(e_i ∘ |w_k|)` from the current state.
+    fn recompute_part(&mut self) {
+        let (n, p) = (self.problem.n(), self.problem.p());
+        for k in 0..2 * p {
+            let i = k % p;
+            let di = &self.d[i * n..(i + 1) * n];
+            let wk = &self.w[k * n..(k + 1) * n];
+            let (c, l) = (self.c[k], self.lam[k]);
+            let mut acc = [c[0] - l[0], c[1] - l[1], c[2] - l[2]];
+            for j in 0..n {
+                let a = (2.0 * f64::from(di[j]) - 1.0) * wk[j].abs();
+                acc[0] += a * self.xt[j][0];
+                acc[1] += a * self.xt[j][1];
+                acc[2] += a * self.xt[j][2];
+            }
+            self.part[k] = acc;
+        }
     }
 
     /// One ADMM iteration (§D.7). Certified bounds are refreshed every `check_every` iterations.
@@ -206,38 +230,31 @@ impl Admm {
         let alpha = self.settings.over_relaxation;
         let beta = self.problem.beta;
         self.iter += 1;
-        let check = self.iter % self.settings.check_every == 0 || self.iter == 1;
-        let balance =
-            self.settings.balance_every > 0 && self.iter % self.settings.balance_every == 0;
+        let check = self.iter.is_multiple_of(self.settings.check_every) || self.iter == 1;
+        let balance = self.settings.balance_every > 0
+            && self.iter.is_multiple_of(self.settings.balance_every);
         let residuals = check || balance;
 
-        // 1. right-hand side r_k = (c_k − λ_k) + Xᵀ(e_i∘(s_k − ν_k) ± d_i∘(z − μ)).
+        // 1. right-hand side r_k = part_k ± Xᵀ(d_i ∘ (z − μ)).
         let zm: Vec<f64> = self.z.iter().zip(&self.mu).map(|(a, b)| a - b).collect();
-        for k in 0..2 * p {
-            let i = k % p;
-            let sign = if k < p { 1.0 } else { -1.0 };
+        for i in 0..p {
             let di = &self.d[i * n..(i + 1) * n];
-            let sk = &self.s[k * n..(k + 1) * n];
-            let nk = &self.nu[k * n..(k + 1) * n];
-            let mut acc = [0.0; 3];
+            let mut q = [0.0; 3];
             for j in 0..n {
-                let e = 2.0 * di[j] - 1.0;
-                let w = e * (sk[j] - nk[j]) + sign * di[j] * zm[j];
-                acc[0] += w * self.xt[j][0];
-                acc[1] += w * self.xt[j][1];
-                acc[2] += w * self.xt[j][2];
+                let w = f64::from(di[j]) * zm[j];
+                q[0] += w * self.xt[j][0];
+                q[1] += w * self.xt[j][1];
+                q[2] += w * self.xt[j][2];
             }
-            let (c, l) = (self.c[k], self.lam[k]);
-            self.rhs[k] = [
-                c[0] - l[0] + acc[0],
-                c[1] - l[1] + acc[1],
-                c[2] - l[2] + acc[2],
-            ];
+            let (a, b) = (self.part[i], self.part[p + i]);
+            self.rhs[i] = [a[0] + q[0], a[1] + q[1], a[2] + q[2]];
+            self.rhs[p + i] = [b[0] - q[0], b[1] - q[1], b[2] - q[2]];
         }
         // 2. u-update (Woodbury).
         self.wb.solve(&self.xt, &self.d, &self.rhs, &mut self.u);
 
-        // 3. c (group shrink), s (clip), λ, ν; residual pieces when needed.
+        // 3. c (group shrink), λ, and the merged slack/dual w, in one pass per block; the
+        //    block's part of the next right-hand side and residual pieces on the way.
         let thr = beta / self.rho;
         let mut pri2 = 0.0;
         let mut au2 = 0.0;
@@ -261,57 +278,69 @@ impl Admm {
             let l = self.lam[k];
             let cn = shrink([uh[0] + l[0], uh[1] + l[1], uh[2] + l[2]], thr);
             self.c[k] = cn;
-            self.lam[k] = [
+            let ln = [
                 l[0] + uh[0] - cn[0],
                 l[1] + uh[1] - cn[1],
                 l[2] + uh[2] - cn[2],
             ];
-            let mut acc = [0.0; 3];
-            let mut gtnu = [0.0; 3];
-            for j in 0..n {
-                let e = 2.0 * di[j] - 1.0;
-                let g = e * dot(&self.xt[j], &uk);
-                let idx = k * n + j;
-                let s_old = self.s[idx];
-                let gh = alpha * g + (1.0 - alpha) * s_old;
-                let s_new = (gh + self.nu[idx]).max(0.0);
-                self.s[idx] = s_new;
-                self.nu[idx] += gh - s_new;
-                if residuals {
+            self.lam[k] = ln;
+            let mut part = [cn[0] - ln[0], cn[1] - ln[1], cn[2] - ln[2]];
+            let wk = &mut self.w[k * n..(k + 1) * n];
+            if residuals {
+                let mut acc = [0.0; 3];
+                let mut gtnu = [0.0; 3];
+                for j in 0..n {
+                    let e = 2.0 * f64::from(di[j]) - 1.0;
+                    let g = e * dot(&self.xt[j], &uk);
+                    let w_old = wk[j];
+                    let s_old = w_old.max(0.0);
+                    let t = alpha * g + (1.0 - alpha) * s_old + w_old.min(0.0);
+                    wk[j] = t;
+                    let (s_new, nu_new) = (t.max(0.0), t.min(0.0));
                     pri2 += (g - s_new) * (g - s_new);
                     au2 += g * g;
                     w2 += s_new * s_new;
-                    let ds = e * (s_new - s_old);
-                    let nv = e * self.nu[idx];
-                    for t in 0..3 {
-                        acc[t] += ds * self.xt[j][t];
-                        gtnu[t] += nv * self.xt[j][t];
+                    let (ds, nv, ab) = (e * (s_new - s_old), e * nu_new, e * t.abs());
+                    for c in 0..3 {
+                        acc[c] += ds * self.xt[j][c];
+                        gtnu[c] += nv * self.xt[j][c];
+                        part[c] += ab * self.xt[j][c];
                     }
                 }
-            }
-            if residuals {
-                let dc = [cn[0] - c_old[0], cn[1] - c_old[1], cn[2] - c_old[2]];
-                dual_blocks[k] = [dc[0] + acc[0], dc[1] + acc[1], dc[2] + acc[2]];
-                let lk = self.lam[k];
-                for t in 0..3 {
-                    pri2 += (uk[t] - cn[t]) * (uk[t] - cn[t]);
-                    au2 += uk[t] * uk[t];
-                    w2 += cn[t] * cn[t];
-                    ydual2 += (lk[t] + gtnu[t]) * (lk[t] + gtnu[t]);
+                dual_blocks[k] = [
+                    cn[0] - c_old[0] + acc[0],
+                    cn[1] - c_old[1] + acc[1],
+                    cn[2] - c_old[2] + acc[2],
+                ];
+                for c in 0..3 {
+                    pri2 += (uk[c] - cn[c]) * (uk[c] - cn[c]);
+                    au2 += uk[c] * uk[c];
+                    w2 += cn[c] * cn[c];
+                    ydual2 += (ln[c] + gtnu[c]) * (ln[c] + gtnu[c]);
+                }
+            } else {
+                for j in 0..n {
+                    let e = 2.0 * f64::from(di[j]) - 1.0;
+                    let g = e * dot(&self.xt[j], &uk);
+                    let w_old = wk[j];
+                    let t = alpha * g + (1.0 - alpha) * w_old.max(0.0) + w_old.min(0.0);
+                    wk[j] = t;
+                    let ab = e * t.abs();
+                    part[0] += ab * self.xt[j][0];
+                    part[1] += ab * self.xt[j][1];
+                    part[2] += ab * self.xt[j][2];
                 }
             }
+            self.part[k] = part;
         }
         // 4. predictions and z-update.
         self.yu.iter_mut().for_each(|v| *v = 0.0);
         for i in 0..p {
             let (a, b) = (self.u[i], self.u[p + i]);
             let du = [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
-            if du == [0.0; 3] {
-                continue;
-            }
             let di = &self.d[i * n..(i + 1) * n];
             for j in 0..n {
-                self.yu[j] += di[j] * dot(&self.xt[j], &du);
+                self.yu[j] += f64::from(di[j]) * dot(&self.xt[j], &du);
             }
         }
         let mut dz = vec![0.0; if residuals { n } else { 0 }];
@@ -340,7 +369,7 @@ impl Admm {
                 let di = &self.d[i * n..(i + 1) * n];
                 let mut acc = [0.0; 3];
                 for j in 0..n {
-                    let w = sign * di[j] * dz[j];
+                    let w = sign * f64::from(di[j]) * dz[j];
                     acc[0] += w * self.xt[j][0];
                     acc[1] += w * self.xt[j][1];
                     acc[2] += w * self.xt[j][2];
@@ -360,13 +389,19 @@ impl Admm {
                     1.0
                 };
                 if factor != 1.0 && (1e-6..1e6).contains(&(self.rho * factor)) {
+                    // Scaled duals λ, ν, μ scale by 1/factor; ν is the negative part of w.
                     self.rho *= factor;
                     let inv = 1.0 / factor;
                     self.lam
                         .iter_mut()
                         .for_each(|l| *l = [l[0] * inv, l[1] * inv, l[2] * inv]);
-                    self.nu.iter_mut().for_each(|v| *v *= inv);
+                    self.w.iter_mut().for_each(|v| {
+                        if *v < 0.0 {
+                            *v *= inv;
+                        }
+                    });
                     self.mu.iter_mut().for_each(|v| *v *= inv);
+                    self.recompute_part();
                 }
             }
         }

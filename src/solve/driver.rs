@@ -143,7 +143,6 @@ pub fn solve_relu(
         blocks: vec![[0.0; 3]; 2 * p],
     };
     let mut status = Status::MaxIter;
-    let mut last_it: Option<Iterate> = None;
     loop {
         let it = admm.step();
         if it.status == Status::Diverged {
@@ -156,7 +155,6 @@ pub fn solve_relu(
             best.offer_lower(it.lower, it.certificate);
         }
         let stop = on_iter(&it).is_break();
-        last_it = Some(it);
         if stop {
             status = Status::Stopped;
             break;
@@ -177,6 +175,7 @@ pub fn solve_relu(
     }
     let admm_iterations = admm.iterations();
     let mut polish_rounds = 0;
+    let mut polish_failed = false;
     if settings.polish && matches!(status, Status::MaxIter | Status::Running) {
         status = Status::Stalled;
         let pr = admm.problem().clone();
@@ -194,24 +193,17 @@ pub fn solve_relu(
             .collect();
         let facets = crate::geometry::facets(&pr.x, &pr.patterns);
         let mut idle: Vec<u32> = vec![0; active.len()];
-        let mut iter_no = admm_iterations;
-        for _round in 0..settings.max_polish_rounds {
+        for round in 0..settings.max_polish_rounds {
             let t = Instant::now();
             polish_rounds += 1;
-            iter_no += 1;
-            let tp = Instant::now();
+            let iter_no = admm_iterations + round + 1;
             let res = match polish(&pr, &active, &facets) {
                 Ok(r) => r,
-                Err(_) => break,
+                Err(_) => {
+                    polish_failed = true;
+                    break;
+                }
             };
-            if std::env::var("CNX_DEBUG").is_ok() {
-                eprintln!(
-                    "polish {} blocks: {} ipm its in {:?}",
-                    active.len(),
-                    res.iterations,
-                    tp.elapsed()
-                );
-            }
             let mut full = vec![[0.0; 3]; 2 * p];
             for (&(pi, s), v) in active.iter().zip(&res.values) {
                 full[if s > 0.0 { pi } else { p + pi }] = *v;
@@ -268,7 +260,6 @@ pub fn solve_relu(
                 },
             };
             let stop = on_iter(&it).is_break();
-            last_it = Some(it);
             if converged {
                 status = Status::Converged;
                 break;
@@ -307,7 +298,30 @@ pub fn solve_relu(
             idle.retain(|&a| a < 3);
         }
     }
-    let _ = last_it;
+    // If the exact solver failed, fall back to plain ADMM until the tolerance or the limit.
+    if polish_failed && !matches!(status, Status::Converged | Status::Stopped) {
+        status = Status::MaxIter;
+        while admm.iterations() < settings.max_iter {
+            let it = admm.step();
+            if it.status == Status::Diverged {
+                status = Status::Diverged;
+                break;
+            }
+            if it.checked_at == it.iter {
+                best.offer_upper(it.upper, &admm.network(), admm.blocks());
+                best.offer_lower(it.lower, it.certificate);
+            }
+            if on_iter(&it).is_break() {
+                status = Status::Stopped;
+                break;
+            }
+            if best.bounds().rel_gap() <= settings.tol {
+                status = Status::Converged;
+                break;
+            }
+        }
+    }
+    let admm_iterations = admm.iterations();
     let bounds = best.bounds();
     let pr = admm.problem();
     Ok(Solution {

@@ -20,15 +20,16 @@ pub struct Woodbury {
     z: Vec<[f64; 3]>,
 }
 
-/// `0/1` pattern matrix stored pattern-major (`d[i*n + j]`) for branch-free inner loops.
-pub fn dense_patterns(patterns: &PatternSet) -> Vec<f64> {
+/// `0/1` pattern matrix stored pattern-major (`d[i*n + j]`) as bytes: branch-free inner loops
+/// with an eighth of the memory traffic of `f64`.
+pub fn dense_patterns(patterns: &PatternSet) -> Vec<u8> {
     let n = patterns.n();
-    let mut d = vec![0.0; patterns.len() * n];
+    let mut d = vec![0u8; patterns.len() * n];
     for i in 0..patterns.len() {
         let pat = patterns.pattern(i);
         for j in 0..n {
             if pat.get(j) {
-                d[i * n + j] = 1.0;
+                d[i * n + j] = 1;
             }
         }
     }
@@ -102,7 +103,7 @@ impl Woodbury {
     }
 
     /// Solves `(I_{2P} ⊗ B + FᵀF) u = r` (steps 1–5 of §D.4). `d` is [`dense_patterns`].
-    pub fn solve(&mut self, xt: &[[f64; 3]], d: &[f64], r: &[[f64; 3]], u: &mut [[f64; 3]]) {
+    pub fn solve(&mut self, xt: &[[f64; 3]], d: &[u8], r: &[[f64; 3]], u: &mut [[f64; 3]]) {
         let (n, p) = (self.n, self.p);
         // 1. z_k = B⁻¹ r_k
         for k in 0..2 * p {
@@ -115,7 +116,8 @@ impl Woodbury {
             let dz = [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
             let di = &d[i * n..(i + 1) * n];
             for j in 0..n {
-                self.t[j] += di[j] * (xt[j][0] * dz[0] + xt[j][1] * dz[1] + xt[j][2] * dz[2]);
+                self.t[j] +=
+                    f64::from(di[j]) * (xt[j][0] * dz[0] + xt[j][1] * dz[1] + xt[j][2] * dz[2]);
             }
         }
         // 3. t = S⁻¹ q
@@ -125,7 +127,7 @@ impl Woodbury {
             let di = &d[i * n..(i + 1) * n];
             let mut h = [0.0; 3];
             for j in 0..n {
-                let w = di[j] * self.t[j];
+                let w = f64::from(di[j]) * self.t[j];
                 h[0] += w * xt[j][0];
                 h[1] += w * xt[j][1];
                 h[2] += w * xt[j][2];
