@@ -110,14 +110,14 @@ fn certified_solve(c: &mut Criterion) {
             0.1,
         ),
         (
-            "spiral_n60_seed_default/squared_beta0.1",
+            "spiral_n60_noise0.05_seed1/squared_beta0.1",
             x60.clone(),
             y60.clone(),
             Loss::Squared,
             0.1,
         ),
         (
-            "spiral_n60_seed_default/squared_beta0.01",
+            "spiral_n60_noise0.05_seed1/squared_beta0.01",
             x60,
             y60,
             Loss::Squared,

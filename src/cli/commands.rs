@@ -181,8 +181,7 @@ fn solve(rest: &[String], out: &mut dyn Write) -> Result<()> {
          objective (network): {:.10}\n\
          lower bound:         {:.10}\n\
          certified rel. gap:  {:.3e}   certificate c(v)/beta = {:.8}\n\
-         iterations: {} ADMM + {} polish rounds in {:.3} s\n\
-         neurons ({}):",
+         iterations: {} ADMM + {} polish rounds in {:.3} s",
         report.loss,
         beta,
         n,
@@ -202,8 +201,14 @@ fn solve(rest: &[String], out: &mut dyn Write) -> Result<()> {
         report.admm_iterations,
         report.polish_rounds,
         report.seconds,
-        report.neurons.len()
     );
+    if matches!(mode, PatternMode::Sampled { .. }) && sol.status != Status::Converged {
+        text.push_str(
+            "\nnote: the program was restricted to the sampled patterns; the lower bound is \
+             certified over all regions, so the gap shows what the missing patterns cost",
+        );
+    }
+    text.push_str(&format!("\nneurons ({}):", report.neurons.len()));
     for nr in &report.neurons {
         text.push_str(&format!(
             "\n  u = ({:+.6}, {:+.6}, {:+.6})  alpha = {:+.6}",
