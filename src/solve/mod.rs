@@ -5,8 +5,10 @@ pub mod admm;
 pub mod driver;
 pub mod polish;
 pub mod progress;
+pub mod sgd;
 pub mod woodbury;
 
 pub use admm::{Admm, AdmmSettings};
 pub use driver::{Solution, SolveSettings, solve_relu};
 pub use progress::{Iterate, Phase, Status};
+pub use sgd::{EpochReport, Optimizer, SgdSettings, SgdTrainer, train_seeds};

@@ -1,0 +1,414 @@
+//! Gradient training of the non-convex two-layer ReLU network (formulations.md §A.1) with the
+//! very objective the convex program is equivalent to:
+//! `J(u, α) = Σ_j ℓ(f(x_j), y_j) + (β/2) Σ_k (‖u_k‖² + α_k²)`, `f(x) = Σ_k α_k (x̃ᵀu_k)₊`.
+//!
+//! Full-batch gradient descent, minibatch SGD (the loss part scaled by `n/|B|`, an unbiased
+//! estimate of the summed loss) and Adam; fixed seeds; the same `step()` / `run(callback)` shape
+//! as the convex solver. At ReLU kinks the subgradient `1[x̃ᵀu > 0]` is used (strict rule, §0.3).
+
+use std::ops::ControlFlow;
+use std::time::Instant;
+
+use rand::{RngExt, SeedableRng, rngs::StdRng};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::geometry::patterns::normal;
+use crate::model::{Loss, Neuron, ReluNetwork};
+
+/// Which update rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Optimizer {
+    /// Full-batch (sub)gradient descent.
+    Gd,
+    /// Minibatch stochastic gradient descent (`batch_size` samples per step).
+    Sgd,
+    /// Adam (β₁ = 0.9, β₂ = 0.999, ε = 1e-8) on minibatches (full batch if `batch_size ≥ n`).
+    Adam,
+}
+
+impl Optimizer {
+    /// Parses `gd`, `sgd` or `adam`.
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "gd" => Ok(Self::Gd),
+            "sgd" => Ok(Self::Sgd),
+            "adam" => Ok(Self::Adam),
+            _ => Err(Error::InvalidSetting(format!(
+                "--optimizer {s:?}: expected gd, sgd or adam"
+            ))),
+        }
+    }
+
+    /// CLI name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Gd => "gd",
+            Self::Sgd => "sgd",
+            Self::Adam => "adam",
+        }
+    }
+}
+
+/// Training settings (plain public fields; see [`SgdSettings::validate`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SgdSettings {
+    /// Number of hidden neurons `m`.
+    pub width: usize,
+    /// Learning rate.
+    pub lr: f64,
+    /// Epochs (passes over the data).
+    pub epochs: usize,
+    /// Standard deviation of the Gaussian initialisation of `u` and `α` (small init: §G.6).
+    pub init_scale: f64,
+    /// Update rule.
+    pub optimizer: Optimizer,
+    /// Minibatch size for SGD/Adam.
+    pub batch_size: usize,
+    /// RNG seed (initialisation and minibatch order).
+    pub seed: u64,
+}
+
+impl Default for SgdSettings {
+    fn default() -> Self {
+        Self {
+            width: 10,
+            lr: 0.01,
+            epochs: 2000,
+            init_scale: 0.5,
+            optimizer: Optimizer::Gd,
+            batch_size: 16,
+            seed: 0,
+        }
+    }
+}
+
+impl SgdSettings {
+    /// Checks ranges; the message names the setting.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::InvalidSetting(m));
+        if self.width == 0 {
+            return bad("width must be ≥ 1".into());
+        }
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            return bad(format!("lr = {}: must be > 0", self.lr));
+        }
+        if !(self.init_scale.is_finite() && self.init_scale > 0.0) {
+            return bad(format!("init_scale = {}: must be > 0", self.init_scale));
+        }
+        if self.batch_size == 0 {
+            return bad("batch_size must be ≥ 1".into());
+        }
+        Ok(())
+    }
+}
+
+/// One epoch's numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct EpochReport {
+    /// Epoch counter (1-based).
+    pub epoch: usize,
+    /// Non-convex objective `J` on the full data after this epoch.
+    pub objective: f64,
+    /// Loss part `Σ ℓ`.
+    pub loss: f64,
+    /// Weight-decay part `(β/2) Σ (‖u‖² + α²)`.
+    pub weight_decay: f64,
+    /// Training accuracy `mean(sign f = y)` for ±1 labels, `NaN` for regression.
+    pub accuracy: f64,
+    /// Seconds spent in this epoch.
+    pub seconds: f64,
+}
+
+/// The trainer state.
+#[derive(Debug)]
+pub struct SgdTrainer {
+    x: Vec<[f64; 2]>,
+    y: Vec<f64>,
+    loss: Loss,
+    beta: f64,
+    settings: SgdSettings,
+    /// Parameters: `m` blocks `(u1, u2, u3, α)`.
+    theta: Vec<[f64; 4]>,
+    m1: Vec<[f64; 4]>,
+    m2: Vec<[f64; 4]>,
+    t: u64,
+    rng: StdRng,
+    order: Vec<usize>,
+    epoch: usize,
+    grad: Vec<[f64; 4]>,
+}
+
+impl SgdTrainer {
+    /// Initialises `width` neurons with `N(0, init_scale²)` entries from `seed`.
+    pub fn new(
+        x: Vec<[f64; 2]>,
+        y: Vec<f64>,
+        loss: Loss,
+        beta: f64,
+        settings: SgdSettings,
+    ) -> Result<Self> {
+        settings.validate()?;
+        if x.is_empty() || x.len() != y.len() {
+            return Err(Error::InvalidData(format!(
+                "{} points and {} targets",
+                x.len(),
+                y.len()
+            )));
+        }
+        if !(beta.is_finite() && beta >= 0.0) {
+            return Err(Error::InvalidSetting(format!("beta = {beta}: must be ≥ 0")));
+        }
+        loss.check_targets(&y)?;
+        let mut rng = StdRng::seed_from_u64(settings.seed);
+        let s = settings.init_scale;
+        let theta = (0..settings.width)
+            .map(|_| {
+                [
+                    s * normal(&mut rng),
+                    s * normal(&mut rng),
+                    s * normal(&mut rng),
+                    s * normal(&mut rng),
+                ]
+            })
+            .collect();
+        let m = settings.width;
+        Ok(Self {
+            order: (0..x.len()).collect(),
+            x,
+            y,
+            loss,
+            beta,
+            settings,
+            theta,
+            m1: vec![[0.0; 4]; m],
+            m2: vec![[0.0; 4]; m],
+            t: 0,
+            rng,
+            epoch: 0,
+            grad: vec![[0.0; 4]; m],
+        })
+    }
+
+    /// Starts from a given network instead of a random one (its width replaces `width`).
+    pub fn with_network(mut self, net: &ReluNetwork) -> Self {
+        self.theta = net
+            .neurons
+            .iter()
+            .map(|n| [n.u[0], n.u[1], n.u[2], n.alpha])
+            .collect();
+        let m = self.theta.len();
+        self.m1 = vec![[0.0; 4]; m];
+        self.m2 = vec![[0.0; 4]; m];
+        self.grad = vec![[0.0; 4]; m];
+        self.t = 0;
+        self
+    }
+
+    /// The current network.
+    pub fn network(&self) -> ReluNetwork {
+        ReluNetwork {
+            neurons: self
+                .theta
+                .iter()
+                .map(|p| Neuron {
+                    u: [p[0], p[1], p[2]],
+                    alpha: p[3],
+                })
+                .collect(),
+        }
+    }
+
+    /// Epochs done.
+    pub fn epoch(&self) -> usize {
+        self.epoch
+    }
+
+    /// Gradient of `J` over the samples `idx` (loss part scaled by `n/|idx|`) into `self.grad`.
+    fn gradient(&mut self, idx: &[usize]) {
+        let scale = self.x.len() as f64 / idx.len() as f64;
+        for (g, p) in self.grad.iter_mut().zip(&self.theta) {
+            *g = [
+                self.beta * p[0],
+                self.beta * p[1],
+                self.beta * p[2],
+                self.beta * p[3],
+            ];
+        }
+        for &j in idx {
+            let xj = self.x[j];
+            let f: f64 = self
+                .theta
+                .iter()
+                .map(|p| p[3] * (p[0] * xj[0] + p[1] * xj[1] + p[2]).max(0.0))
+                .sum();
+            let r = scale * self.loss.derivative(f, self.y[j]);
+            if r == 0.0 {
+                continue;
+            }
+            for (g, p) in self.grad.iter_mut().zip(&self.theta) {
+                let pre = p[0] * xj[0] + p[1] * xj[1] + p[2];
+                if pre > 0.0 {
+                    let ra = r * p[3];
+                    g[0] += ra * xj[0];
+                    g[1] += ra * xj[1];
+                    g[2] += ra;
+                    g[3] += r * pre;
+                }
+            }
+        }
+    }
+
+    /// The exact gradient of `J` on the full data (for tests and the app's KKT views).
+    pub fn full_gradient(&mut self) -> Vec<[f64; 4]> {
+        let all: Vec<usize> = (0..self.x.len()).collect();
+        self.gradient(&all);
+        self.grad.clone()
+    }
+
+    fn apply(&mut self) {
+        let lr = self.settings.lr;
+        match self.settings.optimizer {
+            Optimizer::Gd | Optimizer::Sgd => {
+                for (p, g) in self.theta.iter_mut().zip(&self.grad) {
+                    for c in 0..4 {
+                        p[c] -= lr * g[c];
+                    }
+                }
+            }
+            Optimizer::Adam => {
+                let (b1, b2, eps): (f64, f64, f64) = (0.9, 0.999, 1e-8);
+                self.t += 1;
+                let c1 = 1.0 - b1.powi(self.t.min(i32::MAX as u64) as i32);
+                let c2 = 1.0 - b2.powi(self.t.min(i32::MAX as u64) as i32);
+                for k in 0..self.theta.len() {
+                    for c in 0..4 {
+                        let g = self.grad[k][c];
+                        self.m1[k][c] = b1 * self.m1[k][c] + (1.0 - b1) * g;
+                        self.m2[k][c] = b2 * self.m2[k][c] + (1.0 - b2) * g * g;
+                        let mh = self.m1[k][c] / c1;
+                        let vh = self.m2[k][c] / c2;
+                        self.theta[k][c] -= lr * mh / (vh.sqrt() + eps);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Objective parts and accuracy of the current network on the full data.
+    pub fn report(&self, seconds: f64) -> EpochReport {
+        let net = self.network();
+        let yhat = net.predict(&self.x);
+        let loss = self.loss.total(&yhat, &self.y);
+        let wd = net.weight_decay(self.beta);
+        let classification = self.y.iter().all(|&v| v == 1.0 || v == -1.0);
+        let accuracy = if classification {
+            yhat.iter()
+                .zip(&self.y)
+                .filter(|(f, y)| **f * **y > 0.0)
+                .count() as f64
+                / self.y.len() as f64
+        } else {
+            f64::NAN
+        };
+        EpochReport {
+            epoch: self.epoch,
+            objective: loss + wd,
+            loss,
+            weight_decay: wd,
+            accuracy,
+            seconds,
+        }
+    }
+
+    /// One epoch: one full-batch step (GD, or Adam with `batch_size ≥ n`) or one shuffled pass of
+    /// minibatches.
+    pub fn step(&mut self) -> EpochReport {
+        let t0 = Instant::now();
+        let n = self.x.len();
+        let full = self.settings.optimizer == Optimizer::Gd || self.settings.batch_size >= n;
+        if full {
+            let all: Vec<usize> = (0..n).collect();
+            self.gradient(&all);
+            self.apply();
+        } else {
+            // Fisher–Yates shuffle with the trainer's own RNG (deterministic per seed).
+            for i in (1..n).rev() {
+                let j = self.rng.random_range(0..=i);
+                self.order.swap(i, j);
+            }
+            let order = self.order.clone();
+            for batch in order.chunks(self.settings.batch_size) {
+                self.gradient(batch);
+                self.apply();
+            }
+        }
+        self.epoch += 1;
+        self.report(t0.elapsed().as_secs_f64())
+    }
+
+    /// Runs the remaining epochs; `on_epoch` may stop early with `ControlFlow::Break(())`.
+    pub fn run(
+        &mut self,
+        mut on_epoch: impl FnMut(&EpochReport) -> ControlFlow<()>,
+    ) -> EpochReport {
+        let mut last = self.report(0.0);
+        while self.epoch < self.settings.epochs {
+            last = self.step();
+            if !last.objective.is_finite() || on_epoch(&last).is_break() {
+                break;
+            }
+        }
+        last
+    }
+}
+
+/// A trained network and its kept epoch reports.
+pub type TrainedRun = (ReluNetwork, Vec<EpochReport>);
+
+/// Trains one network per seed on up to `threads` worker threads; results in seed order.
+/// `history_every` keeps every k-th epoch report (and the last).
+pub fn train_seeds(
+    x: &[[f64; 2]],
+    y: &[f64],
+    loss: Loss,
+    beta: f64,
+    settings: &SgdSettings,
+    seeds: &[u64],
+    threads: usize,
+    history_every: usize,
+) -> Result<Vec<TrainedRun>> {
+    let threads = threads.max(1).min(seeds.len().max(1));
+    let mut out: Vec<Option<Result<TrainedRun>>> = (0..seeds.len()).map(|_| None).collect();
+    let chunk = seeds.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        for (slot, seed_chunk) in out.chunks_mut(chunk).zip(seeds.chunks(chunk)) {
+            scope.spawn(move || {
+                for (o, &seed) in slot.iter_mut().zip(seed_chunk) {
+                    let s = SgdSettings { seed, ..*settings };
+                    *o = Some(SgdTrainer::new(x.to_vec(), y.to_vec(), loss, beta, s).map(
+                        |mut tr| {
+                            let mut hist = Vec::new();
+                            let last = tr.run(|r| {
+                                if history_every > 0 && r.epoch % history_every == 0 {
+                                    hist.push(*r);
+                                }
+                                ControlFlow::Continue(())
+                            });
+                            if hist.last().map(|h| h.epoch) != Some(last.epoch) {
+                                hist.push(last);
+                            }
+                            (tr.network(), hist)
+                        },
+                    ));
+                }
+            });
+        }
+    });
+    out.into_iter()
+        .map(|o| {
+            o.unwrap_or_else(|| Err(Error::Numerical("a training thread did not finish".into())))
+        })
+        .collect()
+}

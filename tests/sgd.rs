@@ -1,0 +1,165 @@
+//! The non-convex trainer: exact gradients, and no run ever beats the certified optimum.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::ops::ControlFlow;
+
+use common::{gaussian, load_reference, random_labels, random_points, reference_json};
+use convex_nn_explorer::convex::ReluProblem;
+use convex_nn_explorer::geometry::PatternMode;
+use convex_nn_explorer::model::{Loss, Neuron, ReluNetwork};
+use convex_nn_explorer::solve::{
+    Optimizer, SgdSettings, SgdTrainer, SolveSettings, Status, solve_relu, train_seeds,
+};
+use proptest::prelude::*;
+use rand::{SeedableRng, rngs::StdRng};
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(40))]
+
+    /// Central finite differences of J equal the analytic gradient away from ReLU kinks (and,
+    /// for hinge, away from margin 1).
+    #[test]
+    fn gradient_equals_finite_differences(seed in 0u64..100_000, loss_idx in 0usize..3, m in 1usize..6) {
+        let loss = Loss::ALL[loss_idx];
+        let n = 9;
+        let x = random_points(n, seed);
+        let y = if loss == Loss::Squared {
+            random_points(n, seed + 7).iter().map(|p| p[1]).collect()
+        } else {
+            random_labels(n, seed)
+        };
+        let beta = 0.3;
+        let mut rng = StdRng::seed_from_u64(seed);
+        let net = ReluNetwork { neurons: (0..m).map(|_| Neuron {
+            u: [gaussian(&mut rng), gaussian(&mut rng), gaussian(&mut rng)],
+            alpha: gaussian(&mut rng),
+        }).collect() };
+        let h = 1e-6;
+        // away from kinks: every pre-activation and hinge margin farther than 1e-3 from its kink
+        let far = x.iter().zip(&y).all(|(p, &yy)| {
+            let f = net.eval(*p);
+            net.neurons.iter().all(|nr| nr.pre(*p).abs() > 1e-3) && (loss != Loss::Hinge || (1.0 - yy * f).abs() > 1e-3)
+        });
+        prop_assume!(far);
+        let mut tr = SgdTrainer::new(x.clone(), y.clone(), loss, beta, SgdSettings { width: m, ..Default::default() })
+            .unwrap()
+            .with_network(&net);
+        let g = tr.full_gradient();
+        for k in 0..m {
+            for c in 0..4 {
+                let bump = |d: f64| {
+                    let mut nn = net.clone();
+                    if c < 3 { nn.neurons[k].u[c] += d } else { nn.neurons[k].alpha += d }
+                    nn.objective(&x, &y, loss, beta)
+                };
+                let fd = (bump(h) - bump(-h)) / (2.0 * h);
+                prop_assert!((fd - g[k][c]).abs() <= 1e-5 * (1.0 + fd.abs()), "k {} c {}: fd {} vs {}", k, c, fd, g[k][c]);
+            }
+        }
+    }
+}
+
+#[test]
+fn no_run_ends_below_the_certified_optimum() {
+    let refs = reference_json();
+    for (name, case) in refs["cases"].as_object().unwrap() {
+        let ds = load_reference(case["file"].as_str().unwrap());
+        let losses: &[Loss] = if ds.y.iter().all(|&v| v == 1.0 || v == -1.0) {
+            &[Loss::Squared, Loss::Logistic]
+        } else {
+            &[Loss::Squared]
+        };
+        for &loss in losses {
+            let beta = 0.1;
+            let pr = ReluProblem::new(ds.x.clone(), ds.y.clone(), loss, beta, PatternMode::Exact)
+                .unwrap();
+            let opt = solve_relu(pr.clone(), &SolveSettings::default(), |_| {
+                ControlFlow::Continue(())
+            })
+            .unwrap();
+            assert_eq!(opt.status, Status::Converged);
+            let lb = opt.bounds.lower;
+            for width in [2usize, 8, 30] {
+                for optimizer in [Optimizer::Gd, Optimizer::Adam] {
+                    let s = SgdSettings {
+                        width,
+                        epochs: 400,
+                        lr: if optimizer == Optimizer::Gd {
+                            0.01
+                        } else {
+                            0.02
+                        },
+                        optimizer,
+                        batch_size: 64,
+                        ..Default::default()
+                    };
+                    let runs = train_seeds(&ds.x, &ds.y, loss, beta, &s, &[0, 1, 2], 2, 0).unwrap();
+                    for (net, hist) in runs {
+                        let obj = net.objective(&ds.x, &ds.y, loss, beta);
+                        assert!((obj - hist.last().unwrap().objective).abs() <= 1e-9 * obj);
+                        assert!(
+                            obj >= lb - 1e-9 * lb.abs().max(1.0),
+                            "{name} {loss:?} m={width}: {obj} < {lb}"
+                        );
+                        // and its own certificate brackets it
+                        let (b, _) = pr.certify(&net);
+                        assert!(b.lower <= opt.bounds.upper * (1.0 + 1e-9));
+                        assert!(b.lower <= b.upper);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn training_is_deterministic_and_decreases_the_objective() {
+    let x = random_points(20, 3);
+    let y = random_labels(20, 3);
+    for optimizer in [Optimizer::Gd, Optimizer::Sgd, Optimizer::Adam] {
+        let s = SgdSettings {
+            width: 6,
+            epochs: 300,
+            lr: 0.01,
+            optimizer,
+            batch_size: 5,
+            seed: 4,
+            ..Default::default()
+        };
+        let a = train_seeds(&x, &y, Loss::Logistic, 0.05, &s, &[4], 1, 50).unwrap();
+        let b = train_seeds(&x, &y, Loss::Logistic, 0.05, &s, &[4], 1, 50).unwrap();
+        assert_eq!(a[0].0, b[0].0, "{optimizer:?} not deterministic");
+        let first = SgdTrainer::new(x.clone(), y.clone(), Loss::Logistic, 0.05, s)
+            .unwrap()
+            .report(0.0)
+            .objective;
+        let last = a[0].1.last().unwrap().objective;
+        assert!(last < first, "{optimizer:?}: {first} -> {last}");
+        assert_eq!(a[0].1.len(), 6);
+    }
+    assert!(
+        SgdTrainer::new(
+            x.clone(),
+            vec![0.5; 20],
+            Loss::Hinge,
+            0.1,
+            SgdSettings::default()
+        )
+        .is_err()
+    );
+    assert!(
+        SgdTrainer::new(
+            x,
+            y,
+            Loss::Hinge,
+            0.1,
+            SgdSettings {
+                width: 0,
+                ..Default::default()
+            }
+        )
+        .is_err()
+    );
+}
