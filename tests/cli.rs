@@ -172,6 +172,10 @@ fn errors_are_one_line_and_nonzero() {
         (vec!["generate", "--preset", "xor", "--n", "0"], "n"),
         (vec!["solve", "--data", &sine, "--loss", "hinge"], "±1"),
         (vec!["florp"], "florp"),
+        (
+            vec!["sgd", "--data", bad.to_str().unwrap(), "--width", "2"],
+            ":3:",
+        ),
     ];
     for (args, needle) in cases {
         let (code, out, err) = run(&args);
@@ -181,4 +185,48 @@ fn errors_are_one_line_and_nonzero() {
         assert!(err.contains(needle), "{args:?}: {err:?} lacks {needle:?}");
         assert!(!err.contains("panicked"), "{args:?}: {err}");
     }
+}
+
+#[test]
+fn sgd_json_certifies_every_run() {
+    let data = reference("xor_32_202.csv");
+    let (code, out, err) = run(&[
+        "sgd", "--data", &data, "--width", "3", "--seeds", "4", "--epochs", "300", "--lr", "0.02",
+        "--loss", "logistic", "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let runs = v["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 4);
+    // the reference optimum of xor_32_202, logistic, β = 0.1 (shared/reference)
+    let opt = 8.392461581232105;
+    let lb = v["optimum_lower_bound"].as_f64().unwrap();
+    assert!(lb <= opt * (1.0 + 1e-9) && lb >= opt * (1.0 - 1e-6), "{lb}");
+    for (k, r) in runs.iter().enumerate() {
+        assert_eq!(r["seed"], k as u64);
+        let obj = r["objective"].as_f64().unwrap();
+        assert!(obj >= opt * (1.0 - 1e-9));
+        assert!(r["lower_bound"].as_f64().unwrap() <= obj);
+        assert!(!r["history"].as_array().unwrap().is_empty());
+        assert_eq!(r["neurons"].as_array().unwrap().len(), 3);
+    }
+    let best = v["best"].as_f64().unwrap();
+    assert!(
+        runs.iter()
+            .any(|r| r["objective"].as_f64().unwrap() == best)
+    );
+    let (code, _, err) = run(&["sgd", "--data", &data]);
+    assert_ne!(code, 0);
+    assert!(err.contains("--width"), "{err}");
+    let (code, _, err) = run(&[
+        "sgd",
+        "--data",
+        &data,
+        "--width",
+        "2",
+        "--optimizer",
+        "rmsprop",
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("--optimizer"), "{err}");
 }

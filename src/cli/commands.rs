@@ -6,12 +6,15 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::{Args, USAGE};
+use crate::certify::kkt_report;
 use crate::convex::ReluProblem;
 use crate::data::{Dataset, LabelMode, Preset, PresetParams, generate, read_csv, to_csv_string};
 use crate::error::{Error, Result};
 use crate::geometry::{PatternMode, enumerate_exact};
 use crate::model::{Loss, Neuron};
-use crate::solve::{SolveSettings, Status, solve_relu};
+use crate::solve::{
+    EpochReport, Optimizer, SgdSettings, SolveSettings, Status, solve_relu, train_seeds,
+};
 
 pub(super) fn dispatch(args: &[String], out: &mut dyn Write) -> Result<()> {
     let Some(cmd) = args.first() else {
@@ -25,9 +28,7 @@ pub(super) fn dispatch(args: &[String], out: &mut dyn Write) -> Result<()> {
         "patterns" => patterns(rest, out),
         "generate" => generate_cmd(rest, out),
         "help" | "--help" | "-h" => write_out(out, USAGE),
-        "sgd" => Err(Error::InvalidSetting(
-            "`sgd` is not available in this version yet (tracked as issue 3)".into(),
-        )),
+        "sgd" => sgd(rest, out),
         other => Err(Error::InvalidSetting(format!(
             "unknown subcommand {other:?} (expected solve, patterns, generate or help)"
         ))),
@@ -270,4 +271,188 @@ fn generate_cmd(rest: &[String], out: &mut dyn Write) -> Result<()> {
             path: "<stdout>".into(),
             source: e,
         })
+}
+
+#[derive(Serialize)]
+struct SgdRunJson {
+    seed: u64,
+    objective: f64,
+    lower_bound: f64,
+    rel_gap: f64,
+    certificate: f64,
+    /// Direction (unit `u`) where the certificate is largest: a neuron there would help if > 1.
+    best_direction: [f64; 3],
+    best_direction_sign: f64,
+    accuracy: f64,
+    max_kkt_residual: f64,
+    history: Vec<EpochReport>,
+    neurons: Vec<NeuronJson>,
+}
+
+#[derive(Serialize)]
+struct SgdJson {
+    loss: &'static str,
+    beta: f64,
+    n: usize,
+    width: usize,
+    optimizer: &'static str,
+    epochs: usize,
+    lr: f64,
+    runs: Vec<SgdRunJson>,
+    best: f64,
+    optimum_lower_bound: f64,
+    /// Objective of the convex solver's network (`NaN` with `--no-optimum`).
+    optimum_upper_bound: f64,
+    seconds: f64,
+}
+
+fn sgd(rest: &[String], out: &mut dyn Write) -> Result<()> {
+    let args = Args::parse(
+        rest,
+        &[
+            "--data",
+            "--width",
+            "--loss",
+            "--beta",
+            "--seeds",
+            "--epochs",
+            "--lr",
+            "--optimizer",
+            "--batch-size",
+            "--init-scale",
+            "--history-every",
+        ],
+        &["--json", "--standardize", "--no-optimum"],
+    )?;
+    let loss = Loss::parse(args.get("--loss").unwrap_or("squared"))?;
+    let beta: f64 = args.parsed("--beta", 0.1, "a positive number")?;
+    if !(beta.is_finite() && beta > 0.0) {
+        return Err(Error::InvalidSetting(format!(
+            "--beta {beta}: must be a positive finite number"
+        )));
+    }
+    let d = SgdSettings::default();
+    let settings = SgdSettings {
+        width: args.parsed("--width", 0usize, "a positive integer")?,
+        lr: args.parsed("--lr", d.lr, "a positive number")?,
+        epochs: args.parsed("--epochs", d.epochs, "a non-negative integer")?,
+        init_scale: args.parsed("--init-scale", d.init_scale, "a positive number")?,
+        optimizer: Optimizer::parse(args.get("--optimizer").unwrap_or("gd"))?,
+        batch_size: args.parsed("--batch-size", d.batch_size, "a positive integer")?,
+        seed: 0,
+    };
+    args.required("--width")?;
+    settings.validate()?;
+    let seeds: u64 = args.parsed("--seeds", 1u64, "a positive integer")?;
+    if seeds == 0 {
+        return Err(Error::InvalidSetting("--seeds must be ≥ 1".into()));
+    }
+    let every: usize = args.parsed(
+        "--history-every",
+        (settings.epochs / 100).max(1),
+        "a positive integer",
+    )?;
+    let ds = load(&args)?;
+    let t0 = std::time::Instant::now();
+    let seed_list: Vec<u64> = (0..seeds).collect();
+    let threads = std::thread::available_parallelism().map_or(1, |c| c.get());
+    let runs = train_seeds(
+        &ds.x, &ds.y, loss, beta, &settings, &seed_list, threads, every,
+    )?;
+    // Certify every final network against the optimum of the exact convex program.
+    let exact = crate::geometry::enumerate_exact(&ds.x)?;
+    let mut json_runs = Vec::new();
+    for (seed, (net, history)) in seed_list.iter().zip(runs) {
+        let (b, cert) = crate::certify::certify_network(&ds.x, &ds.y, &exact, loss, beta, &net);
+        let kkt = kkt_report(&ds.x, &ds.y, loss, beta, &net);
+        json_runs.push(SgdRunJson {
+            seed: *seed,
+            objective: b.upper,
+            lower_bound: b.lower,
+            rel_gap: b.rel_gap(),
+            certificate: b.certificate,
+            best_direction: cert.u,
+            best_direction_sign: cert.sign,
+            accuracy: history.last().map_or(f64::NAN, |h| h.accuracy),
+            max_kkt_residual: kkt
+                .iter()
+                .map(|k| k.residual)
+                .filter(|r| r.is_finite())
+                .fold(0.0, f64::max),
+            history,
+            neurons: net
+                .neurons
+                .iter()
+                .map(|&Neuron { u, alpha }| NeuronJson { u, alpha })
+                .collect(),
+        });
+    }
+    let best = json_runs
+        .iter()
+        .map(|r| r.objective)
+        .fold(f64::INFINITY, f64::min);
+    // The best certified lower bound: every run's own certificate and the convex solver's.
+    let mut optimum_lower_bound = json_runs
+        .iter()
+        .map(|r| r.lower_bound)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let mut optimum_upper_bound = f64::NAN;
+    if !args.has("--no-optimum") {
+        let problem = ReluProblem::with_exact(
+            ds.x.clone(),
+            ds.y.clone(),
+            loss,
+            beta,
+            PatternMode::Exact,
+            std::sync::Arc::new(exact),
+        )?;
+        let sol = solve_relu(problem, &SolveSettings::default(), |_| {
+            std::ops::ControlFlow::Continue(())
+        })?;
+        optimum_lower_bound = optimum_lower_bound.max(sol.bounds.lower);
+        optimum_upper_bound = sol.bounds.upper;
+    }
+    let report = SgdJson {
+        loss: loss.name(),
+        beta,
+        n: ds.len(),
+        width: settings.width,
+        optimizer: settings.optimizer.name(),
+        epochs: settings.epochs,
+        lr: settings.lr,
+        runs: json_runs,
+        best,
+        optimum_lower_bound,
+        optimum_upper_bound,
+        seconds: t0.elapsed().as_secs_f64(),
+    };
+    if args.has("--json") {
+        return json_out(out, &report);
+    }
+    let mut text = format!(
+        "{} seeds, width {}, {} for {} epochs (lr {}), {} loss, beta = {}, n = {}\n\
+         certified lower bound on the optimum: {:.10} (convex solver's network: {:.10})\n\
+         seed  objective        gap to optimum  c(v)/beta   accuracy",
+        seeds,
+        settings.width,
+        report.optimizer,
+        settings.epochs,
+        settings.lr,
+        report.loss,
+        beta,
+        report.n,
+        optimum_lower_bound,
+        optimum_upper_bound
+    );
+    for r in &report.runs {
+        text.push_str(&format!(
+            "\n{:>4}  {:<15.10}  {:<14.3e}  {:<10.6}  {:.3}",
+            r.seed,
+            r.objective,
+            (r.objective - optimum_lower_bound) / r.objective.abs().max(1.0),
+            r.certificate,
+            r.accuracy
+        ));
+    }
+    write_out(out, &text)
 }
