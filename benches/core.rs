@@ -11,7 +11,9 @@ use convex_nn_explorer::convex::ReluProblem;
 use convex_nn_explorer::data::{LabelMode, Preset, PresetParams, generate, read_csv};
 use convex_nn_explorer::geometry::{PatternMode, enumerate_exact, enumerate_oracle};
 use convex_nn_explorer::model::Loss;
-use convex_nn_explorer::solve::{Admm, AdmmSettings, SolveSettings, Status, solve_relu};
+use convex_nn_explorer::solve::{
+    Admm, AdmmSettings, Optimizer, SgdSettings, SolveSettings, Status, solve_relu, train_seeds,
+};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use rand::{RngExt, SeedableRng, rngs::StdRng};
 
@@ -148,5 +150,36 @@ fn certified_solve(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, enumeration, admm_iteration, certified_solve);
+fn sgd_training(c: &mut Criterion) {
+    let mut g = c.benchmark_group("sgd");
+    g.sample_size(10);
+    let (x, y) = spiral(100);
+    let settings = SgdSettings {
+        width: 50,
+        epochs: 5000,
+        lr: 0.002,
+        optimizer: Optimizer::Gd,
+        ..SgdSettings::default()
+    };
+    let seeds: Vec<u64> = (0..10).collect();
+    let threads = std::thread::available_parallelism().map_or(1, |c| c.get());
+    g.bench_function(
+        format!("10_seeds_x_5000_gd_epochs/spiral_n100_m50/{threads}_threads"),
+        |b| {
+            b.iter(|| {
+                train_seeds(&x, &y, Loss::Squared, 0.1, &settings, &seeds, threads, 0)
+                    .unwrap_or_else(|e| panic!("{e}"))
+            })
+        },
+    );
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    enumeration,
+    admm_iteration,
+    certified_solve,
+    sgd_training
+);
 criterion_main!(benches);
