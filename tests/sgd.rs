@@ -138,6 +138,12 @@ fn training_is_deterministic_and_decreases_the_objective() {
         let last = a[0].1.last().unwrap().objective;
         assert!(last < first, "{optimizer:?}: {first} -> {last}");
         assert_eq!(a[0].1.len(), 6);
+        let last_dirs = &a[0].1.last().unwrap().directions;
+        assert_eq!(last_dirs.len(), 6);
+        for (d, nr) in last_dirs.iter().zip(&a[0].0.neurons) {
+            let r = nr.norm_u();
+            assert!((d[0] * r - nr.u[0]).abs() < 1e-12 && (d[2] * r - nr.u[2]).abs() < 1e-12);
+        }
     }
     assert!(
         SgdTrainer::new(
@@ -161,5 +167,74 @@ fn training_is_deterministic_and_decreases_the_objective() {
             }
         )
         .is_err()
+    );
+}
+
+/// The demo of `assets/demos/sgd_vs_optimum.json`: a narrow network gets stuck measurably above
+/// the certified optimum, a network at least as wide as the convex solution reaches it.
+#[test]
+fn demo_narrow_gets_stuck_wide_reaches_the_optimum() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets");
+    let demo: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("demos/sgd_vs_optimum.json")).unwrap(),
+    )
+    .unwrap();
+    let ds = convex_nn_explorer::data::read_csv(
+        &root.join(demo["dataset"].as_str().unwrap()),
+        convex_nn_explorer::data::LabelMode::Auto,
+    )
+    .unwrap();
+    let beta = demo["beta"].as_f64().unwrap();
+    let pr = ReluProblem::new(
+        ds.x.clone(),
+        ds.y.clone(),
+        Loss::Squared,
+        beta,
+        PatternMode::Exact,
+    )
+    .unwrap();
+    let opt = solve_relu(pr, &SolveSettings::default(), |_| ControlFlow::Continue(())).unwrap();
+    assert_eq!(opt.status, Status::Converged);
+    let m_star = opt.network.neurons.len();
+    let lb = opt.bounds.lower;
+    let base = SgdSettings {
+        width: 1,
+        optimizer: Optimizer::parse(demo["optimizer"].as_str().unwrap()).unwrap(),
+        epochs: demo["epochs"].as_u64().unwrap() as usize,
+        lr: demo["lr"].as_f64().unwrap(),
+        lr_final: demo["lr_final"].as_f64().unwrap(),
+        batch_size: demo["batch_size"].as_u64().unwrap() as usize,
+        ..SgdSettings::default()
+    };
+    let seeds: Vec<u64> = (0..demo["seeds"].as_u64().unwrap()).collect();
+    let gaps = |width: usize| -> Vec<f64> {
+        let s = SgdSettings { width, ..base };
+        train_seeds(&ds.x, &ds.y, Loss::Squared, beta, &s, &seeds, 2, 0)
+            .unwrap()
+            .iter()
+            .map(|(net, _)| {
+                let obj = net.objective(&ds.x, &ds.y, Loss::Squared, beta);
+                (obj - lb) / obj.abs().max(1.0)
+            })
+            .collect()
+    };
+    let narrow = gaps(demo["stuck_width"].as_u64().unwrap() as usize);
+    assert!(
+        narrow.iter().any(|&g| g > 0.01),
+        "no narrow run stuck: {narrow:?}"
+    );
+    let wide_width = demo["wide_width"].as_u64().unwrap() as usize;
+    assert!(
+        wide_width >= m_star,
+        "wide width {wide_width} < m* = {m_star}"
+    );
+    let wide = gaps(wide_width);
+    assert!(
+        wide.iter().all(|&g| g >= -1e-9),
+        "a run below the certified optimum: {wide:?}"
+    );
+    assert!(
+        wide.iter().any(|&g| g <= 1e-3),
+        "no wide run reached the optimum: {wide:?}"
     );
 }

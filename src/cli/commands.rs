@@ -317,6 +317,7 @@ fn sgd(rest: &[String], out: &mut dyn Write) -> Result<()> {
             "--seeds",
             "--epochs",
             "--lr",
+            "--lr-final",
             "--optimizer",
             "--batch-size",
             "--init-scale",
@@ -335,11 +336,16 @@ fn sgd(rest: &[String], out: &mut dyn Write) -> Result<()> {
     let settings = SgdSettings {
         width: args.parsed("--width", 0usize, "a positive integer")?,
         lr: args.parsed("--lr", d.lr, "a positive number")?,
+        lr_final: 0.0,
         epochs: args.parsed("--epochs", d.epochs, "a non-negative integer")?,
         init_scale: args.parsed("--init-scale", d.init_scale, "a positive number")?,
         optimizer: Optimizer::parse(args.get("--optimizer").unwrap_or("gd"))?,
         batch_size: args.parsed("--batch-size", d.batch_size, "a positive integer")?,
         seed: 0,
+    };
+    let settings = SgdSettings {
+        lr_final: args.parsed("--lr-final", settings.lr, "a positive number")?,
+        ..settings
     };
     args.required("--width")?;
     settings.validate()?;
@@ -362,7 +368,9 @@ fn sgd(rest: &[String], out: &mut dyn Write) -> Result<()> {
     // Certify every final network against the optimum of the exact convex program.
     let exact = crate::geometry::enumerate_exact(&ds.x)?;
     let mut json_runs = Vec::new();
-    for (seed, (net, history)) in seed_list.iter().zip(runs) {
+    for (seed, (net, mut history)) in seed_list.iter().zip(runs) {
+        // Directions per epoch stay in the library; the JSON has the final neurons instead.
+        history.iter_mut().for_each(|h| h.directions.clear());
         let (b, cert) = crate::certify::certify_network(&ds.x, &ds.y, &exact, loss, beta, &net);
         let kkt = kkt_report(&ds.x, &ds.y, loss, beta, &net);
         json_runs.push(SgdRunJson {

@@ -19,7 +19,7 @@ USAGE:
                            [--tol T] [--rho R] [--no-polish] [--standardize] [--json]
   convex-nn-explorer patterns --data FILE [--json]
   convex-nn-explorer sgd --data FILE --width M [--loss L] [--beta B] [--seeds K] [--epochs E]
-                         [--lr LR] [--optimizer gd|sgd|adam] [--batch-size S] [--init-scale S]
+                         [--lr LR] [--lr-final LR] [--optimizer gd|sgd|adam] [--batch-size S] [--init-scale S]
                          [--no-optimum] [--json]
   convex-nn-explorer generate --preset NAME [--n N] [--noise S] [--seed SEED] > FILE
   convex-nn-explorer help

@@ -56,8 +56,11 @@ impl Optimizer {
 pub struct SgdSettings {
     /// Number of hidden neurons `m`.
     pub width: usize,
-    /// Learning rate.
+    /// Learning rate at the first epoch.
     pub lr: f64,
+    /// Learning rate at the last epoch: the rate decays geometrically from `lr` to `lr_final`
+    /// (equal to `lr` for a constant rate). A decaying rate lets SGD/Adam settle exactly.
+    pub lr_final: f64,
     /// Epochs (passes over the data).
     pub epochs: usize,
     /// Standard deviation of the Gaussian initialisation of `u` and `α` (small init: §G.6).
@@ -75,6 +78,7 @@ impl Default for SgdSettings {
         Self {
             width: 10,
             lr: 0.01,
+            lr_final: 0.01,
             epochs: 2000,
             init_scale: 0.5,
             optimizer: Optimizer::Gd,
@@ -94,6 +98,9 @@ impl SgdSettings {
         if !(self.lr.is_finite() && self.lr > 0.0) {
             return bad(format!("lr = {}: must be > 0", self.lr));
         }
+        if !(self.lr_final.is_finite() && self.lr_final > 0.0) {
+            return bad(format!("lr_final = {}: must be > 0", self.lr_final));
+        }
         if !(self.init_scale.is_finite() && self.init_scale > 0.0) {
             return bad(format!("init_scale = {}: must be > 0", self.init_scale));
         }
@@ -105,7 +112,7 @@ impl SgdSettings {
 }
 
 /// One epoch's numbers.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EpochReport {
     /// Epoch counter (1-based).
     pub epoch: usize,
@@ -119,6 +126,9 @@ pub struct EpochReport {
     pub accuracy: f64,
     /// Seconds spent in this epoch.
     pub seconds: f64,
+    /// Unit direction `u_k/‖u_k‖` of every neuron (zero for a dead `u = 0`), for plotting where
+    /// the neurons point (§G.6).
+    pub directions: Vec<[f64; 3]>,
 }
 
 /// The trainer state.
@@ -267,8 +277,18 @@ impl SgdTrainer {
         self.grad.clone()
     }
 
+    /// Learning rate in force during the current epoch.
+    pub fn current_lr(&self) -> f64 {
+        let s = &self.settings;
+        if s.lr_final == s.lr || s.epochs <= 1 {
+            return s.lr;
+        }
+        let frac = (self.epoch as f64 / (s.epochs - 1) as f64).min(1.0);
+        s.lr * (s.lr_final / s.lr).powf(frac)
+    }
+
     fn apply(&mut self) {
-        let lr = self.settings.lr;
+        let lr = self.current_lr();
         match self.settings.optimizer {
             Optimizer::Gd | Optimizer::Sgd => {
                 for (p, g) in self.theta.iter_mut().zip(&self.grad) {
@@ -312,6 +332,18 @@ impl SgdTrainer {
         } else {
             f64::NAN
         };
+        let directions = net
+            .neurons
+            .iter()
+            .map(|nr| {
+                let r = nr.norm_u();
+                if r > 0.0 {
+                    [nr.u[0] / r, nr.u[1] / r, nr.u[2] / r]
+                } else {
+                    [0.0; 3]
+                }
+            })
+            .collect();
         EpochReport {
             epoch: self.epoch,
             objective: loss + wd,
@@ -319,6 +351,7 @@ impl SgdTrainer {
             weight_decay: wd,
             accuracy,
             seconds,
+            directions,
         }
     }
 
@@ -392,7 +425,7 @@ pub fn train_seeds(
                             let mut hist = Vec::new();
                             let last = tr.run(|r| {
                                 if history_every > 0 && r.epoch % history_every == 0 {
-                                    hist.push(*r);
+                                    hist.push(r.clone());
                                 }
                                 ControlFlow::Continue(())
                             });
