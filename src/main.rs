@@ -1,17 +1,35 @@
-//! `convex-nn-explorer`: with a subcommand it runs the headless CLI (shared/design/cli.md).
-//! The desktop window (no subcommand) is built in a later step; until then the binary says so.
+//! `convex-nn-explorer`: without arguments it opens the desktop explorer (restoring the
+//! autosaved session); `--open FILE` opens a dataset (CSV) or a session (JSON) in it; with a
+//! subcommand it runs the headless CLI (shared/design/cli.md).
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.is_empty() || args[0] == "--open" {
-        eprintln!(
-            "error: the desktop explorer is not part of this build yet; use a subcommand \
-             (`convex-nn-explorer help`)"
-        );
+    let open = match args.as_slice() {
+        [] => None,
+        [flag, path] if flag == "--open" => Some(std::path::PathBuf::from(path)),
+        [flag] if flag == "--open" => {
+            eprintln!("error: --open needs a file (a dataset .csv or a session .json)");
+            return ExitCode::from(2);
+        }
+        _ => {
+            let code =
+                convex_nn_explorer::cli::run(&args, &mut std::io::stdout(), &mut std::io::stderr());
+            return ExitCode::from(code as u8);
+        }
+    };
+    if let Some(p) = &open
+        && !p.exists()
+    {
+        eprintln!("error: {}: no such file", p.display());
         return ExitCode::from(2);
     }
-    let code = convex_nn_explorer::cli::run(&args, &mut std::io::stdout(), &mut std::io::stderr());
-    ExitCode::from(code as u8)
+    match convex_nn_explorer::app::run(open) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
 }

@@ -3,6 +3,7 @@
 
 pub mod bitset;
 pub mod facets;
+pub mod grid;
 pub mod patterns;
 
 pub use bitset::Bitset;

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs the real app in a virtual X display (Xvfb, Mesa software rendering) and writes
+# screenshots for the README into docs/screenshots/. Usage: scripts/screenshots.sh [outdir]
+# Needs: xvfb imagemagick xdotool (installed here if missing and apt is available).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT="${1:-docs/screenshots}"
+mkdir -p "$OUT"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/convex-nn-explorer/target}"
+need=()
+for t in Xvfb:xvfb import:imagemagick xdotool:xdotool; do
+  command -v "${t%%:*}" >/dev/null || need+=("${t##*:}")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "${need[@]}"
+fi
+cargo build --quiet
+BIN="$CARGO_TARGET_DIR/debug/convex-nn-explorer"
+DISP=":$((90 + RANDOM % 9))"
+TMP="$(mktemp -d)"; chmod 700 "$TMP"
+Xvfb "$DISP" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+XPID=$!
+APID=""
+cleanup() { [ -n "$APID" ] && kill "$APID" 2>/dev/null; kill "$XPID" 2>/dev/null; rm -rf "$TMP"; }
+trap cleanup EXIT
+sleep 1
+export DISPLAY="$DISP" XDG_RUNTIME_DIR="$TMP" XDG_STATE_HOME="$TMP/state"
+
+shoot() { # shoot NAME SESSION_OR_CSV SECONDS [xdotool key...]
+  local name="$1" file="$2" wait="$3"; shift 3
+  "$BIN" --open "$file" >"$TMP/app.log" 2>&1 &
+  APID=$!
+  local wid
+  wid="$(xdotool search --sync --name '^convex-nn-explorer$' | head -1)"
+  sleep "$wait"
+  for k in "$@"; do xdotool key --window "$wid" "$k"; sleep 1; done
+  import -window "$wid" "$OUT/$name.png"
+  kill "$APID"; wait "$APID" 2>/dev/null || true; APID=""
+  echo "wrote $OUT/$name.png"
+}
+
+shoot spiral assets/sessions/spiral.json 25
+shoot light_regression assets/sessions/sine_light.json 25
+shoot linespace assets/sessions/xor_linespace.json 25

@@ -1,0 +1,212 @@
+//! Plot 1, the decision boundary: the network's output at the cursor as a heatmap over the
+//! plane, its zero level set, the data on top (train filled, test hollow). The plot is also the
+//! drawing canvas: left click adds a +1 point (regression: a point with the slider's target),
+//! right click or Shift+click a −1 point, drag moves a point, Ctrl+click deletes one.
+
+use eframe::egui;
+use egui::{Color32, PointerButton, Stroke};
+use egui_plot::{MarkerShape, Plot, PlotPoint, Points};
+
+use super::paint::{self, NEG, POS};
+use super::{data_extent, title_row};
+use crate::app::{App, PlotId, Restart};
+use crate::data::{Dataset, TargetKind};
+
+/// Colour of a target.
+pub fn target_color(kind: TargetKind, y: f64, ymax: f64, dark: bool) -> Color32 {
+    match kind {
+        TargetKind::Binary => {
+            if y > 0.0 {
+                POS
+            } else {
+                NEG
+            }
+        }
+        TargetKind::MultiClass(_) => paint::seed_color(y as usize),
+        TargetKind::Regression => {
+            let c = paint::diverging(y / ymax.max(1e-12), dark);
+            paint::lerp(c, if y >= 0.0 { POS } else { NEG }, 0.5)
+        }
+    }
+}
+
+pub fn show(app: &mut App, ui: &mut egui::Ui) {
+    title_row(
+        app,
+        ui,
+        PlotId::Boundary,
+        "Decision boundary",
+        "Network output f(x) at the cursor's iteration (blue > 0, orange < 0) with its zero level \
+         set. Left click: add +1 (regression: the slider's target) · right/Shift click: add −1 · \
+         drag: move · Ctrl+click: delete.",
+    );
+    let dark = app.session.view.dark;
+    let t = app.shown_iter();
+    let snap = app.history.snapshot_at(t).cloned();
+    let ds = app.session.data.dataset.clone();
+    let extent = data_extent(&ds);
+    let (_, test) = app.split();
+    let mut is_test = vec![false; ds.len()];
+    for &i in &test {
+        is_test[i] = true;
+    }
+    let ymax = ds.y.iter().fold(0.0f64, |m, y| m.max(y.abs()));
+    let tex = snap.as_ref().map(|s| {
+        let scale = s.output.max_abs().max(1e-9);
+        let key = paint::key(&[app.generation, s.iter as u64, dark as u64, 1]);
+        app.panel_state.textures.get(ui.ctx(), "boundary", key, || {
+            paint::grid_image(&s.output, |v| {
+                paint::diverging((v / scale).tanh() * 1.6, dark)
+            })
+        })
+    });
+    let outline = if dark { Color32::WHITE } else { Color32::BLACK };
+    let h = ui.available_height() - 4.0;
+    let resp = Plot::new("boundary_plot")
+        .data_aspect(1.0)
+        .height(h)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .allow_boxed_zoom(false)
+        .allow_double_click_reset(false)
+        .default_x_bounds(extent[0], extent[1])
+        .default_y_bounds(extent[2], extent[3])
+        .show(ui, |pui| {
+            if let Some(tex) = tex {
+                pui.image(paint::plot_image("output", tex, extent));
+            }
+            // One item per (colour, train/test) group keeps the plot cheap at hundreds of points.
+            let mut groups: std::collections::BTreeMap<([u8; 4], bool), Vec<[f64; 2]>> =
+                Default::default();
+            for (k, (p, y)) in ds.x.iter().zip(&ds.y).enumerate() {
+                let c = target_color(ds.kind, *y, ymax, dark);
+                groups
+                    .entry((c.to_array(), is_test[k]))
+                    .or_default()
+                    .push(*p);
+            }
+            for ((c, test), pts) in groups {
+                let c = Color32::from_rgba_premultiplied(c[0], c[1], c[2], c[3]);
+                if test {
+                    pui.points(
+                        Points::new("test", pts)
+                            .color(c)
+                            .filled(false)
+                            .radius(4.5)
+                            .shape(MarkerShape::Circle)
+                            .allow_hover(false),
+                    );
+                } else {
+                    pui.points(
+                        Points::new("", pts.clone())
+                            .radius(5.5)
+                            .color(outline)
+                            .allow_hover(false),
+                    );
+                    pui.points(
+                        Points::new("train", pts)
+                            .color(c)
+                            .filled(true)
+                            .radius(4.5)
+                            .allow_hover(false),
+                    );
+                }
+            }
+            pui.pointer_coordinate()
+        });
+    if let Some(s) = &snap {
+        let segs = s.output.contour(0.0);
+        paint::paint_segments(ui, &resp.transform, &segs, Stroke::new(2.0, outline));
+    }
+    edit(app, ui, &resp.response, &resp.transform, resp.inner, &ds);
+}
+
+fn nearest(ds: &Dataset, tr: &egui_plot::PlotTransform, pos: egui::Pos2) -> Option<usize> {
+    ds.x.iter()
+        .enumerate()
+        .map(|(i, p)| {
+            (
+                i,
+                tr.position_from_point(&PlotPoint::new(p[0], p[1]))
+                    .distance(pos),
+            )
+        })
+        .filter(|(_, d)| *d < 10.0)
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(i, _)| i)
+}
+
+fn edit(
+    app: &mut App,
+    ui: &egui::Ui,
+    r: &egui::Response,
+    tr: &egui_plot::PlotTransform,
+    pointer: Option<PlotPoint>,
+    ds: &Dataset,
+) {
+    let Some(pp) = pointer else {
+        if r.drag_stopped() {
+            app.drag = None;
+        }
+        return;
+    };
+    let p = [pp.x, pp.y];
+    let mods = ui.input(|i| i.modifiers);
+    let pos = tr.position_from_point(&pp);
+    if r.drag_started_by(PointerButton::Primary)
+        && let Some(i) = nearest(ds, tr, r.interact_pointer_pos().unwrap_or(pos))
+    {
+        app.undo.push(ds.clone());
+        app.redo.clear();
+        app.drag = Some(i);
+    }
+    if let Some(i) = app.drag {
+        if r.dragged() && i < app.session.data.dataset.len() {
+            app.session.data.dataset.x[i] = p;
+            app.changed(Restart::All);
+        }
+        if r.drag_stopped() {
+            app.drag = None;
+        }
+        return;
+    }
+    let click = r.clicked_by(PointerButton::Primary);
+    let right = r.clicked_by(PointerButton::Secondary);
+    if !(click || right) {
+        return;
+    }
+    let mut new = ds.clone();
+    if click && mods.command {
+        if let Some(i) = nearest(ds, tr, pos) {
+            new.x.remove(i);
+            new.y.remove(i);
+        } else {
+            return;
+        }
+    } else {
+        let negative = right || mods.shift;
+        let y = match new.kind {
+            TargetKind::Binary => {
+                if negative {
+                    -1.0
+                } else {
+                    1.0
+                }
+            }
+            TargetKind::MultiClass(_) => f64::from(u8::from(negative)),
+            TargetKind::Regression => {
+                let v = app.session.data.click_value;
+                if negative { -v } else { v }
+            }
+        };
+        if let TargetKind::MultiClass(c) = new.kind
+            && y as usize >= c
+        {
+            new.kind = TargetKind::MultiClass(y as usize + 1);
+        }
+        new.x.push(p);
+        new.y.push(y);
+    }
+    app.set_dataset(new);
+}

@@ -1,0 +1,146 @@
+//! Plot 4, the dual certificate: `h(θ, t)/β = vᵀ(X̃u)₊/β` over line space for the dual point
+//! `v` of the network at the cursor (§G.2), the level sets |h| = β, the exact maximiser, and the
+//! neurons of the convex solver and of SGD as markers. At an optimum every neuron sits on the
+//! level set with its own sign and |h| ≤ β everywhere (§G.4, §G.6).
+
+use eframe::egui;
+use egui::{Color32, Stroke};
+use egui_plot::{MarkerShape, Plot, PlotPoint, Points};
+
+use super::paint::{self, NEG, POS};
+use super::{hover, t_max, title_row};
+use crate::app::worker::significant;
+use crate::app::{App, NeuronRef, PlotId};
+use crate::geometry::grid::line_coords;
+
+pub fn show(app: &mut App, ui: &mut egui::Ui) {
+    title_row(
+        app,
+        ui,
+        PlotId::Certificate,
+        "Dual certificate h(θ, t)/β",
+        "For the residual v = −∇ℓ(ŷ) of the network at the cursor, h(u) = vᵀ(X̃u)₊ over unit \
+         directions u (each point is an oriented line). The network is globally optimal iff \
+         every neuron sits where h/β = sign(α) and |h|/β ≤ 1 everywhere; the exact maximum \
+         c(v)/β (★) certifies the lower bound.",
+    );
+    let dark = app.session.view.dark;
+    let t = app.shown_iter();
+    let Some(s) = app.history.snapshot_at(t).cloned() else {
+        ui.label("waiting for the solver…");
+        return;
+    };
+    let ds = &app.session.data.dataset;
+    let tm = t_max(ds);
+    let e = [0.0, std::f64::consts::TAU, -tm, tm];
+    let c_over_beta = s.bounds.certificate;
+    ui.horizontal(|ui| {
+        let ok = c_over_beta <= 1.0 + 1e-6;
+        ui.label(
+            egui::RichText::new(format!("c(v)/β = {c_over_beta:.4}")).color(if ok {
+                Color32::from_rgb(60, 170, 90)
+            } else {
+                Color32::from_rgb(220, 90, 60)
+            }),
+        )
+        .on_hover_text(
+            "Exact maximum of |h|/β over all directions (sweep over regions and arcs, §G.2). \
+             ≤ 1 means the residual is dual feasible as is.",
+        );
+        if let Some(h) = &app.panel_state.cert_hover {
+            ui.label(egui::RichText::new(h).small());
+        }
+    });
+    let range = s.certificate.max_abs().max(1.0);
+    let key = paint::key(&[app.generation, s.iter as u64, dark as u64, 2]);
+    let tex = app
+        .panel_state
+        .textures
+        .get(ui.ctx(), "certificate", key, || {
+            paint::grid_image(&s.certificate, |v| paint::diverging(v / range, dark))
+        });
+    let sgd = if app.session.view.sgd_lines {
+        app.history.sgd_snapshot_at(t).cloned()
+    } else {
+        None
+    };
+    let hovered = app.hovered;
+    let h = ui.available_height() - 4.0;
+    let outline = if dark { Color32::WHITE } else { Color32::BLACK };
+    let resp = Plot::new("certificate_plot")
+        .height(h)
+        .x_axis_label("θ")
+        .y_axis_label("t")
+        .default_x_bounds(e[0], e[1])
+        .default_y_bounds(e[2], e[3])
+        .show(ui, |pui| {
+            pui.image(paint::plot_image("h/β", tex, e));
+            if let Some(sg) = &sgd {
+                for (k, net) in sg.networks.iter().enumerate() {
+                    let pts: Vec<[f64; 2]> = significant(net)
+                        .into_iter()
+                        .filter_map(|i| line_coords(&net.neurons[i].u).map(|(a, b)| [a, b]))
+                        .collect();
+                    pui.points(
+                        Points::new(format!("SGD seed {}", k + 1), pts)
+                            .shape(MarkerShape::Cross)
+                            .radius(3.5)
+                            .color(paint::seed_color(k)),
+                    );
+                }
+            }
+            for &i in &s.shown {
+                let nr = &s.network.neurons[i];
+                if let Some((a, b)) = line_coords(&nr.u) {
+                    let hl = hovered == Some(NeuronRef::Convex(i));
+                    pui.points(
+                        Points::new(format!("neuron {}", i + 1), vec![[a, b]])
+                            .shape(MarkerShape::Diamond)
+                            .radius(if hl { 8.0 } else { 5.0 })
+                            .color(if hl {
+                                Color32::YELLOW
+                            } else if nr.alpha >= 0.0 {
+                                POS
+                            } else {
+                                NEG
+                            }),
+                    );
+                }
+            }
+            if let Some((a, b)) = line_coords(&s.cert_u) {
+                pui.points(
+                    Points::new("exact max", vec![[a, b]])
+                        .shape(MarkerShape::Asterisk)
+                        .radius(8.0)
+                        .color(outline),
+                );
+            }
+            pui.pointer_coordinate()
+        });
+    for level in [1.0, -1.0] {
+        let segs = s.certificate.contour(level);
+        paint::paint_segments(ui, &resp.transform, &segs, Stroke::new(1.5, outline));
+    }
+    app.panel_state.cert_hover = None;
+    if let Some(p) = resp.inner {
+        if let Some((c, r)) = s.certificate.cell_of([p.x, p.y]) {
+            let v = s.certificate.values[r * s.certificate.nx + c];
+            app.panel_state.cert_hover = Some(format!("h/β({:.2}, {:.2}) = {v:+.3}", p.x, p.y));
+        }
+        if let Some(pos) = resp.response.hover_pos() {
+            let best = s
+                .shown
+                .iter()
+                .filter_map(|&i| {
+                    let (a, b) = line_coords(&s.network.neurons[i].u)?;
+                    let q = resp.transform.position_from_point(&PlotPoint::new(a, b));
+                    Some((i, q.distance(pos)))
+                })
+                .filter(|(_, d)| *d < 8.0)
+                .min_by(|a, b| a.1.total_cmp(&b.1));
+            if let Some((i, _)) = best {
+                hover(app, NeuronRef::Convex(i));
+            }
+        }
+    }
+}

@@ -1,0 +1,467 @@
+//! The side panel: collapsible Dataset, Formulation, Solver, SGD and Export sections. Widgets
+//! bind straight to the session's fields; any change schedules a (debounced) restart.
+
+use eframe::egui;
+use egui::{Color32, RichText};
+
+use crate::app::formulations;
+use crate::app::{App, DialogKind, Restart, ShotTarget};
+use crate::data::{Preset, TargetKind};
+use crate::geometry::PatternMode;
+use crate::model::Loss;
+use crate::solve::Optimizer;
+
+pub fn side_panel(app: &mut App, ui: &mut egui::Ui) {
+    egui::Panel::left("side_panel")
+        .resizable(true)
+        .default_size(300.0)
+        .min_size(240.0)
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    ui.heading("convex-nn-explorer");
+                });
+                ui.horizontal(|ui| {
+                    let mut dark = app.session.view.dark;
+                    ui.selectable_value(&mut dark, true, "Dark");
+                    ui.selectable_value(&mut dark, false, "Light");
+                    if dark != app.session.view.dark {
+                        app.session.view.dark = dark;
+                        app.session_changed = true;
+                    }
+                });
+                ui.separator();
+                egui::CollapsingHeader::new("Dataset")
+                    .default_open(true)
+                    .show(ui, |ui| dataset(app, ui));
+                egui::CollapsingHeader::new("Formulation")
+                    .default_open(true)
+                    .show(ui, |ui| formulation(app, ui));
+                egui::CollapsingHeader::new("Solver")
+                    .default_open(true)
+                    .show(ui, |ui| solver(app, ui));
+                egui::CollapsingHeader::new("SGD")
+                    .default_open(false)
+                    .show(ui, |ui| sgd(app, ui));
+                egui::CollapsingHeader::new("Export")
+                    .default_open(false)
+                    .show(ui, |ui| export(app, ui));
+            });
+        });
+}
+
+fn dataset(app: &mut App, ui: &mut egui::Ui) {
+    let d = app.session.data.clone();
+    let mut preset = d.preset;
+    egui::ComboBox::from_label("Preset")
+        .selected_text(preset.name())
+        .show_ui(ui, |ui| {
+            for p in Preset::ALL {
+                ui.selectable_value(&mut preset, p, p.name())
+                    .on_hover_text(p.description());
+            }
+        });
+    let mut params = d.params;
+    if preset != d.preset {
+        params = preset.default_params();
+    }
+    ui.add(egui::Slider::new(&mut params.n, 1..=400).text("n points"));
+    ui.add(
+        egui::Slider::new(&mut params.noise, 0.0..=1.0)
+            .text("noise")
+            .step_by(0.01),
+    );
+    ui.horizontal(|ui| {
+        ui.add(
+            egui::DragValue::new(&mut params.seed)
+                .range(0..=u64::MAX)
+                .prefix("seed "),
+        );
+        if ui
+            .button("Regenerate")
+            .on_hover_text("Generate the preset again (replaces the points; undoable)")
+            .clicked()
+        {
+            app.generate_preset();
+        }
+    });
+    if preset != d.preset || params != d.params {
+        app.session.data.preset = preset;
+        app.session.data.params = params;
+        app.generate_preset();
+    }
+    let ds = &app.session.data.dataset;
+    let (train, test) = app.split();
+    let kind = match ds.kind {
+        TargetKind::Binary => "binary ±1".to_string(),
+        TargetKind::Regression => "regression".to_string(),
+        TargetKind::MultiClass(c) => format!("{c} classes"),
+    };
+    ui.label(format!(
+        "{} points ({} train, {} test) · {kind}",
+        ds.len(),
+        train.len(),
+        test.len()
+    ));
+    if ds.kind == TargetKind::Regression {
+        let mut v = app.session.data.click_value;
+        ui.add(egui::Slider::new(&mut v, -2.0..=2.0).text("target of a click"));
+        app.session.data.click_value = v;
+    }
+    ui.label(
+        RichText::new("Draw on the boundary plot: left click +1 · right/Shift click −1 · drag moves · Ctrl+click deletes")
+            .small()
+            .weak(),
+    );
+    let (can_undo, can_redo) = app.can_undo_redo();
+    ui.horizontal_wrapped(|ui| {
+        if ui
+            .add_enabled(can_undo, egui::Button::new("Undo"))
+            .clicked()
+        {
+            app.undo();
+        }
+        if ui
+            .add_enabled(can_redo, egui::Button::new("Redo"))
+            .clicked()
+        {
+            app.redo();
+        }
+        if ui
+            .button("Clear")
+            .on_hover_text("Remove every point (undoable)")
+            .clicked()
+        {
+            let mut ds = app.session.data.dataset.clone();
+            ds.x.clear();
+            ds.y.clear();
+            app.set_dataset(ds);
+        }
+        if ui
+            .button("Standardize")
+            .on_hover_text(
+                "Shift and scale each coordinate to mean 0, standard deviation 1 (undoable)",
+            )
+            .clicked()
+        {
+            if app.session.data.dataset.is_empty() {
+                app.error("Nothing to standardize: the dataset is empty.");
+            } else {
+                let (s, _) = app.session.data.dataset.standardized();
+                app.set_dataset(s);
+            }
+        }
+        if ui
+            .button("To regression")
+            .on_hover_text("Keep the points, treat the labels as real targets")
+            .clicked()
+            && app.session.data.dataset.kind != TargetKind::Regression
+        {
+            let mut ds = app.session.data.dataset.clone();
+            ds.kind = TargetKind::Regression;
+            app.set_dataset(ds);
+        }
+    });
+    ui.horizontal(|ui| {
+        if ui.button("Load CSV…").clicked() {
+            app.dialog_request = Some(DialogKind::OpenCsv);
+        }
+        if ui.button("Save CSV…").clicked() {
+            app.dialog_request = Some(DialogKind::SaveCsv);
+        }
+    });
+    let mut frac = app.session.data.test_fraction;
+    let mut seed = app.session.data.split_seed;
+    ui.add(
+        egui::Slider::new(&mut frac, 0.0..=0.9)
+            .text("test fraction")
+            .step_by(0.05),
+    )
+    .on_hover_text("Held-out points are drawn hollow and not trained on");
+    ui.add(egui::DragValue::new(&mut seed).prefix("split seed "));
+    if frac != app.session.data.test_fraction || seed != app.session.data.split_seed {
+        app.session.data.test_fraction = frac;
+        app.session.data.split_seed = seed;
+        app.changed(Restart::All);
+    }
+    // Train / test metrics at the cursor.
+    if let Some(s) = app.history.snapshot_at(app.shown_iter()) {
+        let fmt = |m: Option<crate::app::worker::Metrics>| match m {
+            Some(m) if m.accuracy.is_finite() => {
+                format!("loss {:.4}, accuracy {:.1}%", m.loss, 100.0 * m.accuracy)
+            }
+            Some(m) => format!("loss {:.4}", m.loss),
+            None => "–".into(),
+        };
+        ui.label(RichText::new(format!("train: {}", fmt(s.train))).small());
+        ui.label(RichText::new(format!("test: {}", fmt(s.test))).small());
+    }
+}
+
+fn formulation(app: &mut App, ui: &mut egui::Ui) {
+    let s = app.session.solver.clone();
+    let mut model = s.model.clone();
+    let current = formulations::by_id(&model);
+    egui::ComboBox::from_label("Model")
+        .selected_text(current.map_or("?", |f| f.name()))
+        .show_ui(ui, |ui| {
+            for f in formulations::all() {
+                let label = match f.available() {
+                    Ok(()) => f.name().to_string(),
+                    Err(_) => format!("{} (planned)", f.name()),
+                };
+                let r = ui.selectable_value(&mut model, f.id().to_string(), label);
+                if let Err(why) = f.available() {
+                    r.on_hover_text(why);
+                }
+            }
+        });
+    if let Some(f) = formulations::by_id(&model) {
+        egui::Frame::group(ui.style()).show(ui, |ui| {
+            ui.label(RichText::new(f.summary()).small());
+            if let Err(why) = f.available() {
+                ui.colored_label(
+                    Color32::from_rgb(220, 140, 60),
+                    format!("Not in this build: {why}"),
+                );
+            }
+        });
+    }
+    let mut loss = s.loss;
+    egui::ComboBox::from_label("Loss")
+        .selected_text(loss.name())
+        .show_ui(ui, |ui| {
+            for l in Loss::ALL {
+                ui.selectable_value(&mut loss, l, l.name());
+            }
+        });
+    let mut log_beta = s.log_beta;
+    ui.add(
+        egui::Slider::new(&mut log_beta, -4.0..=1.0)
+            .text("log₁₀ β")
+            .step_by(0.05),
+    )
+    .on_hover_text("Weight decay β. Changing it warm-starts the solver (a regularisation path).");
+    ui.label(RichText::new(format!("β = {:.4e}", 10f64.powf(log_beta))).small());
+    let mut exact = matches!(s.patterns, PatternMode::Exact);
+    let (mut count, mut pseed) = match s.patterns {
+        PatternMode::Sampled { count, seed } => (count, seed),
+        PatternMode::Exact => (2000, 0),
+    };
+    ui.horizontal(|ui| {
+        ui.label("Patterns:");
+        ui.radio_value(&mut exact, true, "exact");
+        ui.radio_value(&mut exact, false, "sampled");
+    });
+    if !exact {
+        ui.horizontal(|ui| {
+            ui.add(
+                egui::DragValue::new(&mut count)
+                    .range(1..=100_000)
+                    .prefix("P "),
+            );
+            ui.add(egui::DragValue::new(&mut pseed).prefix("seed "));
+        });
+    }
+    let patterns = if exact {
+        PatternMode::Exact
+    } else {
+        PatternMode::Sampled { count, seed: pseed }
+    };
+    let mut rho = s.rho;
+    let mut tol = s.tol;
+    ui.horizontal(|ui| {
+        ui.add(
+            egui::DragValue::new(&mut rho)
+                .range(1e-4..=1e4)
+                .speed(0.05)
+                .prefix("ρ "),
+        )
+        .on_hover_text("Initial ADMM penalty (rebalanced automatically)");
+        ui.add(
+            egui::DragValue::new(&mut tol)
+                .range(1e-12..=1e-1)
+                .speed(1e-7)
+                .custom_formatter(|v, _| format!("{v:.0e}"))
+                .prefix("tol "),
+        )
+        .on_hover_text("Certified relative gap at which the solver stops");
+    });
+    let new = crate::app::session::SolverSettings {
+        model,
+        loss,
+        log_beta,
+        patterns,
+        rho,
+        tol,
+        snapshot_every: s.snapshot_every,
+    };
+    if new != s {
+        let only_beta = crate::app::session::SolverSettings {
+            log_beta: s.log_beta,
+            ..new.clone()
+        } == s;
+        app.session.solver = new;
+        app.changed(if only_beta {
+            Restart::Beta
+        } else {
+            Restart::All
+        });
+    }
+}
+
+fn solver(app: &mut App, ui: &mut egui::Ui) {
+    if let Some(p) = &app.problem {
+        ui.label(format!(
+            "n = {} · patterns P = {}{} · exact regions {}",
+            p.n,
+            p.p,
+            if p.is_exact { "" } else { " (sampled)" },
+            p.exact
+        ));
+        ui.label(
+            RichText::new(format!(
+                "variables: 2P blocks of 3 = {} · constraints 2Pn = {}",
+                6 * p.p,
+                2 * p.p * p.n
+            ))
+            .small(),
+        );
+    } else if app.restart_pending() {
+        ui.label("restarting…");
+    } else {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label("building the problem…");
+        });
+    }
+    let mut every = app.session.solver.snapshot_every;
+    ui.add(egui::Slider::new(&mut every, 1..=100).text("snapshot every"))
+        .on_hover_text("Keep the network and certificate every k iterations for scrubbing");
+    if every != app.session.solver.snapshot_every {
+        app.session.solver.snapshot_every = every;
+        app.changed(Restart::All);
+    }
+    if let Some(it) = app.history.iterates.last() {
+        egui::Grid::new("solver_stats")
+            .num_columns(2)
+            .show(ui, |ui| {
+                let row = |ui: &mut egui::Ui, k: &str, v: String| {
+                    ui.label(k);
+                    ui.monospace(v);
+                    ui.end_row();
+                };
+                row(ui, "iteration", it.iter.to_string());
+                row(ui, "upper bound", format!("{:.8}", it.upper));
+                row(ui, "lower bound", format!("{:.8}", it.lower));
+                row(ui, "rel. gap", format!("{:.2e}", it.rel_gap));
+                row(ui, "primal res.", format!("{:.2e}", it.primal_residual));
+                row(ui, "dual res.", format!("{:.2e}", it.dual_residual));
+                row(ui, "active blocks", it.active_blocks.to_string());
+            });
+    }
+    if let Some(s) = app.convex_status {
+        ui.label(format!("solver: {}", s.name()));
+    }
+}
+
+fn sgd(app: &mut App, ui: &mut egui::Ui) {
+    let c = app.session.sgd.clone();
+    let mut n = c.clone();
+    ui.checkbox(&mut n.enabled, "Run SGD beside the convex solver");
+    ui.horizontal(|ui| {
+        ui.add(
+            egui::DragValue::new(&mut n.width)
+                .range(0..=500)
+                .prefix("width "),
+        )
+        .on_hover_text("0 = the certified optimum's neuron count");
+        ui.add(
+            egui::DragValue::new(&mut n.seeds)
+                .range(1..=64)
+                .prefix("seeds "),
+        );
+    });
+    egui::ComboBox::from_label("Optimizer")
+        .selected_text(n.optimizer.name())
+        .show_ui(ui, |ui| {
+            for o in [Optimizer::Gd, Optimizer::Sgd, Optimizer::Adam] {
+                ui.selectable_value(&mut n.optimizer, o, o.name());
+            }
+        });
+    let mut log_lr = n.lr.log10();
+    ui.add(
+        egui::Slider::new(&mut log_lr, -4.0..=0.0)
+            .text("log₁₀ lr")
+            .step_by(0.1),
+    );
+    n.lr = 10f64.powf(log_lr);
+    ui.add(
+        egui::DragValue::new(&mut n.epochs)
+            .range(1..=1_000_000)
+            .prefix("epochs "),
+    );
+    if (n.lr - c.lr).abs() < 1e-15 * c.lr {
+        n.lr = c.lr;
+    }
+    if n != c {
+        app.session.sgd = n;
+        app.changed(Restart::Sgd);
+    }
+    if let Some(w) = app.sgd_width {
+        ui.label(RichText::new(format!("running width {w}")).small());
+    } else if app.session.sgd.enabled && app.session.sgd.width == 0 {
+        ui.label(RichText::new("waits for the certified optimum to choose its width").small());
+    }
+    if let Some(s) = app.history.sgd_snapshot_at(app.shown_iter()) {
+        egui::Grid::new("sgd_table").striped(true).show(ui, |ui| {
+            for h in ["seed", "objective", "gap", "test acc."] {
+                ui.strong(h);
+            }
+            ui.end_row();
+            let p_lo = app.optimum.as_ref().map(|o| o.solution.bounds.lower);
+            for (k, b) in s.bounds.iter().enumerate() {
+                ui.colored_label(super::paint::seed_color(k), format!("{}", k + 1));
+                ui.monospace(format!("{:.5}", b.upper));
+                // The certified gap to the optimum: the best lower bound known.
+                let lo = p_lo.map_or(b.lower, |l| l.max(b.lower));
+                ui.monospace(format!("{:.1e}", (b.upper - lo).max(0.0)));
+                let acc = s.test.get(k).copied().flatten().map(|m| m.accuracy);
+                ui.monospace(match acc {
+                    Some(a) if a.is_finite() => format!("{:.0}%", 100.0 * a),
+                    _ => "–".into(),
+                });
+                ui.end_row();
+            }
+        });
+    }
+}
+
+fn export(app: &mut App, ui: &mut egui::Ui) {
+    ui.horizontal_wrapped(|ui| {
+        if ui.button("Save session…").clicked() {
+            app.dialog_request = Some(DialogKind::SaveSession);
+        }
+        if ui.button("Open session…").clicked() {
+            app.dialog_request = Some(DialogKind::OpenSession);
+        }
+    });
+    ui.horizontal_wrapped(|ui| {
+        if ui.button("History CSV…").clicked() {
+            app.dialog_request = Some(DialogKind::HistoryCsv);
+        }
+        if ui.button("History JSON…").clicked() {
+            app.dialog_request = Some(DialogKind::HistoryJson);
+        }
+        if ui.button("Window PNG…").clicked() {
+            app.dialog_request = Some(DialogKind::Png(ShotTarget::Window));
+        }
+    });
+    ui.label(
+        RichText::new(
+            "Each plot has its own PNG button. The session autosaves and is restored on start.",
+        )
+        .small()
+        .weak(),
+    );
+}

@@ -1,0 +1,293 @@
+//! The window: side panel sections, the time bar and the linked plots, one file each. Shared
+//! drawing helpers (colour maps, cached textures, level sets) live in [`paint`].
+
+mod boundary;
+mod certificate;
+mod controls;
+mod neurons;
+mod objective;
+pub mod paint;
+mod regions;
+mod timebar;
+
+use std::path::Path;
+
+use eframe::egui;
+use egui::{Color32, Key};
+
+use super::{App, NeuronRef, PlotId, ShotTarget};
+use crate::data::Dataset;
+
+pub use controls::side_panel;
+pub use timebar::time_bar;
+
+/// UI-only state that is not part of the session.
+#[derive(Default)]
+pub struct PanelState {
+    /// Cached textures.
+    pub textures: paint::TexCache,
+    /// Which network the neuron table shows.
+    pub neuron_source: neurons::Source,
+    /// Text describing the region under the pointer.
+    pub region_hover: Option<String>,
+    /// Certificate plot: value under the pointer.
+    pub cert_hover: Option<String>,
+    /// Time bar: text field for jumping to an iteration.
+    pub show_help: bool,
+}
+
+/// The data-plane extent shown by every plane plot: the data's bounding box with a margin,
+/// square-ish, never degenerate.
+pub fn data_extent(ds: &Dataset) -> [f64; 4] {
+    if ds.is_empty() {
+        return [-2.0, 2.0, -2.0, 2.0];
+    }
+    let b = ds.bounds(); // [x0, x1, y0, y1]
+    let (cx, cy) = ((b[0] + b[1]) / 2.0, (b[2] + b[3]) / 2.0);
+    let half = ((b[1] - b[0]).max(b[3] - b[2]) / 2.0).max(0.5) * 1.25;
+    [cx - half, cx + half, cy - half, cy + half]
+}
+
+/// Line-space range `t ∈ [−t_max, t_max]`: every line meeting the data box.
+pub fn t_max(ds: &Dataset) -> f64 {
+    let e = data_extent(ds);
+    let r = [e[0], e[1]]
+        .iter()
+        .flat_map(|&x| [e[2], e[3]].map(move |y| x.hypot(y)))
+        .fold(0.0, f64::max);
+    r.max(1.0)
+}
+
+/// A plot's drawing function.
+type PlotFn = fn(&mut App, &mut egui::Ui);
+
+/// Dark or light visuals.
+pub fn apply_theme(ctx: &egui::Context, dark: bool) {
+    let want = if dark {
+        egui::Theme::Dark
+    } else {
+        egui::Theme::Light
+    };
+    if ctx.theme() != want {
+        ctx.set_theme(want);
+    }
+}
+
+/// Space = play/pause, → = step, ← = step back, Home = reset, Ctrl+Z / Ctrl+Shift+Z = undo /
+/// redo (only when no text field has the keyboard).
+pub fn keyboard(app: &mut App, ctx: &egui::Context) {
+    if ctx.egui_wants_keyboard_input() {
+        return;
+    }
+    let (space, right, left, home, undo, redo) = ctx.input_mut(|i| {
+        let undo = i.consume_key(egui::Modifiers::COMMAND, Key::Z);
+        let redo = i.consume_key(egui::Modifiers::COMMAND | egui::Modifiers::SHIFT, Key::Z)
+            || i.consume_key(egui::Modifiers::COMMAND, Key::Y);
+        (
+            i.key_pressed(Key::Space),
+            i.key_pressed(Key::ArrowRight),
+            i.key_pressed(Key::ArrowLeft),
+            i.key_pressed(Key::Home),
+            undo,
+            redo,
+        )
+    });
+    if space {
+        app.toggle_play();
+    }
+    if right {
+        app.step_forward();
+    }
+    if left {
+        app.step_back();
+    }
+    if home {
+        app.reset();
+    }
+    if redo {
+        app.redo();
+    } else if undo {
+        app.undo();
+    }
+}
+
+/// The plots: messages on top, then three plane plots in a row, then the objective and the
+/// neuron table.
+pub fn central(app: &mut App, ui: &mut egui::Ui) {
+    egui::CentralPanel::default_margins().show(ui, |ui| {
+        messages(app, ui);
+        let area = ui.available_rect_before_wrap();
+        let gap = 8.0;
+        let top_h = ((area.height() - gap) * 0.55).max(180.0);
+        let w3 = (area.width() - 2.0 * gap) / 3.0;
+        let row2 = area.min.y + top_h + gap;
+        let w_obj = (area.width() - gap) * 0.6;
+        let r = |x: f32, y: f32, w: f32, h: f32| {
+            egui::Rect::from_min_size(egui::pos2(x, y), egui::vec2(w.max(50.0), h.max(50.0)))
+        };
+        let x0 = area.min.x;
+        let cells: [(PlotId, egui::Rect, PlotFn); 5] = [
+            (
+                PlotId::Boundary,
+                r(x0, area.min.y, w3, top_h),
+                boundary::show,
+            ),
+            (
+                PlotId::Regions,
+                r(x0 + w3 + gap, area.min.y, w3, top_h),
+                regions::show,
+            ),
+            (
+                PlotId::Certificate,
+                r(x0 + 2.0 * (w3 + gap), area.min.y, w3, top_h),
+                certificate::show,
+            ),
+            (
+                PlotId::Objective,
+                r(x0, row2, w_obj, area.max.y - row2),
+                objective::show,
+            ),
+            (
+                PlotId::Neurons,
+                r(
+                    x0 + w_obj + gap,
+                    row2,
+                    area.width() - w_obj - gap,
+                    area.max.y - row2,
+                ),
+                neurons::show,
+            ),
+        ];
+        for (id, rect, body) in cells {
+            ui.scope_builder(
+                egui::UiBuilder::new()
+                    .max_rect(rect)
+                    .layout(egui::Layout::top_down(egui::Align::Min))
+                    .id_salt(id.slug()),
+                |ui| {
+                    ui.set_clip_rect(rect.intersect(ui.clip_rect()));
+                    body(app, ui);
+                },
+            );
+            app.plot_rects.insert(id, rect);
+        }
+        ui.allocate_rect(area, egui::Sense::hover());
+    });
+}
+
+/// One plot on its own (image snapshots of each plot, tests).
+pub fn show_plot(app: &mut App, ui: &mut egui::Ui, id: PlotId) {
+    install_fonts(ui.ctx());
+    apply_theme(ui.ctx(), app.session.view.dark);
+    let body: fn(&mut App, &mut egui::Ui) = match id {
+        PlotId::Boundary => boundary::show,
+        PlotId::Regions => regions::show,
+        PlotId::Certificate => certificate::show,
+        PlotId::Objective => objective::show,
+        PlotId::Neurons => neurons::show,
+    };
+    body(app, ui);
+}
+
+/// Adds DejaVu Sans (bundled, see assets/fonts) as a fallback so the math in the texts
+/// (ᵀ, ₊, ‖, ∈, ⪰ …) renders the same on every machine.
+/// Once per context.
+pub fn install_fonts(ctx: &egui::Context) {
+    use egui::epaint::text::{FontInsert, FontPriority, InsertFontFamily};
+    let id = egui::Id::unique("convex-nn-explorer-fonts");
+    if ctx.data(|d| d.get_temp::<bool>(id)).is_some() {
+        return;
+    }
+    ctx.data_mut(|d| d.insert_temp(id, true));
+    let families = [egui::FontFamily::Proportional, egui::FontFamily::Monospace]
+        .into_iter()
+        .map(|family| InsertFontFamily {
+            family,
+            priority: FontPriority::Lowest,
+        })
+        .collect();
+    ctx.add_font(FontInsert::new(
+        "DejaVuSans",
+        egui::FontData::from_static(include_bytes!("../../../assets/fonts/DejaVuSans.ttf")),
+        families,
+    ));
+}
+
+/// A plot's title row: title, hover help and its PNG export button.
+pub fn title_row(app: &mut App, ui: &mut egui::Ui, id: PlotId, title: &str, help: &str) {
+    ui.horizontal(|ui| {
+        ui.strong(title).on_hover_text(help);
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui
+                .small_button("PNG")
+                .on_hover_text("Save this plot as a PNG image")
+                .clicked()
+            {
+                app.dialog_request = Some(super::DialogKind::Png(ShotTarget::Plot(id)));
+            }
+        });
+    });
+}
+
+fn messages(app: &mut App, ui: &mut egui::Ui) {
+    let mut dismiss = None;
+    for (k, m) in app.messages.iter().enumerate() {
+        let color = if m.error {
+            Color32::from_rgb(220, 60, 60)
+        } else {
+            ui.visuals().weak_text_color()
+        };
+        ui.horizontal(|ui| {
+            if ui.small_button("✕").on_hover_text("Dismiss").clicked() {
+                dismiss = Some(k);
+            }
+            ui.colored_label(color, &m.text);
+        });
+    }
+    if let Some(k) = dismiss {
+        app.messages.remove(k);
+    }
+}
+
+/// Whether `r` is the hovered neuron.
+pub fn is_hovered(app: &App, r: NeuronRef) -> bool {
+    app.hovered == Some(r)
+}
+
+/// Sets the neuron hovered in this frame (read by every plot in the next frame).
+pub fn hover(app: &mut App, r: NeuronRef) {
+    app.hover_next = Some(r);
+}
+
+/// Writes the screenshot (or the crop of `rect`, in points) as PNG.
+pub fn save_png(
+    img: &egui::ColorImage,
+    rect: Option<egui::Rect>,
+    pixels_per_point: f32,
+    path: &Path,
+) -> Result<(), String> {
+    let [w, h] = img.size;
+    let (x0, y0, x1, y1) = match rect {
+        Some(r) => {
+            let s = pixels_per_point;
+            let c = |v: f32, m: usize| ((v * s).round().max(0.0) as usize).min(m);
+            (c(r.min.x, w), c(r.min.y, h), c(r.max.x, w), c(r.max.y, h))
+        }
+        None => (0, 0, w, h),
+    };
+    if x1 <= x0 || y1 <= y0 {
+        return Err("the plot is not visible".into());
+    }
+    let mut buf = image::RgbaImage::new((x1 - x0) as u32, (y1 - y0) as u32);
+    for y in y0..y1 {
+        for x in x0..x1 {
+            let c = img.pixels[y * w + x];
+            buf.put_pixel(
+                (x - x0) as u32,
+                (y - y0) as u32,
+                image::Rgba([c.r(), c.g(), c.b(), 255]),
+            );
+        }
+    }
+    buf.save(path).map_err(|e| e.to_string())
+}

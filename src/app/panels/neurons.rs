@@ -1,0 +1,210 @@
+//! Plot 5, the neurons of a network at the cursor (convex solver, certified optimum or an SGD
+//! seed): u, α, ‖u‖·|α|, how many points each is on for, its KKT residual |h(ū)/β − sign α|
+//! (§G.4; 0 at an optimum) and a thumbnail of its output α(uᵀx̃)₊ over the plane. Hovering a row
+//! highlights the neuron in every plot.
+
+use eframe::egui;
+use egui::Color32;
+
+use super::paint;
+use super::{data_extent, hover, title_row};
+use crate::app::worker::significant;
+use crate::app::{App, NeuronRef, PlotId};
+use crate::certify::kkt_report;
+use crate::geometry::grid::Grid;
+use crate::model::ReluNetwork;
+
+const THUMB: usize = 22;
+const ATLAS_COLS: usize = 10;
+
+/// Which network the table shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Source {
+    /// The convex solver's iterate at the cursor.
+    #[default]
+    Convex,
+    /// The certified optimum.
+    Optimum,
+    /// SGD seed k (0-based) at the cursor.
+    Sgd(usize),
+}
+
+pub fn show(app: &mut App, ui: &mut egui::Ui) {
+    title_row(
+        app,
+        ui,
+        PlotId::Neurons,
+        "Neurons",
+        "Each neuron of the chosen network. At a global optimum of the weight-decay problem \
+         every neuron is balanced (‖u‖ = |α|) and its KKT residual is 0.",
+    );
+    let t = app.shown_iter();
+    let seeds = app
+        .history
+        .sgd_snapshot_at(t)
+        .map_or(0, |s| s.networks.len());
+    let mut src = app.panel_state.neuron_source;
+    let name = |s: Source| match s {
+        Source::Convex => "convex iterate".to_string(),
+        Source::Optimum => "certified optimum".to_string(),
+        Source::Sgd(k) => format!("SGD seed {}", k + 1),
+    };
+    egui::ComboBox::from_label("network")
+        .selected_text(name(src))
+        .show_ui(ui, |ui| {
+            ui.selectable_value(&mut src, Source::Convex, name(Source::Convex));
+            ui.selectable_value(&mut src, Source::Optimum, name(Source::Optimum));
+            for k in 0..seeds {
+                ui.selectable_value(&mut src, Source::Sgd(k), name(Source::Sgd(k)));
+            }
+        });
+    app.panel_state.neuron_source = src;
+    let (net, iter_key): (Option<ReluNetwork>, u64) = match src {
+        Source::Convex => match app.history.snapshot_at(t) {
+            Some(s) => (Some(s.network.clone()), s.iter as u64),
+            None => (None, 0),
+        },
+        Source::Optimum => (
+            app.optimum.as_ref().map(|o| o.solution.network.clone()),
+            u64::MAX,
+        ),
+        Source::Sgd(k) => match app.history.sgd_snapshot_at(t) {
+            Some(s) => (s.networks.get(k).cloned(), s.epoch as u64 + (1 << 40)),
+            None => (None, 0),
+        },
+    };
+    let Some(net) = net else {
+        ui.label("nothing to show yet");
+        return;
+    };
+    let (train, _) = app.split();
+    let tr = app.session.data.dataset.subset(&train);
+    let loss = app.session.solver.loss;
+    let beta = app.history.beta_at(t).unwrap_or(app.session.solver.beta());
+    let kkt = if tr.is_empty() || loss.check_targets(&tr.y).is_err() {
+        Vec::new()
+    } else {
+        kkt_report(&tr.x, &tr.y, loss, beta, &net)
+    };
+    let dark = app.session.view.dark;
+    let e = data_extent(&app.session.data.dataset);
+    // Rows: the significant neurons, largest ‖u‖·|α| first (original numbering kept).
+    let rows = significant(&net);
+    if rows.len() < net.neurons.len() {
+        ui.label(
+            egui::RichText::new(format!(
+                "{} of {} neurons shown (the others are below 10⁻³ of the largest, or beyond the first 100)",
+                rows.len(),
+                net.neurons.len()
+            ))
+            .small(),
+        );
+    }
+    let m = rows.len();
+    let src_key = match src {
+        Source::Convex => 1,
+        Source::Optimum => 2,
+        Source::Sgd(k) => 3 + k as u64,
+    };
+    let key = paint::key(&[app.generation, src_key, iter_key, dark as u64, 5]);
+    let atlas = (m > 0).then(|| {
+        app.panel_state.textures.get(ui.ctx(), "thumbs", key, || {
+            // A grid atlas (ATLAS_COLS per row) keeps every side far below texture limits.
+            let rows_n = m.div_ceil(ATLAS_COLS);
+            let width = THUMB * ATLAS_COLS;
+            let mut img = egui::ColorImage::filled([width, THUMB * rows_n], Color32::BLACK);
+            for (k, &i) in rows.iter().enumerate() {
+                let nr = &net.neurons[i];
+                let g = Grid::sample(THUMB, THUMB, e, |x, y| nr.output([x, y]));
+                let s = g.max_abs().max(1e-12);
+                for r in 0..THUMB {
+                    for c in 0..THUMB {
+                        let (ar, ac) = (k / ATLAS_COLS, k % ATLAS_COLS);
+                        img.pixels[(ar * THUMB + THUMB - 1 - r) * width + ac * THUMB + c] =
+                            paint::diverging(g.values[r * THUMB + c] / s, dark);
+                    }
+                }
+            }
+            img
+        })
+    });
+    let hovered = app.hovered;
+    let mut new_hover = None;
+    egui::ScrollArea::both()
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            egui::Grid::new("neuron_table")
+                .striped(true)
+                .num_columns(9)
+                .show(ui, |ui| {
+                    for h in [
+                        "#",
+                        "",
+                        "u₁",
+                        "u₂",
+                        "u₃ (bias)",
+                        "α",
+                        "‖u‖·|α|",
+                        "on",
+                        "KKT",
+                    ] {
+                        ui.strong(h);
+                    }
+                    ui.end_row();
+                    let on_count = |i: usize| {
+                        tr.x.iter()
+                            .filter(|p| net.neurons[i].pre(**p) > 0.0)
+                            .count()
+                    };
+                    for (row_no, &i) in rows.iter().enumerate() {
+                        let nr = &net.neurons[i];
+                        let me = match src {
+                            Source::Sgd(k) => NeuronRef::Sgd(k, i),
+                            _ => NeuronRef::Convex(i),
+                        };
+                        let hl = hovered == Some(me);
+                        let txt = |s: String| {
+                            let r = egui::RichText::new(s).monospace();
+                            if hl { r.color(Color32::YELLOW) } else { r }
+                        };
+                        let mut row = ui.label(txt(format!("{}", i + 1)));
+                        if let Some(tex) = atlas {
+                            let rows_n = m.div_ceil(ATLAS_COLS) as f32;
+                            let (ar, ac) =
+                                ((row_no / ATLAS_COLS) as f32, (row_no % ATLAS_COLS) as f32);
+                            let cols = ATLAS_COLS as f32;
+                            let uv = egui::Rect::from_min_max(
+                                egui::pos2(ac / cols, ar / rows_n),
+                                egui::pos2((ac + 1.0) / cols, (ar + 1.0) / rows_n),
+                            );
+                            row = row.union(
+                                ui.add(
+                                    egui::Image::new((tex, egui::vec2(THUMB as f32, THUMB as f32)))
+                                        .uv(uv),
+                                ),
+                            );
+                        } else {
+                            ui.label("");
+                        }
+                        for v in nr.u {
+                            row = row.union(ui.label(txt(format!("{v:+.3}"))));
+                        }
+                        row = row.union(ui.label(txt(format!("{:+.3}", nr.alpha))));
+                        row = row
+                            .union(ui.label(txt(format!("{:.4}", nr.norm_u() * nr.alpha.abs()))));
+                        row = row.union(ui.label(txt(format!("{}", on_count(i)))));
+                        let k = kkt
+                            .get(i)
+                            .map_or("–".to_string(), |k| format!("{:.1e}", k.residual));
+                        row = row.union(ui.label(txt(k)));
+                        ui.end_row();
+                        if row.hovered() || ui.rect_contains_pointer(row.rect) {
+                            new_hover = Some(me);
+                        }
+                    }
+                });
+        });
+    if let Some(h) = new_hover {
+        hover(app, h);
+    }
+}

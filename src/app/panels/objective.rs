@@ -1,0 +1,216 @@
+//! Plot 2, objective vs iteration: the convex solver's upper bound (objective of its network)
+//! and certified lower bound, every SGD seed's objective, the certified optimum, the cursor and
+//! the β changes. "Gap" switches to log₁₀(value − p*_lower), which is ≥ log₁₀(value − p*).
+//! Clicking the plot moves the cursor there.
+
+use eframe::egui;
+use egui::Color32;
+use egui_plot::{HLine, Legend, Line, LineStyle, Plot, PlotPoints, VLine};
+
+use super::paint;
+use super::title_row;
+use crate::app::{App, NeuronRef, PlotId};
+
+const MAX_POINTS: usize = 1500;
+
+fn thin(v: Vec<[f64; 2]>) -> Vec<[f64; 2]> {
+    if v.len() <= MAX_POINTS {
+        return v;
+    }
+    let stride = v.len().div_ceil(MAX_POINTS);
+    let last = v.len() - 1;
+    v.into_iter()
+        .enumerate()
+        .filter(|(i, _)| i % stride == 0 || *i == last)
+        .map(|(_, p)| p)
+        .collect()
+}
+
+pub fn show(app: &mut App, ui: &mut egui::Ui) {
+    title_row(
+        app,
+        ui,
+        PlotId::Objective,
+        "Objective vs iteration",
+        "Upper bound: the objective of the convex solver's network. Lower bound: the dual \
+         objective at a scaled dual point, certified over every region, so p* lies between \
+         them. Thin lines: SGD seeds (x = epoch). Dashed: the certified optimum. Click to \
+         move the cursor.",
+    );
+    let view = app.session.view.clone();
+    let mut x_seconds = view.x_seconds;
+    let mut log_gap = view.log_gap;
+    ui.horizontal(|ui| {
+        ui.checkbox(&mut log_gap, "Gap to optimum (log)")
+            .on_hover_text("Plot log₁₀(value − certified lower bound of p*)");
+        ui.checkbox(&mut x_seconds, "x in seconds");
+        if let Some(o) = &app.optimum {
+            let b = o.solution.bounds;
+            ui.label(format!("p* ∈ [{:.6}, {:.6}]", b.lower, b.upper))
+                .on_hover_text(format!(
+                    "Certified optimum of the exact program ({} neurons, {}, {:.2} s)",
+                    o.solution.network.neurons.len(),
+                    o.solution.status.name(),
+                    o.solution.seconds
+                ));
+        } else if let Some(e) = &app.optimum_error {
+            ui.label(format!("optimum: {e}"));
+        } else {
+            ui.spinner();
+            ui.label("certifying the optimum…");
+        }
+    });
+    if x_seconds != view.x_seconds || log_gap != view.log_gap {
+        app.session.view.x_seconds = x_seconds;
+        app.session.view.log_gap = log_gap;
+        app.session_changed = true;
+    }
+    let p_lo = app.optimum.as_ref().map(|o| o.solution.bounds.lower);
+    let p_up = app.optimum.as_ref().map(|o| o.solution.bounds.upper);
+    let tr = |v: f64| -> f64 {
+        match (log_gap, p_lo) {
+            (true, Some(lo)) => (v - lo).max(1e-16).log10(),
+            (true, None) => f64::NAN,
+            _ => v,
+        }
+    };
+    // Cumulative seconds of the convex solver.
+    let mut secs = Vec::with_capacity(app.history.iterates.len());
+    let mut acc = 0.0;
+    for it in &app.history.iterates {
+        acc += it.seconds;
+        secs.push(acc);
+    }
+    let xs = |k: usize, iter: usize| if x_seconds { secs[k] } else { iter as f64 };
+    let upper: Vec<[f64; 2]> = app
+        .history
+        .iterates
+        .iter()
+        .enumerate()
+        .filter(|(_, it)| it.upper.is_finite())
+        .map(|(k, it)| [xs(k, it.iter), tr(it.upper)])
+        .collect();
+    let lower: Vec<[f64; 2]> = if log_gap {
+        // Certified gap of the iterate itself: upper − lower.
+        app.history
+            .iterates
+            .iter()
+            .enumerate()
+            .filter(|(_, it)| it.lower.is_finite() && it.upper.is_finite())
+            .map(|(k, it)| [xs(k, it.iter), (it.upper - it.lower).max(1e-16).log10()])
+            .collect()
+    } else {
+        app.history
+            .iterates
+            .iter()
+            .enumerate()
+            .filter(|(_, it)| it.lower.is_finite())
+            .map(|(k, it)| [xs(k, it.iter), it.lower])
+            .collect()
+    };
+    let seeds = app.history.sgd.first().map_or(0, |p| p.objectives.len());
+    let sgd: Vec<Vec<[f64; 2]>> = (0..seeds)
+        .map(|k| {
+            thin(
+                app.history
+                    .sgd
+                    .iter()
+                    .filter(|p| p.objectives[k].is_finite())
+                    .map(|p| {
+                        let x = if x_seconds {
+                            p.seconds[k]
+                        } else {
+                            p.epoch as f64
+                        };
+                        [x, tr(p.objectives[k])]
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    let t = app.shown_iter();
+    let cursor_x = if x_seconds {
+        app.history
+            .iterates
+            .partition_point(|i| i.iter <= t)
+            .checked_sub(1)
+            .map_or(0.0, |k| secs[k])
+    } else {
+        t as f64
+    };
+    let hovered_seed = match app.hovered {
+        Some(NeuronRef::Sgd(k, _)) => Some(k),
+        _ => None,
+    };
+    let marks = app.history.beta_marks.clone();
+    let h = ui.available_height() - 4.0;
+    let resp = Plot::new("objective_plot")
+        .height(h)
+        .legend(Legend::default().position(egui_plot::Corner::RightTop))
+        .x_axis_label(if x_seconds {
+            "seconds"
+        } else {
+            "iteration (convex) / epoch (SGD)"
+        })
+        .y_axis_label(if log_gap {
+            "log₁₀ gap"
+        } else {
+            "objective"
+        })
+        .allow_double_click_reset(true)
+        .show(ui, |pui| {
+            for (k, pts) in sgd.into_iter().enumerate() {
+                let w = if hovered_seed == Some(k) { 3.0 } else { 1.2 };
+                pui.line(
+                    Line::new(format!("SGD seed {}", k + 1), PlotPoints::new(pts))
+                        .color(paint::seed_color(k))
+                        .width(w),
+                );
+            }
+            pui.line(
+                Line::new("convex: upper bound", PlotPoints::new(thin(upper)))
+                    .color(Color32::from_rgb(220, 60, 60))
+                    .width(2.2),
+            );
+            pui.line(
+                Line::new(
+                    if log_gap {
+                        "convex: certified gap"
+                    } else {
+                        "convex: certified lower bound"
+                    },
+                    PlotPoints::new(thin(lower)),
+                )
+                .color(Color32::from_rgb(60, 170, 90))
+                .width(2.2),
+            );
+            if !log_gap && let (Some(lo), Some(up)) = (p_lo, p_up) {
+                pui.hline(
+                    HLine::new("certified optimum", (lo + up) / 2.0)
+                        .style(LineStyle::dashed_loose())
+                        .color(Color32::GRAY),
+                );
+            }
+            if !x_seconds {
+                for (i, (it, b)) in marks.iter().enumerate().skip(1) {
+                    pui.vline(
+                        VLine::new(format!("β → {b:.3e}"), *it as f64)
+                            .color(Color32::from_rgb(150, 120, 200))
+                            .style(LineStyle::dotted_dense())
+                            .id(("beta", i)),
+                    );
+                }
+            }
+            pui.vline(VLine::new("cursor", cursor_x).color(Color32::from_rgb(230, 200, 40)));
+            pui.pointer_coordinate()
+        });
+    if resp.response.clicked()
+        && !x_seconds
+        && let Some(p) = resp.inner
+    {
+        let latest = app.history.latest();
+        let t = p.x.round().clamp(0.0, latest as f64) as usize;
+        app.pause();
+        app.cursor = (t < latest).then_some(t);
+    }
+}

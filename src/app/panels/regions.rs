@@ -1,0 +1,302 @@
+//! Plot 3, arrangement regions. In the data plane: every neuron's line uᵀx̃ = 0 with an arrow to
+//! its active side and a width ∝ ‖u‖·|α|, cells coloured by which neurons are on; hovering a
+//! cell lists them. In line space (θ, t) (§G.2): the n² − n + 2 regions the data induce (general
+//! position), the ones the solver uses highlighted, neurons as markers.
+
+use eframe::egui;
+use egui::Color32;
+use egui_plot::{Arrows, Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points};
+
+use super::paint::{self, NEG, POS};
+use super::{data_extent, hover, t_max, title_row};
+use crate::app::worker::significant;
+use crate::app::{App, NeuronRef, PlotId};
+use crate::geometry::grid::{line_coords, neuron_regions};
+use crate::model::ReluNetwork;
+
+const REGION_FIELD: usize = 90;
+
+pub fn show(app: &mut App, ui: &mut egui::Ui) {
+    title_row(
+        app,
+        ui,
+        PlotId::Regions,
+        "Arrangement regions",
+        "Each ReLU neuron is on in a half-plane uᵀ(x, 1) > 0 (arrow). Its lines cut the plane \
+         into cells; in each cell the network is linear. The convex program has one variable \
+         block per activation pattern of the data — every cell of the arrangement the data \
+         induce (line space view).",
+    );
+    let mut v = app.session.view.clone();
+    ui.horizontal(|ui| {
+        ui.checkbox(&mut v.sgd_lines, "SGD neurons");
+        ui.checkbox(&mut v.line_space, "Line space (θ, t)")
+            .on_hover_text("Every point is an oriented line cos θ·x₁ + sin θ·x₂ = t");
+    });
+    if v != app.session.view {
+        app.session.view = v.clone();
+        app.session_changed = true;
+    }
+    if v.line_space {
+        line_space(app, ui);
+    } else {
+        plane(app, ui, v.sgd_lines);
+    }
+}
+
+fn neuron_width(net: &ReluNetwork, k: usize) -> f32 {
+    let w = |i: usize| net.neurons[i].norm_u() * net.neurons[i].alpha.abs();
+    let max = (0..net.neurons.len()).map(w).fold(0.0, f64::max);
+    if max <= 0.0 {
+        return 1.0;
+    }
+    1.0 + 4.0 * (w(k) / max) as f32
+}
+
+fn plane(app: &mut App, ui: &mut egui::Ui, sgd_lines: bool) {
+    let dark = app.session.view.dark;
+    let t = app.shown_iter();
+    let ds = app.session.data.dataset.clone();
+    let e = data_extent(&ds);
+    let net = app
+        .history
+        .snapshot_at(t)
+        .map(|s| (s.iter, s.network.clone(), s.shown.clone()));
+    let sgd = if sgd_lines {
+        app.history.sgd_snapshot_at(t).cloned()
+    } else {
+        None
+    };
+    let tex = net.as_ref().map(|(iter, n, shown)| {
+        let key = paint::key(&[app.generation, *iter as u64, dark as u64, 3]);
+        app.panel_state.textures.get(ui.ctx(), "regions", key, || {
+            let pruned = ReluNetwork {
+                neurons: shown.iter().map(|&i| n.neurons[i]).collect(),
+            };
+            let labels = neuron_regions(&pruned, REGION_FIELD, REGION_FIELD, e);
+            paint::label_image(REGION_FIELD, REGION_FIELD, &labels, |_, fp| {
+                paint::region_color(fp, dark)
+            })
+        })
+    });
+    let hovered = app.hovered;
+    let arrow_len = (e[1] - e[0]) * 0.06;
+    let h = ui.available_height() - 22.0;
+    let resp = Plot::new("regions_plot")
+        .data_aspect(1.0)
+        .height(h)
+        .default_x_bounds(e[0], e[1])
+        .default_y_bounds(e[2], e[3])
+        .show(ui, |pui| {
+            if let Some(tex) = tex {
+                pui.image(paint::plot_image("cells", tex, e));
+            }
+            pui.points(
+                Points::new("data", ds.x.clone())
+                    .color(Color32::from_gray(120))
+                    .radius(2.0)
+                    .allow_hover(false),
+            );
+            if let Some(s) = &sgd {
+                for (k, n) in s.networks.iter().enumerate() {
+                    for i in significant(n) {
+                        let nr = &n.neurons[i];
+                        if let Some(seg) = paint::clip_line(&nr.u, e) {
+                            let hl = hovered == Some(NeuronRef::Sgd(k, i));
+                            pui.line(
+                                Line::new(
+                                    format!("SGD seed {}", k + 1),
+                                    PlotPoints::new(seg.to_vec()),
+                                )
+                                .color(paint::seed_color(k).gamma_multiply(0.8))
+                                .width(if hl { 3.0 } else { 0.8 })
+                                .allow_hover(false),
+                            );
+                        }
+                    }
+                }
+            }
+            if let Some((_, n, shown)) = &net {
+                for &i in shown {
+                    let nr = &n.neurons[i];
+                    let Some(seg) = paint::clip_line(&nr.u, e) else {
+                        continue;
+                    };
+                    let c = if nr.alpha >= 0.0 { POS } else { NEG };
+                    let hl = hovered == Some(NeuronRef::Convex(i));
+                    let w = neuron_width(n, i) + if hl { 3.0 } else { 0.0 };
+                    pui.line(
+                        Line::new(format!("neuron {}", i + 1), PlotPoints::new(seg.to_vec()))
+                            .color(if hl { Color32::YELLOW } else { c })
+                            .width(w)
+                            .allow_hover(false),
+                    );
+                    let mid = [(seg[0][0] + seg[1][0]) / 2.0, (seg[0][1] + seg[1][1]) / 2.0];
+                    let r = nr.u[0].hypot(nr.u[1]);
+                    let tip = [
+                        mid[0] + arrow_len * nr.u[0] / r,
+                        mid[1] + arrow_len * nr.u[1] / r,
+                    ];
+                    pui.arrows(
+                        Arrows::new("", vec![mid], vec![tip])
+                            .color(c)
+                            .tip_length(7.0)
+                            .allow_hover(false),
+                    );
+                }
+            }
+            pui.pointer_coordinate()
+        });
+    // Hover: the neurons on at the pointer, and the nearest line.
+    let mut text = None;
+    if let (Some(p), Some((_, n, shown))) = (resp.inner, &net) {
+        let x = [p.x, p.y];
+        let on_all: Vec<usize> = shown
+            .iter()
+            .copied()
+            .filter(|&i| n.neurons[i].pre(x) > 0.0)
+            .collect();
+        let mut on: Vec<String> = on_all
+            .iter()
+            .take(12)
+            .map(|i| (i + 1).to_string())
+            .collect();
+        if on_all.len() > 12 {
+            on.push(format!("… ({} in all)", on_all.len()));
+        }
+        // Points in the same cell: the same neurons on (among the drawn ones).
+        let same_cell =
+            ds.x.iter()
+                .filter(|q| {
+                    shown
+                        .iter()
+                        .all(|&i| (n.neurons[i].pre(**q) > 0.0) == (n.neurons[i].pre(x) > 0.0))
+                })
+                .count();
+        text = Some(format!(
+            "on here: {} · f = {:+.4} · {} data points in this cell",
+            if on.is_empty() {
+                "none".to_string()
+            } else {
+                on.join(", ")
+            },
+            n.eval(x),
+            same_cell
+        ));
+        if let Some(pos) = resp.response.hover_pos() {
+            let best = shown
+                .iter()
+                .filter_map(|&i| {
+                    let seg = paint::clip_line(&n.neurons[i].u, e)?;
+                    let a = resp
+                        .transform
+                        .position_from_point(&PlotPoint::new(seg[0][0], seg[0][1]));
+                    let b = resp
+                        .transform
+                        .position_from_point(&PlotPoint::new(seg[1][0], seg[1][1]));
+                    Some((i, dist_to_segment(pos, a, b)))
+                })
+                .filter(|(_, d)| *d < 6.0)
+                .min_by(|a, b| a.1.total_cmp(&b.1));
+            if let Some((i, _)) = best {
+                hover(app, NeuronRef::Convex(i));
+            }
+        }
+    }
+    if let Some(NeuronRef::Convex(i)) = app.hovered
+        && let Some((_, n, _)) = &net
+        && let Some(nr) = n.neurons.get(i)
+    {
+        let on = ds.x.iter().filter(|q| nr.pre(**q) > 0.0).count();
+        text = Some(format!(
+            "neuron {}: u = ({:+.3}, {:+.3}, {:+.3}), α = {:+.3}, on for {on} of {} points",
+            i + 1,
+            nr.u[0],
+            nr.u[1],
+            nr.u[2],
+            nr.alpha,
+            ds.len()
+        ));
+    }
+    app.panel_state.region_hover = text.clone();
+    ui.label(egui::RichText::new(text.unwrap_or_default()).small());
+}
+
+fn dist_to_segment(p: egui::Pos2, a: egui::Pos2, b: egui::Pos2) -> f32 {
+    let ab = b - a;
+    let t = ((p - a).dot(ab) / ab.length_sq().max(1e-6)).clamp(0.0, 1.0);
+    (a + ab * t).distance(p)
+}
+
+fn line_space(app: &mut App, ui: &mut egui::Ui) {
+    let dark = app.session.view.dark;
+    let ds = app.session.data.dataset.clone();
+    let tm = t_max(&ds);
+    let e = [0.0, std::f64::consts::TAU, -tm, tm];
+    let [nx, ny] = crate::app::worker::LINE_FIELD;
+    let t = app.shown_iter();
+    let net = app.history.snapshot_at(t).map(|s| ReluNetwork {
+        neurons: s.shown.iter().map(|&i| s.network.neurons[i]).collect(),
+    });
+    let tex = app.problem.clone().map(|info| {
+        let key = paint::key(&[app.generation, dark as u64, 4]);
+        app.panel_state
+            .textures
+            .get(ui.ctx(), "linespace", key, || {
+                paint::label_image(nx, ny, &info.line_regions, |k, fp| {
+                    let c = paint::region_color(fp, dark);
+                    if info.line_chosen[k] {
+                        c
+                    } else {
+                        paint::lerp(c, Color32::from_gray(if dark { 20 } else { 200 }), 0.8)
+                    }
+                })
+            })
+    });
+    let h = ui.available_height() - 22.0;
+    Plot::new("linespace_plot")
+        .height(h)
+        .x_axis_label("θ")
+        .y_axis_label("t")
+        .default_x_bounds(e[0], e[1])
+        .default_y_bounds(e[2], e[3])
+        .show(ui, |pui| {
+            if let Some(tex) = tex {
+                pui.image(paint::plot_image("regions", tex, e));
+            }
+            if let Some(n) = &net {
+                let mut pos = Vec::new();
+                let mut neg = Vec::new();
+                for nr in &n.neurons {
+                    if let Some((th, tt)) = line_coords(&nr.u) {
+                        if nr.alpha >= 0.0 {
+                            pos.push([th, tt]);
+                        } else {
+                            neg.push([th, tt]);
+                        }
+                    }
+                }
+                for (name, pts, c) in [("α > 0", pos, POS), ("α < 0", neg, NEG)] {
+                    pui.points(
+                        Points::new(name, pts)
+                            .shape(MarkerShape::Diamond)
+                            .radius(5.0)
+                            .color(c),
+                    );
+                }
+            }
+        });
+    let n = ds.len();
+    let caption = match &app.problem {
+        Some(p) => format!(
+            "{n} points: at most n² − n + 2 = {} regions (general position); the data induce {}; \
+             the solver uses {} (bright){}",
+            n * n - n + 2,
+            p.exact,
+            p.p,
+            if p.is_exact { "" } else { " — sampled" }
+        ),
+        None => "enumerating regions…".into(),
+    };
+    ui.label(egui::RichText::new(caption).small());
+}

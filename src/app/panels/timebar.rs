@@ -1,0 +1,104 @@
+//! The bottom time bar: reset, step back, play/pause, step, speed, the scrubber over the stored
+//! history, the status line (iteration, bounds, certified gap, c(v)/β, ρ, time per iteration,
+//! status) and the frame-time readout.
+
+use eframe::egui;
+use egui::RichText;
+
+use crate::app::App;
+
+pub fn time_bar(app: &mut App, ui: &mut egui::Ui) {
+    egui::Panel::bottom("time_bar")
+        .resizable(false)
+        .show(ui, |ui| {
+            ui.add_space(2.0);
+            ui.horizontal(|ui| {
+                if ui.button("Reset").on_hover_text("Restart from iteration 0 (Home)").clicked() {
+                    app.reset();
+                }
+                if ui.button("Back").on_hover_text("One iteration back in the history (←)").clicked() {
+                    app.step_back();
+                }
+                let play = if app.playing { "Pause" } else { "Play" };
+                if ui.button(play).on_hover_text("Play / pause (space)").clicked() {
+                    app.toggle_play();
+                }
+                if ui.button("Step").on_hover_text("One iteration and one SGD epoch (→)").clicked() {
+                    app.step_forward();
+                }
+                let mut max = app.session.view.speed == 0;
+                let mut speed = app.session.view.speed.max(1);
+                ui.add_enabled(
+                    !max,
+                    egui::Slider::new(&mut speed, 1..=200)
+                        .logarithmic(true)
+                        .text("it/frame"),
+                );
+                ui.checkbox(&mut max, "max");
+                let new_speed = if max { 0 } else { speed };
+                if new_speed != app.session.view.speed {
+                    app.session.view.speed = new_speed;
+                    app.session_changed = true;
+                    if app.playing {
+                        app.pause();
+                        app.playing = true;
+                    }
+                }
+                let latest = app.history.latest();
+                let mut t = app.shown_iter();
+                let w = (ui.available_width() - 70.0).max(80.0);
+                ui.spacing_mut().slider_width = w;
+                let r = ui.add(egui::Slider::new(&mut t, 0..=latest.max(1)).text("iteration"));
+                if r.changed() {
+                    app.pause();
+                    app.cursor = (t < latest).then_some(t);
+                }
+            });
+            ui.horizontal_wrapped(|ui| {
+                let t = app.shown_iter();
+                let frame = match app.frame_ms {
+                    Some(f) => format!("frame {:.1} ms (max 1 s {:.1})", f, app.frame_ms_max),
+                    None => format!("ui {:.1} ms (max 1 s {:.1})", app.ui_ms, app.frame_ms_max),
+                };
+                ui.label(RichText::new(frame).small().weak()).on_hover_text(
+                    "CPU time of the previous frame (UI + tessellation), and the worst over the last second",
+                );
+                if app.cursor.is_some() && ui.small_button("Live").clicked() {
+                    app.cursor = None;
+                }
+                ui.label(RichText::new(status_line(app, t)).monospace());
+            });
+            ui.add_space(2.0);
+        });
+}
+
+fn status_line(app: &App, t: usize) -> String {
+    let mut s = format!("iter {t}");
+    if let Some(it) = app.history.iterate_at(t) {
+        s += &format!(
+            " · upper {:.6} · lower {:.6} · gap {:.1e} · c(v)/β {:.3} · ρ {:.3} · {:.2} ms/it",
+            it.upper,
+            it.lower,
+            it.rel_gap,
+            it.certificate,
+            it.rho,
+            it.seconds * 1e3
+        );
+    }
+    if let Some(p) = app.history.sgd_at(t) {
+        let best = p.objectives.iter().copied().fold(f64::INFINITY, f64::min);
+        s += &format!(" · SGD epoch {} best {:.5}", p.epoch, best);
+    }
+    let state = if app.restart_pending() {
+        "restarting".to_string()
+    } else if app.playing {
+        "playing".to_string()
+    } else if let Some(st) = app.convex_status {
+        st.name().to_string()
+    } else if app.history.iterates.is_empty() {
+        "ready".to_string()
+    } else {
+        "paused".to_string()
+    };
+    s + " · " + &state
+}

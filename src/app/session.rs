@@ -1,0 +1,286 @@
+//! Everything the user made or chose, as one serde struct: the dataset, the formulation and
+//! solver settings, the SGD seeds and view preferences. Saved as JSON (session files and the
+//! autosave), restored on start so drawn data is never lost.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::{Dataset, Preset, PresetParams, TargetKind};
+use crate::error::{Error, Result};
+use crate::geometry::PatternMode;
+use crate::model::Loss;
+use crate::solve::Optimizer;
+
+/// File format version written into sessions.
+pub const SESSION_VERSION: u32 = 1;
+
+/// Dataset choices.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataSettings {
+    /// The points (train and test).
+    pub dataset: Dataset,
+    /// The preset last generated (regenerated live when its parameters change).
+    pub preset: Preset,
+    /// Its parameters.
+    pub params: PresetParams,
+    /// Fraction of points held out as a test set.
+    pub test_fraction: f64,
+    /// Seed of the train/test split.
+    pub split_seed: u64,
+    /// Target value given to a clicked point in regression mode.
+    pub click_value: f64,
+}
+
+/// Formulation and solver settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SolverSettings {
+    /// Formulation id (see `app::formulations`).
+    pub model: String,
+    /// Loss.
+    pub loss: Loss,
+    /// log10 of the regularisation β.
+    pub log_beta: f64,
+    /// Exact or sampled patterns.
+    pub patterns: PatternMode,
+    /// Initial ADMM penalty ρ.
+    pub rho: f64,
+    /// Certified relative-gap tolerance.
+    pub tol: f64,
+    /// A snapshot (network, certificate, fields) every this many iterations.
+    pub snapshot_every: usize,
+}
+
+impl SolverSettings {
+    /// β.
+    pub fn beta(&self) -> f64 {
+        10f64.powf(self.log_beta)
+    }
+}
+
+/// SGD comparison settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SgdChoice {
+    /// Run SGD beside the convex solver.
+    pub enabled: bool,
+    /// Hidden width; 0 = the certified optimum's neuron count.
+    pub width: usize,
+    /// Number of seeds (1, 2, …).
+    pub seeds: usize,
+    /// Optimizer.
+    pub optimizer: Optimizer,
+    /// Learning rate.
+    pub lr: f64,
+    /// Epochs.
+    pub epochs: usize,
+}
+
+/// View preferences.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ViewSettings {
+    /// Dark theme (else light).
+    pub dark: bool,
+    /// Solver iterations (and SGD epochs) per frame while playing; 0 = as fast as possible.
+    pub speed: usize,
+    /// Objective plot x axis in seconds instead of iterations.
+    pub x_seconds: bool,
+    /// Objective plot: show the gap to the optimum on a log scale.
+    pub log_gap: bool,
+    /// Regions plot: also draw SGD neurons.
+    pub sgd_lines: bool,
+    /// Regions plot: show line space with all data-induced regions instead of the data plane.
+    pub line_space: bool,
+}
+
+/// A whole session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    /// Format version.
+    pub version: u32,
+    /// Data.
+    pub data: DataSettings,
+    /// Formulation and solver.
+    pub solver: SolverSettings,
+    /// SGD.
+    pub sgd: SgdChoice,
+    /// View.
+    pub view: ViewSettings,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        let preset = Preset::Spiral;
+        let params = PresetParams {
+            n: 40,
+            noise: 0.05,
+            seed: 1,
+        };
+        let dataset = crate::data::generate(preset, &params).unwrap_or_else(|_| Dataset {
+            x: vec![[0.0, 0.0]],
+            y: vec![1.0],
+            kind: TargetKind::Binary,
+        });
+        Self {
+            version: SESSION_VERSION,
+            data: DataSettings {
+                dataset,
+                preset,
+                params,
+                test_fraction: 0.0,
+                split_seed: 1,
+                click_value: 1.0,
+            },
+            solver: SolverSettings {
+                model: "relu".into(),
+                loss: Loss::Squared,
+                log_beta: -1.0,
+                patterns: PatternMode::Exact,
+                rho: 1.0,
+                tol: 1e-6,
+                snapshot_every: 5,
+            },
+            sgd: SgdChoice {
+                enabled: true,
+                width: 0,
+                seeds: 5,
+                optimizer: Optimizer::Adam,
+                lr: 0.01,
+                epochs: 2000,
+            },
+            view: ViewSettings {
+                dark: true,
+                speed: 1,
+                x_seconds: false,
+                log_gap: false,
+                sgd_lines: true,
+                line_space: false,
+            },
+        }
+    }
+}
+
+impl Session {
+    /// Checks every field (a session file can hold anything).
+    pub fn validate(&self) -> Result<()> {
+        let d = &self.data.dataset;
+        Dataset::new(d.x.clone(), d.y.clone(), d.kind)?;
+        let bad = |m: String| Err(Error::InvalidSetting(m));
+        if !(0.0..=0.9).contains(&self.data.test_fraction) {
+            return bad(format!(
+                "test fraction {} must be in [0, 0.9]",
+                self.data.test_fraction
+            ));
+        }
+        if !(-6.0..=3.0).contains(&self.solver.log_beta) {
+            return bad(format!(
+                "log10 β = {} must be in [−6, 3]",
+                self.solver.log_beta
+            ));
+        }
+        if !(self.solver.rho.is_finite() && self.solver.rho > 0.0) {
+            return bad(format!("ρ = {} must be > 0", self.solver.rho));
+        }
+        if !(self.solver.tol.is_finite() && self.solver.tol > 0.0) {
+            return bad(format!("tolerance {} must be > 0", self.solver.tol));
+        }
+        if self.solver.snapshot_every == 0 {
+            return bad("snapshot interval must be ≥ 1".into());
+        }
+        if let PatternMode::Sampled { count, .. } = self.solver.patterns
+            && count == 0
+        {
+            return bad("sampled patterns: P must be ≥ 1".into());
+        }
+        if !(self.sgd.lr.is_finite() && self.sgd.lr > 0.0) {
+            return bad(format!("learning rate {} must be > 0", self.sgd.lr));
+        }
+        if self.sgd.seeds == 0 || self.sgd.seeds > 64 {
+            return bad(format!("{} seeds: must be 1..=64", self.sgd.seeds));
+        }
+        Ok(())
+    }
+
+    /// JSON text.
+    pub fn to_json(&self) -> Result<String> {
+        serde_json::to_string_pretty(self).map_err(|e| Error::InvalidData(e.to_string()))
+    }
+
+    /// Parses and validates JSON text.
+    pub fn from_json(text: &str, source: &str) -> Result<Self> {
+        let s: Session = serde_json::from_str(text).map_err(|e| Error::Parse {
+            source_name: source.into(),
+            line: e.line(),
+            message: e.to_string(),
+        })?;
+        if s.version != SESSION_VERSION {
+            return Err(Error::InvalidData(format!(
+                "{source}: session version {} (this build reads version {SESSION_VERSION})",
+                s.version
+            )));
+        }
+        s.validate()?;
+        Ok(s)
+    }
+
+    /// Writes the session atomically (temporary file + rename).
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let text = self.to_json()?;
+        let io = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        if let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let tmp = path.with_extension("json.tmp");
+        std::fs::write(&tmp, text).map_err(io)?;
+        std::fs::rename(&tmp, path).map_err(io)?;
+        Ok(())
+    }
+
+    /// Reads a session file.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_json(&text, &path.display().to_string())
+    }
+}
+
+/// Where the autosave lives: `$XDG_STATE_HOME/convex-nn-explorer/session.json`, else
+/// `~/.local/state/convex-nn-explorer/session.json`.
+pub fn autosave_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))?;
+    Some(base.join("convex-nn-explorer").join("session.json"))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_session_round_trips_and_validates() {
+        let s = Session::default();
+        s.validate().unwrap();
+        let t = s.to_json().unwrap();
+        let back = Session::from_json(&t, "test").unwrap();
+        assert_eq!(back.data.dataset.x.len(), s.data.dataset.x.len());
+        assert_eq!(back.solver, s.solver);
+    }
+
+    #[test]
+    fn bad_session_is_rejected_with_a_message() {
+        let e = Session::from_json("{\"version\": 1}", "x.json").unwrap_err();
+        assert!(e.to_string().contains("x.json"), "{e}");
+        let mut s = Session::default();
+        s.solver.rho = -1.0;
+        assert!(s.validate().is_err());
+    }
+}

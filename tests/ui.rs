@@ -1,0 +1,285 @@
+//! Headless UI tests (issue 4): `egui_kittest` drives the real `App::ui` — the same function the
+//! window runs — by label, and image snapshots render each plot on the CPU.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::{Duration, Instant};
+
+use convex_nn_explorer::app::session::Session;
+use convex_nn_explorer::app::{App, AppOptions, DialogKind, PlotId, panels};
+use convex_nn_explorer::data::{Preset, PresetParams, generate};
+use eframe::egui;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+
+fn session(preset: Preset, n: usize, sgd: bool) -> Session {
+    let mut s = Session::default();
+    s.data.preset = preset;
+    s.data.params = PresetParams {
+        n,
+        noise: 0.05,
+        seed: 1,
+    };
+    s.data.dataset = generate(preset, &s.data.params).unwrap();
+    s.sgd.enabled = sgd;
+    s.sgd.seeds = 2;
+    s.sgd.width = 8;
+    s
+}
+
+fn app(s: Session) -> App {
+    App::new(
+        s,
+        AppOptions {
+            autosave: None,
+            autoplay: false,
+            repaint: None,
+        },
+    )
+}
+
+fn harness(a: App) -> Harness<'static, App> {
+    Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_ui_state(|ui, app: &mut App| app.ui(ui), a)
+}
+
+/// Runs frames until `cond` holds (the solvers run on their own threads).
+fn wait(h: &mut Harness<'_, App>, what: &str, cond: impl Fn(&App) -> bool) {
+    let t0 = Instant::now();
+    while !cond(h.state()) {
+        assert!(
+            t0.elapsed() < Duration::from_secs(120),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+        h.step();
+    }
+    h.step();
+}
+
+fn tmp(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("cne-ui-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d.join(name)
+}
+
+#[test]
+fn choosing_a_preset_shows_its_points() {
+    let mut h = harness(app(session(Preset::Spiral, 30, false)));
+    h.step();
+    h.get_by_label_contains("30 points (30 train, 0 test)");
+    h.get_by_label("Preset").click();
+    h.run_steps(3);
+    h.get_by_label("xor").click();
+    h.run_steps(2);
+    // xor's default size is 80 points.
+    assert_eq!(h.state().session.data.preset, Preset::Xor);
+    assert_eq!(h.state().session.data.dataset.len(), 80);
+    h.get_by_label_contains("80 points (80 train, 0 test)");
+    // The edit restarts the solvers after the debounce.
+    wait(&mut h, "the restarted problem", |a| {
+        a.problem.as_ref().is_some_and(|p| p.n == 80)
+    });
+}
+
+#[test]
+fn step_advances_the_iteration_and_the_objective() {
+    let mut h = harness(app(session(Preset::Xor, 24, false)));
+    wait(&mut h, "the problem", |a| a.problem.is_some());
+    assert!(h.state().history.iterates.is_empty());
+    h.get_by_label("Step").click();
+    wait(&mut h, "iteration 1", |a| a.history.last_iter() == 1);
+    h.get_by_label_contains("iter 1 · upper");
+    let first = h.state().history.iterates[0];
+    for _ in 0..3 {
+        h.get_by_label("Step").click();
+        h.step();
+    }
+    wait(&mut h, "iteration 4", |a| a.history.last_iter() == 4);
+    h.get_by_label_contains("iter 4 · upper");
+    let fourth = h.state().history.iterates[3];
+    assert!(first.upper.is_finite() && fourth.upper.is_finite());
+    // Every step is certified in the app: both bounds are those of the current iterate.
+    assert_eq!((first.checked_at, fourth.checked_at), (1, 4));
+    assert_ne!(
+        first.convex_objective, fourth.convex_objective,
+        "the objective did not change"
+    );
+    assert!(fourth.lower >= first.lower - 1e-12 || fourth.upper != first.upper);
+}
+
+#[test]
+fn malformed_csv_shows_an_error_and_keeps_the_data() {
+    let mut h = harness(app(session(Preset::Moons, 20, false)));
+    h.step();
+    let before = h.state().session.data.dataset.clone();
+    // The button only asks the shell for a dialog (tests never open one).
+    h.get_by_label("Load CSV…").click();
+    h.step();
+    assert_eq!(h.state().dialog_request, Some(DialogKind::OpenCsv));
+    h.state_mut().dialog_request = None;
+    let bad = tmp("bad.csv");
+    std::fs::write(&bad, "x1,x2,y\n0.5,1.0,1\n0.3,oops,-1\n").unwrap();
+    h.state_mut().dialog_done(DialogKind::OpenCsv, bad);
+    h.step();
+    h.get_by_label_contains("Could not load the dataset");
+    h.get_by_label_contains("bad.csv:3");
+    assert_eq!(h.state().session.data.dataset, before);
+    h.get_by_label_contains("20 points (20 train, 0 test)");
+}
+
+#[test]
+fn session_save_and_load_round_trip() {
+    let mut s = session(Preset::Circles, 25, true);
+    s.solver.log_beta = -1.5;
+    s.data.test_fraction = 0.2;
+    let mut h = harness(app(s));
+    h.step();
+    let path = tmp("session.json");
+    h.state_mut()
+        .dialog_done(DialogKind::SaveSession, path.clone());
+    h.step();
+    h.get_by_label_contains("Saved session");
+    let saved = h.state().session.clone();
+    // Change things, then load the file back.
+    h.get_by_label("Clear").click();
+    h.step();
+    assert!(h.state().session.data.dataset.is_empty());
+    h.state_mut().session.solver.log_beta = 0.5;
+    h.state_mut().dialog_done(DialogKind::OpenSession, path);
+    h.step();
+    assert_eq!(h.state().session, saved);
+    h.get_by_label_contains("25 points (20 train, 5 test)");
+    // Undo goes back to the cleared data (loading is an edit like any other).
+    h.get_by_label("Undo").click();
+    h.step();
+    assert!(h.state().session.data.dataset.is_empty());
+}
+
+#[test]
+fn scrubbing_back_shows_the_earlier_state() {
+    let mut h = harness(app(session(Preset::Xor, 24, false)));
+    wait(&mut h, "the problem", |a| a.problem.is_some());
+    for _ in 0..8 {
+        h.get_by_label("Step").click();
+        h.step();
+    }
+    wait(&mut h, "iteration 8", |a| a.history.last_iter() == 8);
+    h.get_by_label_contains("iter 8 · upper");
+    let late = h.state().history.snapshot_at(8).unwrap().clone();
+    for _ in 0..5 {
+        h.key_press(egui::Key::ArrowLeft);
+        h.step();
+    }
+    assert_eq!(h.state().shown_iter(), 3);
+    h.get_by_label_contains("iter 3 · upper");
+    let early = h.state().history.snapshot_at(3).unwrap().clone();
+    assert!(early.iter <= 3 && late.iter == 8);
+    assert_ne!(early.network, late.network);
+    let upper3 = h.state().history.iterate_at(3).unwrap().upper;
+    h.get_by_label_contains(&format!("upper {upper3:.6}"));
+    // → moves forward through the history, "Live" returns to the newest.
+    h.key_press(egui::Key::ArrowRight);
+    h.step();
+    assert_eq!(h.state().shown_iter(), 4);
+    h.get_by_label("Live").click();
+    h.step();
+    assert_eq!(h.state().shown_iter(), 8);
+}
+
+#[test]
+fn degenerate_data_fail_clearly_without_panicking() {
+    // One point, one class.
+    let mut s = session(Preset::Xor, 24, true);
+    s.data.dataset.x.truncate(1);
+    s.data.dataset.y.truncate(1);
+    let mut h = harness(app(s));
+    wait(&mut h, "the one-point problem", |a| {
+        a.problem.is_some() || !a.messages.is_empty()
+    });
+    h.get_by_label("Step").click();
+    wait(&mut h, "a step", |a| {
+        a.history.last_iter() >= 1 || !a.messages.is_empty()
+    });
+    // Empty data: a visible message, no panic.
+    h.get_by_label("Clear").click();
+    h.step();
+    h.state_mut().flush_pending();
+    h.step();
+    assert!(
+        h.query_all_by_label_contains("The dataset is empty")
+            .next()
+            .is_some()
+    );
+    assert!(
+        h.state()
+            .messages
+            .iter()
+            .any(|m| m.error && m.text.contains("empty"))
+    );
+    // Multi-class data: the convex ReLU model says why it cannot train them.
+    let mut s = session(Preset::Blobs3, 30, false);
+    s.data.dataset = generate(Preset::Blobs3, &s.data.params).unwrap();
+    let mut h = harness(app(s));
+    h.step();
+    assert!(
+        h.query_all_by_label_contains("This dataset has 3 classes")
+            .next()
+            .is_some()
+    );
+}
+
+/// Image snapshots of each plot on a fixed dataset (xor, 24 points, 30 ADMM iterations,
+/// SGD off, the certified optimum in place).
+#[test]
+fn plot_snapshots_render_headless() {
+    let mut a = app(session(Preset::Xor, 24, false));
+    let t0 = Instant::now();
+    while a.optimum.is_none() || a.problem.is_none() || a.history.snapshots.is_empty() {
+        assert!(t0.elapsed() < Duration::from_secs(120));
+        std::thread::sleep(Duration::from_millis(5));
+        a.logic();
+    }
+    for _ in 0..30 {
+        a.step_forward();
+        let t = Instant::now();
+        let target = a.history.last_iter() + 1;
+        while a.history.last_iter() < target
+            || a.history
+                .snapshot_at(target)
+                .is_none_or(|s| s.iter != target)
+        {
+            assert!(t.elapsed() < Duration::from_secs(60));
+            std::thread::sleep(Duration::from_millis(2));
+            a.logic();
+        }
+    }
+    // The heatmap samples feasible directions, so it never exceeds the exact maximum c(v)/β.
+    for s in &a.history.snapshots {
+        assert!(s.certificate.max_abs() <= s.bounds.certificate * (1.0 + 1e-9) + 1e-12);
+    }
+    let mut a = Some(a);
+    let mut results = egui_kittest::SnapshotResults::new();
+    for id in [
+        PlotId::Boundary,
+        PlotId::Regions,
+        PlotId::Certificate,
+        PlotId::Objective,
+        PlotId::Neurons,
+    ] {
+        let mut h = Harness::builder()
+            .with_size([520.0, 420.0])
+            .wgpu()
+            .build_ui_state(
+                move |ui, app: &mut App| {
+                    egui::CentralPanel::default_margins()
+                        .show(ui, |ui| panels::show_plot(app, ui, id));
+                },
+                a.take().unwrap(),
+            );
+        h.run_steps(3);
+        results.add(h.try_snapshot(format!("plot_{}", id.slug())));
+        a = Some(h.into_state());
+    }
+    results.unwrap();
+}
