@@ -283,3 +283,82 @@ fn plot_snapshots_render_headless() {
     }
     results.unwrap();
 }
+
+/// The example sessions in assets/sessions (used by the README screenshots and the frame-time
+/// measurement). Regenerate with `cargo test --test ui -- --ignored write_example_sessions`.
+fn example_sessions() -> Vec<(&'static str, Session)> {
+    let mut spiral = session(Preset::Spiral, 60, true);
+    spiral.sgd.width = 0;
+    spiral.sgd.seeds = 5;
+    spiral.view.speed = 2;
+    let mut sine = session(Preset::RegressionSine, 50, true);
+    sine.view.dark = false;
+    sine.solver.log_beta = -2.0;
+    sine.sgd.width = 0;
+    let mut xor = session(Preset::Xor, 40, true);
+    xor.solver.loss = convex_nn_explorer::model::Loss::Logistic;
+    xor.view.line_space = true;
+    xor.sgd.width = 0;
+    xor.sgd.seeds = 4;
+    xor.data.test_fraction = 0.25;
+    let mut stress = session(Preset::Spiral, 200, true);
+    stress.solver.patterns = convex_nn_explorer::geometry::PatternMode::Sampled {
+        count: 2000,
+        seed: 1,
+    };
+    stress.sgd.seeds = 10;
+    stress.sgd.width = 50;
+    stress.sgd.epochs = 20_000;
+    stress.view.speed = 0;
+    vec![
+        ("spiral", spiral),
+        ("sine_light", sine),
+        ("xor_linespace", xor),
+        ("stress_200", stress),
+    ]
+}
+
+#[test]
+#[ignore]
+fn write_example_sessions() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sessions");
+    for (name, s) in example_sessions() {
+        s.save(&dir.join(format!("{name}.json"))).unwrap();
+    }
+}
+
+#[test]
+fn example_sessions_load_and_match_their_generator() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sessions");
+    for (name, s) in example_sessions() {
+        let loaded = Session::load(&dir.join(format!("{name}.json"))).unwrap();
+        assert_eq!(loaded.data.dataset.len(), s.data.dataset.len(), "{name}");
+        assert_eq!(loaded.solver, s.solver, "{name}");
+        assert_eq!(loaded.sgd, s.sgd, "{name}");
+    }
+}
+
+#[test]
+fn the_session_is_autosaved_and_restored() {
+    let path = tmp("autosave/session.json");
+    let options = AppOptions {
+        autosave: Some(path.clone()),
+        autoplay: false,
+        repaint: None,
+    };
+    let mut a = App::restored(options.clone());
+    let mut ds = a.session.data.dataset.clone();
+    ds.x.push([0.25, -0.75]);
+    ds.y.push(1.0);
+    a.set_dataset(ds.clone());
+    a.autosave_now();
+    drop(a);
+    let b = App::restored(options.clone());
+    assert_eq!(b.session.data.dataset, ds);
+    drop(b);
+    // A broken autosave is kept aside and reported, never silently overwritten.
+    std::fs::write(&path, "{ not json").unwrap();
+    let c = App::restored(options);
+    assert!(c.messages.iter().any(|m| m.error && m.text.contains("could not be restored")));
+    assert!(path.with_extension("json.broken").exists());
+}

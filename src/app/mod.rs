@@ -970,7 +970,10 @@ pub fn run(open: Option<PathBuf>) -> crate::Result<()> {
             let options = AppOptions {
                 autosave: session::autosave_path(),
                 autoplay: open.is_none(),
-                repaint: Some(Arc::new(move || ctx.request_repaint())),
+                // Coalesces the workers' wake-ups to at most ~40 frames per second.
+                repaint: Some(Arc::new(move || {
+                    ctx.request_repaint_after(Duration::from_millis(25))
+                })),
             };
             let mut app = App::restored(options);
             if let Some(p) = &open {

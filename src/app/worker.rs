@@ -265,7 +265,13 @@ impl Worker {
         let s2 = stop.clone();
         let handle = std::thread::Builder::new()
             .name(name.into())
-            .spawn(move || body(rx, s2))
+            .spawn(move || {
+                // Best effort: a failure only means the UI competes with the solvers.
+                let _ = thread_priority::set_current_thread_priority(
+                    thread_priority::ThreadPriority::Min,
+                );
+                body(rx, s2)
+            })
             .ok();
         Self { tx, stop, handle }
     }

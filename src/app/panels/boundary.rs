@@ -118,6 +118,13 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     if let Some(s) = &snap {
         let segs = s.output.contour(0.0);
         paint::paint_segments(ui, &resp.transform, &segs, Stroke::new(2.0, outline));
+        // The hovered neuron (from any plot) as its line.
+        if let Some(crate::app::NeuronRef::Convex(i)) = app.hovered
+            && let Some(nr) = s.network.neurons.get(i)
+            && let Some(seg) = paint::clip_line(&nr.u, extent)
+        {
+            paint::paint_segments(ui, &resp.transform, &[seg], Stroke::new(3.0, Color32::YELLOW));
+        }
     }
     edit(app, ui, &resp.response, &resp.transform, resp.inner, &ds);
 }

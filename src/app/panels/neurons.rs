@@ -130,79 +130,81 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     });
     let hovered = app.hovered;
     let mut new_hover = None;
-    egui::ScrollArea::both()
+    // Fixed column widths and a virtualised list: only visible rows are laid out.
+    const W: [f32; 9] = [36.0, 26.0, 58.0, 58.0, 62.0, 58.0, 62.0, 34.0, 56.0];
+    let row_h = THUMB as f32 + 4.0;
+    ui.horizontal(|ui| {
+        for (h, w) in [
+            "#",
+            "",
+            "u₁",
+            "u₂",
+            "u₃ (bias)",
+            "α",
+            "‖u‖·|α|",
+            "on",
+            "KKT",
+        ]
+        .into_iter()
+        .zip(W)
+        {
+            ui.add_sized([w, 16.0], egui::Label::new(egui::RichText::new(h).strong()));
+        }
+    });
+    let on_count = |i: usize| {
+        tr.x.iter()
+            .filter(|p| net.neurons[i].pre(**p) > 0.0)
+            .count()
+    };
+    egui::ScrollArea::vertical()
         .auto_shrink([false, false])
-        .show(ui, |ui| {
-            egui::Grid::new("neuron_table")
-                .striped(true)
-                .num_columns(9)
-                .show(ui, |ui| {
-                    for h in [
-                        "#",
-                        "",
-                        "u₁",
-                        "u₂",
-                        "u₃ (bias)",
-                        "α",
-                        "‖u‖·|α|",
-                        "on",
-                        "KKT",
-                    ] {
-                        ui.strong(h);
+        .show_rows(ui, row_h, rows.len(), |ui, range| {
+            for row_no in range {
+                let i = rows[row_no];
+                let nr = &net.neurons[i];
+                let me = match src {
+                    Source::Sgd(k) => NeuronRef::Sgd(k, i),
+                    _ => NeuronRef::Convex(i),
+                };
+                let hl = hovered == Some(me);
+                let txt = |s: String| {
+                    let r = egui::RichText::new(s).monospace();
+                    if hl { r.color(Color32::YELLOW) } else { r }
+                };
+                let r = ui.horizontal(|ui| {
+                    ui.set_height(row_h);
+                    ui.add_sized([W[0], row_h], egui::Label::new(txt(format!("{}", i + 1))));
+                    if let Some(tex) = atlas {
+                        let rows_n = m.div_ceil(ATLAS_COLS) as f32;
+                        let (ar, ac) = ((row_no / ATLAS_COLS) as f32, (row_no % ATLAS_COLS) as f32);
+                        let cols = ATLAS_COLS as f32;
+                        let uv = egui::Rect::from_min_max(
+                            egui::pos2(ac / cols, ar / rows_n),
+                            egui::pos2((ac + 1.0) / cols, (ar + 1.0) / rows_n),
+                        );
+                        ui.add_sized(
+                            [W[1], row_h],
+                            egui::Image::new((tex, egui::vec2(THUMB as f32, THUMB as f32))).uv(uv),
+                        );
                     }
-                    ui.end_row();
-                    let on_count = |i: usize| {
-                        tr.x.iter()
-                            .filter(|p| net.neurons[i].pre(**p) > 0.0)
-                            .count()
-                    };
-                    for (row_no, &i) in rows.iter().enumerate() {
-                        let nr = &net.neurons[i];
-                        let me = match src {
-                            Source::Sgd(k) => NeuronRef::Sgd(k, i),
-                            _ => NeuronRef::Convex(i),
-                        };
-                        let hl = hovered == Some(me);
-                        let txt = |s: String| {
-                            let r = egui::RichText::new(s).monospace();
-                            if hl { r.color(Color32::YELLOW) } else { r }
-                        };
-                        let mut row = ui.label(txt(format!("{}", i + 1)));
-                        if let Some(tex) = atlas {
-                            let rows_n = m.div_ceil(ATLAS_COLS) as f32;
-                            let (ar, ac) =
-                                ((row_no / ATLAS_COLS) as f32, (row_no % ATLAS_COLS) as f32);
-                            let cols = ATLAS_COLS as f32;
-                            let uv = egui::Rect::from_min_max(
-                                egui::pos2(ac / cols, ar / rows_n),
-                                egui::pos2((ac + 1.0) / cols, (ar + 1.0) / rows_n),
-                            );
-                            row = row.union(
-                                ui.add(
-                                    egui::Image::new((tex, egui::vec2(THUMB as f32, THUMB as f32)))
-                                        .uv(uv),
-                                ),
-                            );
-                        } else {
-                            ui.label("");
-                        }
-                        for v in nr.u {
-                            row = row.union(ui.label(txt(format!("{v:+.3}"))));
-                        }
-                        row = row.union(ui.label(txt(format!("{:+.3}", nr.alpha))));
-                        row = row
-                            .union(ui.label(txt(format!("{:.4}", nr.norm_u() * nr.alpha.abs()))));
-                        row = row.union(ui.label(txt(format!("{}", on_count(i)))));
-                        let k = kkt
-                            .get(i)
-                            .map_or("–".to_string(), |k| format!("{:.1e}", k.residual));
-                        row = row.union(ui.label(txt(k)));
-                        ui.end_row();
-                        if row.hovered() || ui.rect_contains_pointer(row.rect) {
-                            new_hover = Some(me);
-                        }
+                    let k = kkt.get(i).map_or("–".to_string(), |k| format!("{:.1e}", k.residual));
+                    let cells = [
+                        format!("{:+.3}", nr.u[0]),
+                        format!("{:+.3}", nr.u[1]),
+                        format!("{:+.3}", nr.u[2]),
+                        format!("{:+.3}", nr.alpha),
+                        format!("{:.4}", nr.norm_u() * nr.alpha.abs()),
+                        format!("{}", on_count(i)),
+                        k,
+                    ];
+                    for (c, w) in cells.into_iter().zip(&W[2..]) {
+                        ui.add_sized([*w, row_h], egui::Label::new(txt(c)));
                     }
                 });
+                if ui.rect_contains_pointer(r.response.rect) {
+                    new_hover = Some(me);
+                }
+            }
         });
     if let Some(h) = new_hover {
         hover(app, h);

@@ -11,7 +11,7 @@ use super::paint;
 use super::title_row;
 use crate::app::{App, NeuronRef, PlotId};
 
-const MAX_POINTS: usize = 1500;
+const MAX_POINTS: usize = 600;
 
 fn thin(v: Vec<[f64; 2]>) -> Vec<[f64; 2]> {
     if v.len() <= MAX_POINTS {
