@@ -164,7 +164,9 @@ fn scrubbing_back_shows_the_earlier_state() {
         h.get_by_label("Step").click();
         h.step();
     }
-    wait(&mut h, "iteration 8", |a| a.history.last_iter() == 8);
+    wait(&mut h, "iteration 8", |a| {
+        a.history.last_iter() == 8 && a.history.snapshot_at(8).is_some_and(|s| s.iter == 8)
+    });
     h.get_by_label_contains("iter 8 · upper");
     let late = h.state().history.snapshot_at(8).unwrap().clone();
     for _ in 0..5 {
@@ -359,6 +361,34 @@ fn the_session_is_autosaved_and_restored() {
     // A broken autosave is kept aside and reported, never silently overwritten.
     std::fs::write(&path, "{ not json").unwrap();
     let c = App::restored(options);
-    assert!(c.messages.iter().any(|m| m.error && m.text.contains("could not be restored")));
+    assert!(
+        c.messages
+            .iter()
+            .any(|m| m.error && m.text.contains("could not be restored"))
+    );
     assert!(path.with_extension("json.broken").exists());
+}
+
+#[test]
+fn changing_beta_warm_starts_along_a_regularisation_path() {
+    let mut h = harness(app(session(Preset::Xor, 24, false)));
+    wait(&mut h, "the problem", |a| a.problem.is_some());
+    for _ in 0..3 {
+        h.get_by_label("Step").click();
+        h.step();
+    }
+    wait(&mut h, "iteration 3", |a| a.history.last_iter() == 3);
+    h.state_mut().session.solver.log_beta = -2.0;
+    h.state_mut()
+        .changed(convex_nn_explorer::app::Restart::Beta);
+    h.state_mut().flush_pending();
+    wait(&mut h, "the β mark", |a| a.history.beta_marks.len() == 2);
+    // The history is kept (same run), the new β is marked at iteration 3, and the next step
+    // continues from iteration 4.
+    assert_eq!(h.state().history.beta_marks[1], (3, 0.01));
+    h.get_by_label("Step").click();
+    wait(&mut h, "iteration 4", |a| {
+        a.history.last_iter() == 4 && a.history.snapshot_at(4).is_some_and(|s| s.iter == 4)
+    });
+    assert_eq!(h.state().history.snapshot_at(4).unwrap().beta, 0.01);
 }

@@ -177,3 +177,73 @@ impl History {
         serde_json::to_string_pretty(&out).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::certify::Bounds;
+    use crate::geometry::grid::Grid;
+    use crate::model::ReluNetwork;
+
+    fn snap(iter: usize) -> Arc<Snapshot> {
+        let g = Grid {
+            nx: 1,
+            ny: 1,
+            extent: [0.0, 1.0, 0.0, 1.0],
+            values: vec![0.0],
+        };
+        Arc::new(Snapshot {
+            iter,
+            beta: 0.1,
+            network: ReluNetwork::default(),
+            bounds: Bounds {
+                upper: 1.0,
+                lower: 0.0,
+                certificate: 1.0,
+            },
+            cert_u: [0.0, 0.0, 1.0],
+            dual: vec![],
+            shown: vec![],
+            kkt: vec![],
+            pattern_sizes: vec![],
+            train: None,
+            test: None,
+            output: g.clone(),
+            certificate: g,
+        })
+    }
+
+    #[test]
+    fn snapshot_lookup_and_bounded_thinning() {
+        let mut h = History::default();
+        for i in (0..=5000).step_by(5) {
+            h.push_snapshot(snap(i));
+        }
+        assert!(h.snapshots.len() <= SNAPSHOT_CAP);
+        assert_eq!(h.snapshots.first().unwrap().iter, 0);
+        assert_eq!(h.snapshots.last().unwrap().iter, 5000);
+        // Kept snapshots stay sorted, and lookups return the newest one at or before t.
+        assert!(h.snapshots.windows(2).all(|w| w[0].iter < w[1].iter));
+        for t in [0, 1, 777, 4999, 5000, 9999] {
+            let s = h.snapshot_at(t).unwrap();
+            assert!(s.iter <= t);
+            let next = h.snapshots.iter().find(|x| x.iter > s.iter);
+            assert!(next.is_none_or(|n| n.iter > t));
+        }
+        // A snapshot at an earlier iteration (β change replay) replaces the later ones.
+        h.push_snapshot(snap(100));
+        assert_eq!(h.snapshots.last().unwrap().iter, 100);
+    }
+
+    #[test]
+    fn beta_in_force_follows_the_marks() {
+        let h = History {
+            beta_marks: vec![(0, 0.1), (40, 0.01)],
+            ..History::default()
+        };
+        assert_eq!(h.beta_at(10), Some(0.1));
+        assert_eq!(h.beta_at(40), Some(0.01));
+        assert_eq!(h.beta_at(99), Some(0.01));
+    }
+}

@@ -130,6 +130,8 @@ pub struct App {
     redo: Vec<Dataset>,
     options: AppOptions,
     generation: u64,
+    /// The generation of the live convex, SGD and optimum threads (events of others are stale).
+    live: [u64; 3],
     events_tx: Sender<(u64, Event)>,
     events_rx: Receiver<(u64, Event)>,
     convex: Option<Worker>,
@@ -199,6 +201,7 @@ impl App {
             playing: options.autoplay,
             options,
             generation: 0,
+            live: [0; 3],
             events_tx,
             events_rx,
             convex: None,
@@ -433,7 +436,14 @@ impl App {
         }
     }
 
-    fn sink(&self) -> Sink {
+    /// Id of the convex run shown (keys cached textures).
+    pub fn run_id(&self) -> u64 {
+        self.live[0]
+    }
+
+    fn sink(&mut self, role: Role) -> Sink {
+        self.generation += 1;
+        self.live[role as usize] = self.generation;
         let repaint = self
             .options
             .repaint
@@ -491,8 +501,6 @@ impl App {
     /// Stops everything pending and starts what `what` asks for.
     pub fn restart(&mut self, what: Restart) {
         self.pending = None;
-        self.generation += 1;
-        self.drain_stale();
         let input = match self.input() {
             Ok(i) => i,
             Err(e) => {
@@ -518,13 +526,20 @@ impl App {
         }
         let beta = input.beta;
         let warm = what == Restart::Beta && self.convex.as_ref().is_some_and(|w| !w.is_finished());
+        // Without a live solver to warm-start, a β change starts from scratch.
+        let what = if what == Restart::Beta && !warm {
+            Restart::All
+        } else {
+            what
+        };
         if what != Restart::Sgd {
             // The optimum (and SGD, whose objective depends on β) always restart.
             let w = self.optimum_worker.take();
             self.retire(w);
             self.optimum = None;
             self.optimum_error = None;
-            self.optimum_worker = Some(worker::spawn_optimum(f, input.clone(), self.sink()));
+            let sink = self.sink(Role::Optimum);
+            self.optimum_worker = Some(worker::spawn_optimum(f, input.clone(), sink));
         }
         if warm {
             if let Some(c) = &self.convex {
@@ -541,12 +556,13 @@ impl App {
             self.convex_busy = false;
             self.free_running = false;
             self.cursor = None;
+            let sink = self.sink(Role::Convex);
             self.convex = Some(worker::spawn_convex(
                 f,
                 input.clone(),
                 self.view_spec(),
                 self.session.solver.snapshot_every,
-                self.sink(),
+                sink,
             ));
         }
         // SGD restarts on every change (its objective depends on data, loss and β).
@@ -584,7 +600,8 @@ impl App {
             snapshot_every: (self.session.solver.snapshot_every * 5).max(10),
         };
         self.sgd_width = Some(width);
-        self.sgd = Some(worker::spawn_sgd(input, job, (t.x, t.y), self.sink()));
+        let sink = self.sink(Role::Sgd);
+        self.sgd = Some(worker::spawn_sgd(input, job, (t.x, t.y), sink));
         self.free_running = false;
         self.sgd_busy = false;
     }
@@ -600,10 +617,6 @@ impl App {
         self.playing = false;
     }
 
-    fn drain_stale(&mut self) {
-        while self.events_rx.try_recv().is_ok() {}
-    }
-
     /// Handles worker events (within a time budget) and drives playing. Called once per frame
     /// before the UI is built.
     pub fn logic(&mut self) {
@@ -612,7 +625,7 @@ impl App {
             let Ok((generation, ev)) = self.events_rx.try_recv() else {
                 break;
             };
-            if generation == self.generation {
+            if self.live.contains(&generation) {
                 self.handle(ev);
             }
         }

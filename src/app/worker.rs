@@ -217,11 +217,11 @@ pub enum Event {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     /// Convex solver.
-    Convex,
+    Convex = 0,
     /// SGD seeds.
-    Sgd,
+    Sgd = 1,
     /// Certified optimum.
-    Optimum,
+    Optimum = 2,
 }
 
 /// Where threads send events.
@@ -372,6 +372,7 @@ impl Pace {
                 Ok(c) => {
                     if let Some(b) = self.apply(c) {
                         on_beta(b);
+                        return Ok(());
                     }
                 }
                 Err(RecvTimeoutError::Timeout) => {}

@@ -53,7 +53,7 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     let ymax = ds.y.iter().fold(0.0f64, |m, y| m.max(y.abs()));
     let tex = snap.as_ref().map(|s| {
         let scale = s.output.max_abs().max(1e-9);
-        let key = paint::key(&[app.generation, s.iter as u64, dark as u64, 1]);
+        let key = paint::key(&[app.run_id(), s.iter as u64, dark as u64, 1]);
         app.panel_state.textures.get(ui.ctx(), "boundary", key, || {
             paint::grid_image(&s.output, |v| {
                 paint::diverging((v / scale).tanh() * 1.6, dark)
@@ -123,7 +123,12 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
             && let Some(nr) = s.network.neurons.get(i)
             && let Some(seg) = paint::clip_line(&nr.u, extent)
         {
-            paint::paint_segments(ui, &resp.transform, &[seg], Stroke::new(3.0, Color32::YELLOW));
+            paint::paint_segments(
+                ui,
+                &resp.transform,
+                &[seg],
+                Stroke::new(3.0, Color32::YELLOW),
+            );
         }
     }
     edit(app, ui, &resp.response, &resp.transform, resp.inner, &ds);

@@ -52,7 +52,7 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         }
     });
     let range = s.certificate.max_abs().max(1.0);
-    let key = paint::key(&[app.generation, s.iter as u64, dark as u64, 2]);
+    let key = paint::key(&[app.run_id(), s.iter as u64, dark as u64, 2]);
     let tex = app
         .panel_state
         .textures

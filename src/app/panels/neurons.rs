@@ -106,7 +106,7 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         Source::Optimum => 2,
         Source::Sgd(k) => 3 + k as u64,
     };
-    let key = paint::key(&[app.generation, src_key, iter_key, dark as u64, 5]);
+    let key = paint::key(&[app.run_id(), src_key, iter_key, dark as u64, 5]);
     let atlas = (m > 0).then(|| {
         app.panel_state.textures.get(ui.ctx(), "thumbs", key, || {
             // A grid atlas (ATLAS_COLS per row) keeps every side far below texture limits.
@@ -187,7 +187,9 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
                             egui::Image::new((tex, egui::vec2(THUMB as f32, THUMB as f32))).uv(uv),
                         );
                     }
-                    let k = kkt.get(i).map_or("–".to_string(), |k| format!("{:.1e}", k.residual));
+                    let k = kkt
+                        .get(i)
+                        .map_or("–".to_string(), |k| format!("{:.1e}", k.residual));
                     let cells = [
                         format!("{:+.3}", nr.u[0]),
                         format!("{:+.3}", nr.u[1]),

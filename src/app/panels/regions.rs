@@ -68,7 +68,7 @@ fn plane(app: &mut App, ui: &mut egui::Ui, sgd_lines: bool) {
         None
     };
     let tex = net.as_ref().map(|(iter, n, shown)| {
-        let key = paint::key(&[app.generation, *iter as u64, dark as u64, 3]);
+        let key = paint::key(&[app.run_id(), *iter as u64, dark as u64, 3]);
         app.panel_state.textures.get(ui.ctx(), "regions", key, || {
             let pruned = ReluNetwork {
                 neurons: shown.iter().map(|&i| n.neurons[i]).collect(),
@@ -239,7 +239,7 @@ fn line_space(app: &mut App, ui: &mut egui::Ui) {
         neurons: s.shown.iter().map(|&i| s.network.neurons[i]).collect(),
     });
     let tex = app.problem.clone().map(|info| {
-        let key = paint::key(&[app.generation, dark as u64, 4]);
+        let key = paint::key(&[app.run_id(), dark as u64, 4]);
         app.panel_state
             .textures
             .get(ui.ctx(), "linespace", key, || {
