@@ -392,3 +392,27 @@ fn changing_beta_warm_starts_along_a_regularisation_path() {
     });
     assert_eq!(h.state().history.snapshot_at(4).unwrap().beta, 0.01);
 }
+
+#[test]
+fn playing_reaches_the_certified_optimum() {
+    let mut s = session(Preset::Spiral, 30, false);
+    s.view.speed = 0;
+    let mut h = harness(app(s));
+    wait(&mut h, "the problem", |a| a.problem.is_some());
+    h.get_by_label("Play").click();
+    wait(&mut h, "the end of the run", |a| {
+        a.convex_status.is_some() && a.optimum.is_some()
+    });
+    let a = h.state();
+    assert_eq!(
+        a.convex_status,
+        Some(convex_nn_explorer::solve::Status::Converged)
+    );
+    let it = a.history.iterates.last().unwrap();
+    let opt = a.optimum.as_ref().unwrap().solution.bounds;
+    // Both runs are certified to 1e-6: their intervals must overlap and be that tight.
+    assert!(it.rel_gap <= 1e-6 && opt.rel_gap() <= 1e-6);
+    assert!(it.lower <= opt.upper * (1.0 + 1e-9) && opt.lower <= it.upper * (1.0 + 1e-9));
+    assert!(it.phase == convex_nn_explorer::solve::Phase::Polish || it.iter < 150);
+    assert!(!a.playing);
+}

@@ -459,27 +459,31 @@ fn convex_thread(
             sink.send(Event::Idle(Role::Convex));
             continue;
         }
-        let it = stepper.step();
+        let Some(it) = stepper.step() else {
+            // Already finished (explicit steps after the end do nothing).
+            finished = true;
+            pace.run = false;
+            pace.budget = 0;
+            sink.send(Event::Finished(stepper.status()));
+            sink.send(Event::Idle(Role::Convex));
+            continue;
+        };
         iter = it.iter;
         pace.budget = pace.budget.saturating_sub(1);
         batch.push(it);
-        let converged = it.checked_at == it.iter && it.rel_gap <= input.tol;
-        let diverged = it.status == Status::Diverged;
-        if it.iter.is_multiple_of(snapshot_every) || converged || diverged || !pace.active() {
+        let done = stepper.is_done();
+        let polish = it.phase == crate::solve::Phase::Polish;
+        if it.iter.is_multiple_of(snapshot_every) || done || polish || !pace.active() {
             sink.send(Event::Iterates(batch.take()));
             sink.send(snap(stepper.as_ref(), it.iter));
         } else if batch.due() {
             sink.send(Event::Iterates(batch.take()));
         }
-        if (converged || diverged) && !finished {
+        if done && !finished {
             finished = true;
             pace.run = false;
             pace.budget = 0;
-            sink.send(Event::Finished(if diverged {
-                Status::Diverged
-            } else {
-                Status::Converged
-            }));
+            sink.send(Event::Finished(stepper.status()));
         }
         if !pace.active() {
             sink.send(Event::Idle(Role::Convex));

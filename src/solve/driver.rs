@@ -131,207 +131,343 @@ pub fn solve_relu(
     settings: &SolveSettings,
     mut on_iter: impl FnMut(&Iterate) -> ControlFlow<()>,
 ) -> Result<Solution> {
-    settings.validate()?;
-    let t0 = Instant::now();
-    let mut admm = Admm::new(problem, settings.admm)?;
-    let p = admm.problem().p();
-    let mut best = Best {
-        upper: f64::INFINITY,
-        lower: f64::NEG_INFINITY,
-        certificate: f64::NAN,
-        network: ReluNetwork::default(),
-        blocks: vec![[0.0; 3]; 2 * p],
-    };
-    let mut status = Status::MaxIter;
-    loop {
-        let it = admm.step();
-        if it.status == Status::Diverged {
-            status = Status::Diverged;
-            break;
-        }
-        if it.checked_at == it.iter {
-            let net = admm.network();
-            best.offer_upper(it.upper, &net, admm.blocks());
-            best.offer_lower(it.lower, it.certificate);
-        }
-        let stop = on_iter(&it).is_break();
-        if stop {
-            status = Status::Stopped;
-            break;
-        }
-        if best.bounds().rel_gap() <= settings.tol {
-            status = Status::Converged;
-            break;
-        }
-        if settings.polish
-            && (it.iter >= settings.polish_after
-                || (it.checked_at == it.iter && it.rel_gap <= settings.polish_gap))
-        {
-            break;
-        }
-        if it.iter >= settings.max_iter {
-            break;
+    let mut driver = Driver::new(problem, settings)?;
+    while let Some(it) = driver.step() {
+        if on_iter(&it).is_break() && !driver.is_done() {
+            driver.stop();
         }
     }
-    let admm_iterations = admm.iterations();
-    let mut polish_rounds = 0;
-    let mut polish_failed = false;
-    if settings.polish && matches!(status, Status::MaxIter | Status::Running) {
-        status = Status::Stalled;
-        let pr = admm.problem().clone();
+    Ok(driver.finish())
+}
+
+enum Stage {
+    Admm,
+    Polish {
+        active: Vec<BlockId>,
+        idle: Vec<u32>,
+        facets: Vec<Vec<usize>>,
+    },
+    /// The exact solver failed: plain ADMM until the tolerance or the limit.
+    Fallback,
+    Done,
+}
+
+/// [`solve_relu`] one step at a time (what the explorer animates): ADMM iterations, then exact
+/// polish rounds with column generation, each returning its [`Iterate`] with the best certified
+/// bounds so far.
+pub struct Driver {
+    admm: Admm,
+    settings: SolveSettings,
+    best: Best,
+    status: Status,
+    stage: Stage,
+    t0: Instant,
+    admm_iterations: usize,
+    polish_rounds: usize,
+    network: ReluNetwork,
+}
+
+impl Driver {
+    /// Sets up ADMM on `problem`.
+    pub fn new(problem: ReluProblem, settings: &SolveSettings) -> Result<Self> {
+        settings.validate()?;
+        let admm = Admm::new(problem, settings.admm)?;
+        let p = admm.problem().p();
+        Ok(Self {
+            admm,
+            settings: *settings,
+            best: Best {
+                upper: f64::INFINITY,
+                lower: f64::NEG_INFINITY,
+                certificate: f64::NAN,
+                network: ReluNetwork::default(),
+                blocks: vec![[0.0; 3]; 2 * p],
+            },
+            status: Status::Running,
+            stage: Stage::Admm,
+            t0: Instant::now(),
+            admm_iterations: 0,
+            polish_rounds: 0,
+            network: ReluNetwork::default(),
+        })
+    }
+
+    /// The problem.
+    pub fn problem(&self) -> &ReluProblem {
+        self.admm.problem()
+    }
+
+    /// The ADMM penalty ρ.
+    pub fn rho(&self) -> f64 {
+        self.admm.rho()
+    }
+
+    /// Whether the run has ended (further [`Driver::step`]s return `None`).
+    pub fn is_done(&self) -> bool {
+        matches!(self.stage, Stage::Done)
+    }
+
+    /// Current status.
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    /// Best certified bounds so far.
+    pub fn bounds(&self) -> Bounds {
+        self.best.bounds()
+    }
+
+    /// The network of the latest step: the ADMM iterate's, or the latest polish round's.
+    pub fn network(&self) -> ReluNetwork {
+        match self.stage {
+            Stage::Admm | Stage::Fallback => self.admm.network(),
+            _ => self.network.clone(),
+        }
+    }
+
+    /// Ends the run (status `Stopped`).
+    pub fn stop(&mut self) {
+        if !self.is_done() {
+            self.status = Status::Stopped;
+            self.finish_stage();
+        }
+    }
+
+    /// Changes β and restarts from the current ADMM iterate (a warm-started regularisation
+    /// path); bounds of the old β are dropped.
+    pub fn set_beta(&mut self, beta: f64) -> Result<()> {
+        self.admm.set_beta(beta)?;
+        self.best.upper = f64::INFINITY;
+        self.best.lower = f64::NEG_INFINITY;
+        self.best.certificate = f64::NAN;
+        self.status = Status::Running;
+        self.stage = Stage::Admm;
+        Ok(())
+    }
+
+    fn finish_stage(&mut self) {
+        if matches!(self.stage, Stage::Admm | Stage::Fallback) {
+            self.admm_iterations = self.admm.iterations();
+        }
+        self.stage = Stage::Done;
+    }
+
+    /// One ADMM iteration or one polish round; `None` once the run is over.
+    pub fn step(&mut self) -> Option<Iterate> {
+        match self.stage {
+            Stage::Done => None,
+            Stage::Admm | Stage::Fallback => Some(self.admm_step()),
+            Stage::Polish { .. } => {
+                let Stage::Polish {
+                    active,
+                    idle,
+                    facets,
+                } = std::mem::replace(&mut self.stage, Stage::Done)
+                else {
+                    return None;
+                };
+                Some(self.polish_round(active, idle, facets))
+            }
+        }
+    }
+
+    fn admm_step(&mut self) -> Iterate {
+        let fallback = matches!(self.stage, Stage::Fallback);
+        let mut it = self.admm.step();
+        if it.status == Status::Diverged {
+            self.status = Status::Diverged;
+            self.finish_stage();
+            return it;
+        }
+        if it.checked_at == it.iter {
+            let net = self.admm.network();
+            self.best.offer_upper(it.upper, &net, self.admm.blocks());
+            self.best.offer_lower(it.lower, it.certificate);
+        }
+        let s = &self.settings;
+        if self.best.bounds().rel_gap() <= s.tol {
+            self.status = Status::Converged;
+            it.status = Status::Converged;
+            self.finish_stage();
+        } else if !fallback
+            && s.polish
+            && (it.iter >= s.polish_after
+                || (it.checked_at == it.iter && it.rel_gap <= s.polish_gap))
+        {
+            self.start_polish();
+        } else if it.iter >= s.max_iter {
+            self.status = Status::MaxIter;
+            self.finish_stage();
+        }
+        it
+    }
+
+    fn start_polish(&mut self) {
+        self.admm_iterations = self.admm.iterations();
+        self.status = Status::Stalled;
+        let pr = self.admm.problem();
+        let p = pr.p();
         // Active blocks of the ADMM iterate (largest first, at most n + 10).
-        let blocks = admm.blocks();
+        let blocks = self.admm.blocks();
         let max = blocks.iter().map(norm3).fold(0.0, f64::max);
         let mut order: Vec<usize> = (0..2 * p)
             .filter(|&k| max > 0.0 && norm3(&blocks[k]) > 1e-6 * max)
             .collect();
         order.sort_by(|&a, &b| norm3(&blocks[b]).total_cmp(&norm3(&blocks[a])));
         order.truncate(pr.n() + 10);
-        let mut active: Vec<BlockId> = order
+        let active: Vec<BlockId> = order
             .into_iter()
             .map(|k| (k % p, if k < p { 1.0 } else { -1.0 }))
             .collect();
         let facets = crate::geometry::facets(&pr.x, &pr.patterns);
-        let mut idle: Vec<u32> = vec![0; active.len()];
-        for round in 0..settings.max_polish_rounds {
-            let t = Instant::now();
-            polish_rounds += 1;
-            let iter_no = admm_iterations + round + 1;
-            let res = match polish(&pr, &active, &facets) {
-                Ok(r) => r,
-                Err(_) => {
-                    polish_failed = true;
-                    break;
-                }
-            };
-            let mut full = vec![[0.0; 3]; 2 * p];
-            for (&(pi, s), v) in active.iter().zip(&res.values) {
-                full[if s > 0.0 { pi } else { p + pi }] = *v;
-            }
-            // The interior-point optimum carries tiny blocks (~tolerance); a network without them is
-            // offered too, and preferred unless it is measurably worse.
-            let fmax = full.iter().map(norm3).fold(0.0, f64::max);
-            let cleaned: BlockVec = full
-                .iter()
-                .map(|b| if norm3(b) > 1e-6 * fmax { *b } else { [0.0; 3] })
-                .collect();
-            let net_clean = pr.recover(&cleaned);
-            let (b_clean, _) = pr.certify(&net_clean);
-            let net = pr.recover(&full);
-            let (b, _) = pr.certify(&net);
-            if b_clean.upper <= b.upper + 1e-10 * b.upper.abs().max(1.0) {
-                best.offer_upper(b_clean.upper, &net_clean, &cleaned);
-            } else {
-                best.offer_upper(b.upper, &net, &full);
-            }
-            best.offer_lower(b.lower, b.certificate);
-            best.offer_lower(b_clean.lower, b_clean.certificate);
-            let dual = res.dual.clone();
-            let (lb2, c2, cert_top) = lower_bound_from_dual(
-                &pr.x,
-                &pr.y,
-                &pr.exact,
-                pr.loss,
-                pr.beta,
-                dual,
-                settings.columns_per_round,
-            );
-            best.offer_lower(lb2, c2);
-            let bb = best.bounds();
-            let converged = bb.rel_gap() <= settings.tol;
-            let it = Iterate {
-                iter: iter_no,
-                phase: Phase::Polish,
-                upper: bb.upper,
-                lower: bb.lower,
-                rel_gap: bb.rel_gap(),
-                certificate: bb.certificate,
-                convex_objective: pr.convex_objective(&full),
-                checked_at: iter_no,
-                primal_residual: 0.0,
-                dual_residual: 0.0,
-                rho: admm.rho(),
-                seconds: t.elapsed().as_secs_f64(),
-                active_blocks: active.len(),
-                status: if converged {
-                    Status::Converged
-                } else {
-                    Status::Running
-                },
-            };
-            let stop = on_iter(&it).is_break();
-            if converged {
-                status = Status::Converged;
-                break;
-            }
-            if stop {
-                status = Status::Stopped;
-                break;
-            }
-            // Column generation: add the most violated regions, priced with the restricted
-            // problem's own optimal dual (its multipliers).
-            let mut added = 0;
-            for cand in &cert_top.top {
-                if cand.value <= pr.beta * (1.0 + 1e-9) {
-                    break;
-                }
-                if let Some(pi) = pr.patterns.find(&cand.pattern) {
-                    let id = (pi, cand.sign);
-                    if !active.contains(&id) {
-                        active.push(id);
-                        added += 1;
-                    }
-                }
-            }
-            if added == 0 {
-                break;
-            }
-            // Drop blocks the restricted optimum has not used for 3 solves in a row (keeps each
-            // solve small; the delay prevents cycling when the dual is degenerate, e.g. hinge).
-            let vmax = res.values.iter().map(norm3).fold(0.0, f64::max);
-            for (a, v) in idle.iter_mut().zip(&res.values) {
-                *a = if norm3(v) > 1e-7 * vmax { 0 } else { *a + 1 };
-            }
-            idle.resize(active.len(), 0);
-            let mut keep = idle.iter().map(|&a| a < 3);
-            active.retain(|_| keep.next().unwrap_or(true));
-            idle.retain(|&a| a < 3);
-        }
+        let idle = vec![0; active.len()];
+        self.stage = Stage::Polish {
+            active,
+            idle,
+            facets,
+        };
     }
-    // If the exact solver failed, fall back to plain ADMM until the tolerance or the limit.
-    if polish_failed && !matches!(status, Status::Converged | Status::Stopped) {
-        status = Status::MaxIter;
-        while admm.iterations() < settings.max_iter {
-            let it = admm.step();
-            if it.status == Status::Diverged {
-                status = Status::Diverged;
+
+    fn polish_round(
+        &mut self,
+        mut active: Vec<BlockId>,
+        mut idle: Vec<u32>,
+        facets: Vec<Vec<usize>>,
+    ) -> Iterate {
+        let t = Instant::now();
+        let s = self.settings;
+        self.polish_rounds += 1;
+        let iter_no = self.admm_iterations + self.polish_rounds;
+        let pr = self.admm.problem().clone();
+        let p = pr.p();
+        let res = match polish(&pr, &active, &facets) {
+            Ok(r) => r,
+            Err(_) => {
+                // Fall back to plain ADMM until the tolerance or the limit.
+                self.status = Status::MaxIter;
+                self.stage = Stage::Fallback;
+                return self.admm_step();
+            }
+        };
+        let mut full = vec![[0.0; 3]; 2 * p];
+        for (&(pi, sg), v) in active.iter().zip(&res.values) {
+            full[if sg > 0.0 { pi } else { p + pi }] = *v;
+        }
+        // The interior-point optimum carries tiny blocks (~tolerance); a network without them is
+        // offered too, and preferred unless it is measurably worse.
+        let fmax = full.iter().map(norm3).fold(0.0, f64::max);
+        let cleaned: BlockVec = full
+            .iter()
+            .map(|b| if norm3(b) > 1e-6 * fmax { *b } else { [0.0; 3] })
+            .collect();
+        let net_clean = pr.recover(&cleaned);
+        let (b_clean, _) = pr.certify(&net_clean);
+        let net = pr.recover(&full);
+        let (b, _) = pr.certify(&net);
+        if b_clean.upper <= b.upper + 1e-10 * b.upper.abs().max(1.0) {
+            self.best.offer_upper(b_clean.upper, &net_clean, &cleaned);
+            self.network = net_clean;
+        } else {
+            self.best.offer_upper(b.upper, &net, &full);
+            self.network = net;
+        }
+        self.best.offer_lower(b.lower, b.certificate);
+        self.best.offer_lower(b_clean.lower, b_clean.certificate);
+        let (lb2, c2, cert_top) = lower_bound_from_dual(
+            &pr.x,
+            &pr.y,
+            &pr.exact,
+            pr.loss,
+            pr.beta,
+            res.dual.clone(),
+            s.columns_per_round,
+        );
+        self.best.offer_lower(lb2, c2);
+        let bb = self.best.bounds();
+        let converged = bb.rel_gap() <= s.tol;
+        let mut it = Iterate {
+            iter: iter_no,
+            phase: Phase::Polish,
+            upper: bb.upper,
+            lower: bb.lower,
+            rel_gap: bb.rel_gap(),
+            certificate: bb.certificate,
+            convex_objective: pr.convex_objective(&full),
+            checked_at: iter_no,
+            primal_residual: 0.0,
+            dual_residual: 0.0,
+            rho: self.admm.rho(),
+            seconds: 0.0,
+            active_blocks: active.len(),
+            status: Status::Running,
+        };
+        if converged {
+            self.status = Status::Converged;
+            it.status = Status::Converged;
+            it.seconds = t.elapsed().as_secs_f64();
+            return it; // stage stays Done
+        }
+        // Column generation: add the most violated regions, priced with the restricted
+        // problem's own optimal dual (its multipliers).
+        let mut added = 0;
+        for cand in &cert_top.top {
+            if cand.value <= pr.beta * (1.0 + 1e-9) {
                 break;
             }
-            if it.checked_at == it.iter {
-                best.offer_upper(it.upper, &admm.network(), admm.blocks());
-                best.offer_lower(it.lower, it.certificate);
-            }
-            if on_iter(&it).is_break() {
-                status = Status::Stopped;
-                break;
-            }
-            if best.bounds().rel_gap() <= settings.tol {
-                status = Status::Converged;
-                break;
+            if let Some(pi) = pr.patterns.find(&cand.pattern) {
+                let id = (pi, cand.sign);
+                if !active.contains(&id) {
+                    active.push(id);
+                    added += 1;
+                }
             }
         }
+        if added == 0 || self.polish_rounds >= s.max_polish_rounds {
+            it.seconds = t.elapsed().as_secs_f64();
+            return it; // Stalled: stage stays Done
+        }
+        // Drop blocks the restricted optimum has not used for 3 solves in a row (keeps each
+        // solve small; the delay prevents cycling when the dual is degenerate, e.g. hinge).
+        let vmax = res.values.iter().map(norm3).fold(0.0, f64::max);
+        for (a, v) in idle.iter_mut().zip(&res.values) {
+            *a = if norm3(v) > 1e-7 * vmax { 0 } else { *a + 1 };
+        }
+        idle.resize(active.len(), 0);
+        let mut keep = idle.iter().map(|&a| a < 3);
+        active.retain(|_| keep.next().unwrap_or(true));
+        idle.retain(|&a| a < 3);
+        self.stage = Stage::Polish {
+            active,
+            idle,
+            facets,
+        };
+        it.seconds = t.elapsed().as_secs_f64();
+        it
     }
-    let admm_iterations = admm.iterations();
-    let bounds = best.bounds();
-    let pr = admm.problem();
-    Ok(Solution {
-        convex_objective: pr.convex_objective(&best.blocks),
-        network: best.network,
-        blocks: best.blocks,
-        bounds,
-        status,
-        admm_iterations,
-        polish_rounds,
-        seconds: t0.elapsed().as_secs_f64(),
-    })
+
+    /// The result (call when [`Driver::step`] returned `None`, or any time to take the best so
+    /// far).
+    pub fn finish(self) -> Solution {
+        let admm_iterations = if matches!(self.stage, Stage::Admm | Stage::Fallback) {
+            self.admm.iterations()
+        } else {
+            self.admm_iterations
+        };
+        let status = match self.status {
+            Status::Running => Status::MaxIter,
+            st => st,
+        };
+        let bounds = self.best.bounds();
+        let pr = self.admm.problem();
+        Solution {
+            convex_objective: pr.convex_objective(&self.best.blocks),
+            network: self.best.network,
+            blocks: self.best.blocks,
+            bounds,
+            status,
+            admm_iterations,
+            polish_rounds: self.polish_rounds,
+            seconds: self.t0.elapsed().as_secs_f64(),
+        }
+    }
 }

@@ -9,7 +9,7 @@ use crate::convex::ReluProblem;
 use crate::error::Result;
 use crate::geometry::{PatternMode, PatternSet};
 use crate::model::{Loss, ReluNetwork};
-use crate::solve::{Iterate, Solution};
+use crate::solve::{Iterate, Solution, Status};
 
 mod gated;
 mod path3;
@@ -54,8 +54,12 @@ impl ProblemInput {
 
 /// A solver the app can single-step.
 pub trait Stepper: Send {
-    /// One iteration.
-    fn step(&mut self) -> Iterate;
+    /// One iteration; `None` once the solver has finished (see [`Stepper::status`]).
+    fn step(&mut self) -> Option<Iterate>;
+    /// Running, or the final status.
+    fn status(&self) -> Status;
+    /// Whether the solver has finished.
+    fn is_done(&self) -> bool;
     /// The network of the current iterate (an achievable upper bound).
     fn network(&self) -> ReluNetwork;
     /// The problem (data, loss, β, patterns; certifies any network exactly).

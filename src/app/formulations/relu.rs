@@ -1,5 +1,5 @@
 //! The exact convex ReLU program (formulations.md §A.2) solved by ADMM (§D) — the
-//! [`Admm`] stepper — with the certified optimum from the polished driver [`solve_relu`].
+//! steppable [`Driver`]: ADMM iterations then exact polish rounds — with the certified optimum from the polished driver [`solve_relu`].
 
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -9,7 +9,8 @@ use crate::convex::ReluProblem;
 use crate::error::Result;
 use crate::geometry::PatternMode;
 use crate::model::ReluNetwork;
-use crate::solve::{Admm, AdmmSettings, Iterate, Solution, SolveSettings, solve_relu};
+use crate::solve::driver::Driver;
+use crate::solve::{AdmmSettings, Iterate, Solution, SolveSettings, Status, solve_relu};
 
 /// Convex ReLU (exact or sampled patterns).
 pub struct ConvexRelu;
@@ -48,13 +49,21 @@ impl Formulation for ConvexRelu {
     fn build(&self, input: &ProblemInput) -> Result<Box<dyn Stepper>> {
         // Watching needs certified bounds at every step; on larger data every 5th (each check
         // is an exact certificate over all regions).
-        let settings = AdmmSettings {
-            rho: input.rho,
-            check_every: if input.x.len() <= 120 { 1 } else { 5 },
-            ..AdmmSettings::default()
+        // ADMM is what one watches; after 150 iterations (or once its certified gap is below
+        // 10⁻³) exact polish rounds with column generation finish the job, one step each.
+        let settings = SolveSettings {
+            admm: AdmmSettings {
+                rho: input.rho,
+                check_every: if input.x.len() <= 120 { 1 } else { 5 },
+                ..AdmmSettings::default()
+            },
+            tol: input.tol,
+            max_iter: 1_000_000,
+            polish_after: 150,
+            ..SolveSettings::default()
         };
-        let admm = Admm::new(problem(input, input.patterns)?, settings)?;
-        Ok(Box::new(AdmmStepper(admm)))
+        let driver = Driver::new(problem(input, input.patterns)?, &settings)?;
+        Ok(Box::new(DriverStepper(driver)))
     }
     fn optimum(&self, input: &ProblemInput, stop: &AtomicBool) -> Result<Solution> {
         // The optimum of the *exact* program: the global optimum of the network, whatever
@@ -77,11 +86,17 @@ impl Formulation for ConvexRelu {
     }
 }
 
-struct AdmmStepper(Admm);
+struct DriverStepper(Driver);
 
-impl Stepper for AdmmStepper {
-    fn step(&mut self) -> Iterate {
+impl Stepper for DriverStepper {
+    fn step(&mut self) -> Option<Iterate> {
         self.0.step()
+    }
+    fn status(&self) -> Status {
+        self.0.status()
+    }
+    fn is_done(&self) -> bool {
+        self.0.is_done()
     }
     fn network(&self) -> ReluNetwork {
         self.0.network()

@@ -75,6 +75,9 @@ pub fn time_bar(app: &mut App, ui: &mut egui::Ui) {
 fn status_line(app: &App, t: usize) -> String {
     let mut s = format!("iter {t}");
     if let Some(it) = app.history.iterate_at(t) {
+        if it.phase == crate::solve::Phase::Polish {
+            s += " (exact polish)";
+        }
         s += &format!(
             " · upper {:.6} · lower {:.6} · gap {:.1e} · c(v)/β {:.3} · ρ {:.3} · {:.2} ms/it",
             it.upper,
