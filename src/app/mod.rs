@@ -846,7 +846,7 @@ impl App {
             ui.ctx().request_repaint_after(DEBOUNCE);
         }
         if self.playing {
-            ui.ctx().request_repaint_after(Duration::from_millis(30));
+            ui.ctx().request_repaint_after(Duration::from_millis(40));
         }
         self.record_frame(t0.elapsed().as_secs_f64() * 1e3);
     }
@@ -983,9 +983,9 @@ pub fn run(open: Option<PathBuf>) -> crate::Result<()> {
             let options = AppOptions {
                 autosave: session::autosave_path(),
                 autoplay: open.is_none(),
-                // Coalesces the workers' wake-ups to at most ~40 frames per second.
+                // Coalesces the workers' wake-ups to at most ~25 frames per second (leaves CPU to the solvers).
                 repaint: Some(Arc::new(move || {
-                    ctx.request_repaint_after(Duration::from_millis(25))
+                    ctx.request_repaint_after(Duration::from_millis(40))
                 })),
             };
             let mut app = App::restored(options);

@@ -22,7 +22,15 @@ pub const FIELD: usize = 80;
 pub const LINE_FIELD: [usize; 2] = [120, 72];
 
 /// Most neurons drawn per network.
-pub const MAX_SHOWN: usize = 100;
+pub const MAX_SHOWN: usize = 60;
+
+/// The `k` largest neurons of `net` worth drawing (SGD seeds in the plane plots: a dozen per
+/// seed keeps ten seeds readable and cheap to paint).
+pub fn significant_top(net: &ReluNetwork, k: usize) -> Vec<usize> {
+    let mut v = significant(net);
+    v.truncate(k);
+    v
+}
 
 /// The neurons of `net` worth drawing (see [`Snapshot::shown`]).
 pub fn significant(net: &ReluNetwork) -> Vec<usize> {

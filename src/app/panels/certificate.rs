@@ -9,7 +9,7 @@ use egui_plot::{MarkerShape, Plot, PlotPoint, Points};
 
 use super::paint::{self, NEG, POS};
 use super::{hover, t_max, title_row};
-use crate::app::worker::significant;
+use crate::app::worker::significant_top;
 use crate::app::{App, NeuronRef, PlotId};
 use crate::geometry::grid::line_coords;
 
@@ -77,7 +77,7 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
             pui.image(paint::plot_image("h/β", tex, e));
             if let Some(sg) = &sgd {
                 for (k, net) in sg.networks.iter().enumerate() {
-                    let pts: Vec<[f64; 2]> = significant(net)
+                    let pts: Vec<[f64; 2]> = significant_top(net, 12)
                         .into_iter()
                         .filter_map(|i| line_coords(&net.neurons[i].u).map(|(a, b)| [a, b]))
                         .collect();

@@ -93,7 +93,7 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     if rows.len() < net.neurons.len() {
         ui.label(
             egui::RichText::new(format!(
-                "{} of {} neurons shown (the others are below 10⁻³ of the largest, or beyond the first 100)",
+                "{} of {} neurons shown (the others are below 10⁻³ of the largest, or beyond the first 60)",
                 rows.len(),
                 net.neurons.len()
             ))

@@ -9,7 +9,7 @@ use egui_plot::{Arrows, Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points};
 
 use super::paint::{self, NEG, POS};
 use super::{data_extent, hover, t_max, title_row};
-use crate::app::worker::significant;
+use crate::app::worker::significant_top;
 use crate::app::{App, NeuronRef, PlotId};
 use crate::geometry::grid::{line_coords, neuron_regions};
 use crate::model::ReluNetwork;
@@ -99,7 +99,7 @@ fn plane(app: &mut App, ui: &mut egui::Ui, sgd_lines: bool) {
             );
             if let Some(s) = &sgd {
                 for (k, n) in s.networks.iter().enumerate() {
-                    for i in significant(n) {
+                    for i in significant_top(n, 12) {
                         let nr = &n.neurons[i];
                         if let Some(seg) = paint::clip_line(&nr.u, e) {
                             let hl = hovered == Some(NeuronRef::Sgd(k, i));
