@@ -11,13 +11,20 @@ use super::paint;
 use super::title_row;
 use crate::app::{App, NeuronRef, PlotId};
 
-const MAX_POINTS: usize = 600;
+/// Points per convex-solver curve and per SGD curve: enough for a plot a few hundred pixels wide,
+/// and few triangles for the rasterizer (what dominates the frame time with software rendering).
+const MAX_POINTS: usize = 400;
+const MAX_SGD_POINTS: usize = 160;
 
 fn thin(v: Vec<[f64; 2]>) -> Vec<[f64; 2]> {
-    if v.len() <= MAX_POINTS {
+    thin_to(v, MAX_POINTS)
+}
+
+fn thin_to(v: Vec<[f64; 2]>, max: usize) -> Vec<[f64; 2]> {
+    if v.len() <= max {
         return v;
     }
-    let stride = v.len().div_ceil(MAX_POINTS);
+    let stride = v.len().div_ceil(max);
     let last = v.len() - 1;
     v.into_iter()
         .enumerate()
@@ -111,7 +118,7 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     let seeds = app.history.sgd.first().map_or(0, |p| p.objectives.len());
     let sgd: Vec<Vec<[f64; 2]>> = (0..seeds)
         .map(|k| {
-            thin(
+            thin_to(
                 app.history
                     .sgd
                     .iter()
@@ -125,6 +132,7 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
                         [x, tr(p.objectives[k])]
                     })
                     .collect(),
+                MAX_SGD_POINTS,
             )
         })
         .collect();
