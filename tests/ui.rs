@@ -416,3 +416,82 @@ fn playing_reaches_the_certified_optimum() {
     assert!(it.phase == convex_nn_explorer::solve::Phase::Polish || it.iter < 150);
     assert!(!a.playing);
 }
+
+fn click(
+    h: &mut Harness<'_, App>,
+    pos: egui::Pos2,
+    button: egui::PointerButton,
+    modifiers: egui::Modifiers,
+) {
+    h.hover_at(pos);
+    h.step();
+    for pressed in [true, false] {
+        h.event_modifiers(
+            egui::Event::PointerButton {
+                pos,
+                button,
+                pressed,
+                modifiers,
+            },
+            modifiers,
+        );
+        h.step();
+    }
+    h.step();
+}
+
+#[test]
+fn drawing_on_the_boundary_plot_adds_points_and_undo_removes_them() {
+    let mut h = harness(app(session(Preset::Blobs, 10, false)));
+    h.run_steps(2);
+    let rect = h.state().plot_rects[&PlotId::Boundary];
+    // An empty spot in the plot's lower-left quarter.
+    let pos = egui::pos2(
+        rect.left() + rect.width() * 0.2,
+        rect.bottom() - rect.height() * 0.15,
+    );
+    let n0 = h.state().session.data.dataset.len();
+    click(
+        &mut h,
+        pos,
+        egui::PointerButton::Primary,
+        egui::Modifiers::NONE,
+    );
+    assert_eq!(h.state().session.data.dataset.len(), n0 + 1);
+    assert_eq!(*h.state().session.data.dataset.y.last().unwrap(), 1.0);
+    click(
+        &mut h,
+        pos + egui::vec2(30.0, 0.0),
+        egui::PointerButton::Secondary,
+        egui::Modifiers::NONE,
+    );
+    assert_eq!(h.state().session.data.dataset.len(), n0 + 2);
+    assert_eq!(*h.state().session.data.dataset.y.last().unwrap(), -1.0);
+    click(
+        &mut h,
+        pos + egui::vec2(60.0, 0.0),
+        egui::PointerButton::Primary,
+        egui::Modifiers::SHIFT,
+    );
+    assert_eq!(h.state().session.data.dataset.len(), n0 + 3);
+    assert_eq!(*h.state().session.data.dataset.y.last().unwrap(), -1.0);
+    // Ctrl+click on the point just added deletes it.
+    click(
+        &mut h,
+        pos + egui::vec2(60.0, 0.0),
+        egui::PointerButton::Primary,
+        egui::Modifiers::COMMAND,
+    );
+    assert_eq!(h.state().session.data.dataset.len(), n0 + 2);
+    h.get_by_label_contains(&format!("{} points", n0 + 2));
+    // Undo the deletion and the Shift+click: back to the two first points.
+    h.get_by_label("Undo").click();
+    h.step();
+    assert_eq!(h.state().session.data.dataset.len(), n0 + 3);
+    h.get_by_label("Undo").click();
+    h.step();
+    assert_eq!(h.state().session.data.dataset.len(), n0 + 2);
+    h.get_by_label("Redo").click();
+    h.step();
+    assert_eq!(h.state().session.data.dataset.len(), n0 + 3);
+}

@@ -291,3 +291,52 @@ pub fn save_png(
     }
     buf.save(path).map_err(|e| e.to_string())
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn png_export_crops_the_plot_in_pixels() {
+        let mut img = egui::ColorImage::filled([40, 30], Color32::BLACK);
+        img.pixels[12 * 40 + 20] = Color32::from_rgb(255, 0, 0);
+        let path = std::env::temp_dir().join(format!("cne-crop-{}.png", std::process::id()));
+        // 2 pixels per point: the rect (5, 5)–(15, 10) in points is (10, 10)–(30, 20) in pixels.
+        let rect = egui::Rect::from_min_max(egui::pos2(5.0, 5.0), egui::pos2(15.0, 10.0));
+        save_png(&img, Some(rect), 2.0, &path).unwrap();
+        let back = image::open(&path).unwrap().to_rgba8();
+        assert_eq!(back.dimensions(), (20, 10));
+        assert_eq!(back.get_pixel(10, 2).0, [255, 0, 0, 255]);
+        assert!(
+            save_png(
+                &img,
+                Some(egui::Rect::from_min_max(
+                    egui::pos2(50.0, 50.0),
+                    egui::pos2(60.0, 60.0)
+                )),
+                1.0,
+                &path
+            )
+            .is_err()
+        );
+        save_png(&img, None, 1.0, &path).unwrap();
+        assert_eq!(
+            image::open(&path).unwrap().to_rgba8().dimensions(),
+            (40, 30)
+        );
+    }
+
+    #[test]
+    fn extents_are_never_degenerate() {
+        let one = Dataset {
+            x: vec![[3.0, 3.0]],
+            y: vec![1.0],
+            kind: crate::data::TargetKind::Binary,
+        };
+        let e = data_extent(&one);
+        assert!(e[1] > e[0] && e[3] > e[2]);
+        assert!(e[0] < 3.0 && e[1] > 3.0);
+        assert!(t_max(&one) >= 1.0);
+    }
+}
