@@ -22,8 +22,10 @@ pub use controls::side_panel;
 pub use timebar::time_bar;
 
 /// UI-only state that is not part of the session.
-#[derive(Default)]
 pub struct PanelState {
+    /// Objective plot: keep the y range on the interesting part (the optimum and the current
+    /// values) instead of the first iterations' large objectives.
+    pub zoom_objective: bool,
     /// Cached textures.
     pub textures: paint::TexCache,
     /// Which network the neuron table shows.
@@ -34,6 +36,19 @@ pub struct PanelState {
     pub cert_hover: Option<String>,
     /// Time bar: text field for jumping to an iteration.
     pub show_help: bool,
+}
+
+impl Default for PanelState {
+    fn default() -> Self {
+        Self {
+            zoom_objective: true,
+            textures: Default::default(),
+            neuron_source: Default::default(),
+            region_hover: None,
+            cert_hover: None,
+            show_help: false,
+        }
+    }
 }
 
 /// The data-plane extent shown by every plane plot: the data's bounding box with a margin,

@@ -51,6 +51,10 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         ui.checkbox(&mut log_gap, "Gap to optimum (log)")
             .on_hover_text("Plot log₁₀(value − certified lower bound of p*)");
         ui.checkbox(&mut x_seconds, "x in seconds");
+        ui.checkbox(&mut app.panel_state.zoom_objective, "Zoom")
+            .on_hover_text(
+                "Keep the y axis on the optimum and the current values (off: pan and zoom freely)",
+            );
         if let Some(o) = &app.optimum {
             let b = o.solution.bounds;
             ui.label(format!("p* ∈ [{:.6}, {:.6}]", b.lower, b.upper))
@@ -151,6 +155,36 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         _ => None,
     };
     let marks = app.history.beta_marks.clone();
+    // y range of the zoomed view: from the lowest lower bound (or p*) to twice the distance of
+    // the current values above it.
+    let zoom = app.panel_state.zoom_objective && !log_gap;
+    let y_range = zoom.then(|| {
+        let mut cur: Vec<f64> = Vec::new();
+        if let Some(it) = app.history.iterate_at(t) {
+            cur.push(it.upper);
+        }
+        if let Some(p) = app.history.sgd_at(t) {
+            cur.extend(p.objectives.iter().copied().filter(|v| v.is_finite()));
+        }
+        let base = p_lo
+            .or_else(|| {
+                app.history
+                    .iterate_at(t)
+                    .map(|i| i.lower)
+                    .filter(|v| v.is_finite())
+            })
+            .unwrap_or(0.0);
+        let top = cur.iter().copied().fold(base, f64::max);
+        let lo_b = app
+            .history
+            .iterate_at(t)
+            .map(|i| i.lower)
+            .filter(|v| v.is_finite())
+            .unwrap_or(base)
+            .min(base);
+        let span = (top - lo_b).max(1e-3 * base.abs().max(1e-3));
+        (lo_b - 0.3 * span, top + 1.0 * span)
+    });
     let h = ui.available_height() - 4.0;
     let resp = Plot::new("objective_plot")
         .height(h)
@@ -167,6 +201,9 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         })
         .allow_double_click_reset(true)
         .show(ui, |pui| {
+            if let Some((lo, hi)) = y_range {
+                pui.set_plot_bounds_y(lo..=hi);
+            }
             for (k, pts) in sgd.into_iter().enumerate() {
                 let w = if hovered_seed == Some(k) { 3.0 } else { 1.2 };
                 pui.line(
