@@ -495,3 +495,41 @@ fn drawing_on_the_boundary_plot_adds_points_and_undo_removes_them() {
     h.step();
     assert_eq!(h.state().session.data.dataset.len(), n0 + 3);
 }
+
+#[test]
+fn png_export_of_the_window_and_of_a_plot() {
+    use convex_nn_explorer::app::ShotTarget;
+    let a = app(session(Preset::Moons, 20, false));
+    let mut h = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .wgpu()
+        .build_ui_state(|ui, app: &mut App| app.ui(ui), a);
+    h.run_steps(3);
+    let window = tmp("window.png");
+    let plot = tmp("boundary.png");
+    h.state_mut()
+        .dialog_done(DialogKind::Png(ShotTarget::Window), window.clone());
+    h.run_steps(3);
+    h.state_mut().dialog_done(
+        DialogKind::Png(ShotTarget::Plot(PlotId::Boundary)),
+        plot.clone(),
+    );
+    // The shot is taken at the end of the next frame, with that frame's layout.
+    h.step();
+    let rect = h.state().plot_rects[&PlotId::Boundary];
+    h.run_steps(3);
+    let w = image::open(&window).unwrap().to_rgba8();
+    assert_eq!(w.dimensions(), (1280, 800));
+    let p = image::open(&plot).unwrap().to_rgba8();
+    let (pw, ph) = p.dimensions();
+    assert!((pw as f32 - rect.width()).abs() <= 1.0 && (ph as f32 - rect.height()).abs() <= 1.0);
+    // The crop is the plot, not an empty area: it has many distinct colours.
+    let distinct: std::collections::HashSet<[u8; 4]> = p.pixels().map(|c| c.0).collect();
+    assert!(distinct.len() > 50, "{} colours", distinct.len());
+    assert!(
+        h.state()
+            .messages
+            .iter()
+            .any(|m| m.text.starts_with("Saved") && !m.error)
+    );
+}
