@@ -5,6 +5,7 @@
 //! * [`certify_network`]: the certified duality gap of *any* network (§G.3).
 //! * [`kkt_report`]: the per-neuron stationarity check of §G.4.
 
+pub mod poly;
 pub mod sweep;
 
 pub use sweep::{Candidate, Certificate, certificate, evaluate_h};
