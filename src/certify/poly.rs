@@ -14,7 +14,9 @@ pub fn trs_max(qm: &Matrix3<f64>, q: &Vector3<f64>, s: f64) -> (f64, Vector3<f64
     let eig = SymmetricEigen::new((qm + qm.transpose()) * 0.5);
     let lam = eig.eigenvalues;
     let v = eig.eigenvectors;
-    let k = (0..3).max_by(|&a, &b| lam[a].total_cmp(&lam[b])).unwrap_or(0);
+    let k = (0..3)
+        .max_by(|&a, &b| lam[a].total_cmp(&lam[b]))
+        .unwrap_or(0);
     let lmax = lam[k];
     let qp = v.transpose() * q;
     let value = |u: &Vector3<f64>| (u.transpose() * qm * u)[(0, 0)] + 2.0 * q.dot(u) + s;
@@ -94,13 +96,7 @@ pub fn certificate(x: &[[f64; 2]], v: &[f64], act: PolyActivation) -> (f64, [f64
 /// Certified bounds of any polynomial network for `min L(ŷ) + β‖α‖₁` over unit-norm neurons:
 /// upper = its objective, lower = the dual objective at its scaled residual. Returns the bounds
 /// with `certificate = c(v)/β`.
-pub fn certify_poly(
-    x: &[[f64; 2]],
-    y: &[f64],
-    loss: Loss,
-    beta: f64,
-    net: &PolyNetwork,
-) -> Bounds {
+pub fn certify_poly(x: &[[f64; 2]], y: &[f64], loss: Loss, beta: f64, net: &PolyNetwork) -> Bounds {
     let yhat = net.predict(x);
     let upper = loss.total(&yhat, y) + net.l1_penalty(beta);
     let v = loss.dual_point(&yhat, y);
@@ -160,7 +156,9 @@ mod tests {
                 // Hard case: q orthogonal to the top eigenvector, small.
                 let e: SymmetricEigen<f64, nalgebra::U3> = SymmetricEigen::new(qm);
                 let lam: Vector3<f64> = e.eigenvalues;
-                let k = (0..3usize).max_by(|&i, &j| lam[i].total_cmp(&lam[j])).unwrap();
+                let k = (0..3usize)
+                    .max_by(|&i, &j| lam[i].total_cmp(&lam[j]))
+                    .unwrap();
                 let top: Vector3<f64> = e.eigenvectors.column(k).into();
                 q = (q - top * top.dot(&q)) * 0.01;
             }
@@ -172,8 +170,14 @@ mod tests {
             let f = |w: &Vector3<f64>| (w.transpose() * qm * w)[(0, 0)] + 2.0 * q.dot(w) + 0.2;
             assert!((f(&u) - val).abs() < 1e-12);
             let gmax = grid.iter().map(f).fold(f64::NEG_INFINITY, f64::max);
-            assert!(val >= gmax - 1e-12, "trial {trial}: exact {val} below grid {gmax}");
-            assert!(val - gmax <= 1e-4, "trial {trial}: exact {val}, grid {gmax}");
+            assert!(
+                val >= gmax - 1e-12,
+                "trial {trial}: exact {val} below grid {gmax}"
+            );
+            assert!(
+                val - gmax <= 1e-4,
+                "trial {trial}: exact {val}, grid {gmax}"
+            );
         }
     }
 }

@@ -5,10 +5,12 @@ pub mod admm;
 pub mod driver;
 pub mod polish;
 pub mod progress;
+pub mod sdp;
 pub mod sgd;
 pub mod woodbury;
 
 pub use admm::{Admm, AdmmSettings};
 pub use driver::{Solution, SolveSettings, solve_relu};
 pub use progress::{Iterate, Phase, Status};
+pub use sdp::{PolyDriver, PolySettings, PolySolution, solve_poly};
 pub use sgd::{EpochReport, Optimizer, SgdSettings, SgdTrainer, train_seeds};

@@ -1,0 +1,733 @@
+//! The SDP-ADMM of formulations.md §F.8 for the polynomial-activation program, a face-restricted
+//! Newton polish, and the certified driver (same `step()` / `run(callback)` shape and stop rule
+//! as the ReLU driver).
+//!
+//! Every upper bound is the objective of a real network (the Neural Decomposition of the
+//! iterate, §F.3), every lower bound the dual objective at a scaled dual point certified by the
+//! exact trust-region maximum (§G.5). The driver keeps the best of each.
+
+use std::ops::ControlFlow;
+use std::time::Instant;
+
+use nalgebra::{DMatrix, DVector, Matrix4, SymmetricEigen};
+use serde::{Deserialize, Serialize};
+
+use super::progress::{Iterate, Phase, Status};
+use crate::certify::Bounds;
+use crate::certify::poly::lower_bound;
+use crate::convex::poly::{C_G, E_4, PolyProblem, Svec, dot10, project_psd, smat, svec};
+use crate::error::{Error, Result};
+use crate::model::{Loss, PolyNetwork};
+
+/// Settings of [`solve_poly`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PolySettings {
+    /// Initial ADMM penalty ρ.
+    pub rho: f64,
+    /// Residual balancing of ρ every 10 iterations.
+    pub adapt_rho: bool,
+    /// Certified relative-gap tolerance `(upper − lower)/max(1, |upper|)`.
+    pub tol: f64,
+    /// Maximum ADMM iterations.
+    pub max_iter: usize,
+    /// Bounds are computed every this many iterations.
+    pub check_every: usize,
+    /// Try the face-restricted Newton polish at checks once the gap is below `polish_gap`.
+    pub polish: bool,
+    /// See `polish`.
+    pub polish_gap: f64,
+}
+
+impl Default for PolySettings {
+    fn default() -> Self {
+        Self {
+            rho: 1.0,
+            adapt_rho: true,
+            tol: 1e-6,
+            max_iter: 20_000,
+            check_every: 10,
+            polish: true,
+            polish_gap: 1e-2,
+        }
+    }
+}
+
+impl PolySettings {
+    /// Checks ranges.
+    pub fn validate(&self) -> Result<()> {
+        if !(self.rho.is_finite() && self.rho > 0.0) {
+            return Err(Error::InvalidSetting(format!(
+                "rho = {}: must be > 0",
+                self.rho
+            )));
+        }
+        if !(self.tol.is_finite() && self.tol > 0.0) {
+            return Err(Error::InvalidSetting(format!(
+                "tol = {}: must be > 0",
+                self.tol
+            )));
+        }
+        if self.max_iter == 0 || self.check_every == 0 {
+            return Err(Error::InvalidSetting(
+                "max_iter and check_every must be ≥ 1".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// ADMM state for one output.
+#[derive(Debug, Clone)]
+pub struct SdpAdmm {
+    problem: PolyProblem,
+    kkt: nalgebra::LU<f64, nalgebra::Dyn, nalgebra::Dyn>,
+    w: [f64; 20],
+    z: [f64; 20],
+    lam: [f64; 20],
+    r: Vec<f64>,
+    mu: Vec<f64>,
+    kw: Vec<f64>,
+    rho: f64,
+    adapt: bool,
+    iter: usize,
+    primal: f64,
+    dual: f64,
+}
+
+fn kkt_matrix(lifted: &[Svec]) -> DMatrix<f64> {
+    let mut g = [[0.0; 10]; 10];
+    for a in lifted {
+        for i in 0..10 {
+            for j in 0..10 {
+                g[i][j] += a[i] * a[j];
+            }
+        }
+    }
+    let mut m = DMatrix::zeros(22, 22);
+    for i in 0..10 {
+        for j in 0..10 {
+            m[(i, j)] = g[i][j];
+            m[(i + 10, j + 10)] = g[i][j];
+            m[(i, j + 10)] = -g[i][j];
+            m[(i + 10, j)] = -g[i][j];
+        }
+    }
+    for i in 0..20 {
+        m[(i, i)] += 1.0;
+    }
+    for i in 0..10 {
+        m[(20, i)] = C_G[i];
+        m[(i, 20)] = C_G[i];
+        m[(21, i + 10)] = C_G[i];
+        m[(i + 10, 21)] = C_G[i];
+    }
+    m
+}
+
+fn norm(v: &[f64]) -> f64 {
+    v.iter().map(|a| a * a).sum::<f64>().sqrt()
+}
+
+impl SdpAdmm {
+    /// Sets up the iteration from zero and factors the 22×22 KKT matrix once.
+    pub fn new(problem: PolyProblem, rho: f64, adapt: bool) -> Result<Self> {
+        let kkt = kkt_matrix(&problem.lifted).lu();
+        if !kkt.is_invertible() {
+            return Err(Error::Numerical(
+                "the SDP-ADMM KKT matrix is singular".into(),
+            ));
+        }
+        let n = problem.n();
+        Ok(Self {
+            problem,
+            kkt,
+            w: [0.0; 20],
+            z: [0.0; 20],
+            lam: [0.0; 20],
+            r: vec![0.0; n],
+            mu: vec![0.0; n],
+            kw: vec![0.0; n],
+            rho,
+            adapt,
+            iter: 0,
+            primal: f64::INFINITY,
+            dual: f64::INFINITY,
+        })
+    }
+
+    /// The problem.
+    pub fn problem(&self) -> &PolyProblem {
+        &self.problem
+    }
+
+    /// ρ in force.
+    pub fn rho(&self) -> f64 {
+        self.rho
+    }
+
+    /// Iterations run.
+    pub fn iterations(&self) -> usize {
+        self.iter
+    }
+
+    /// Relative primal and dual residuals of the last iteration.
+    pub fn residuals(&self) -> (f64, f64) {
+        (self.primal, self.dual)
+    }
+
+    /// The PSD iterates `(Z₊, Z₋)`.
+    pub fn z(&self) -> (Matrix4<f64>, Matrix4<f64>) {
+        (smat(&self.z[..10]), smat(&self.z[10..]))
+    }
+
+    /// Replaces β (warm start from the current iterate).
+    pub fn set_beta(&mut self, beta: f64) -> Result<()> {
+        self.problem = self.problem.with_beta(beta)?;
+        Ok(())
+    }
+
+    /// The dual point `v = −ρμ` (the multiplier of `r = K W`).
+    pub fn dual_point(&self) -> Vec<f64> {
+        self.mu.iter().map(|m| -self.rho * m).collect()
+    }
+
+    /// One iteration of §F.8.
+    pub fn step(&mut self) {
+        let pr = &self.problem;
+        let br = pr.beta / self.rho;
+        let mut atd = [0.0; 10];
+        for ((a, r), m) in pr.lifted.iter().zip(&self.r).zip(&self.mu) {
+            let d = r - m;
+            for i in 0..10 {
+                atd[i] += a[i] * d;
+            }
+        }
+        let mut rhs = DVector::zeros(22);
+        for i in 0..10 {
+            rhs[i] = self.z[i] - self.lam[i] + atd[i] - br * E_4[i];
+            rhs[i + 10] = self.z[i + 10] - self.lam[i + 10] - atd[i] - br * E_4[i];
+        }
+        let sol = self.kkt.solve(&rhs).unwrap_or_else(|| DVector::zeros(22));
+        for i in 0..20 {
+            self.w[i] = sol[i];
+        }
+        let mut diff = [0.0; 10];
+        for i in 0..10 {
+            diff[i] = self.w[i] - self.w[i + 10];
+        }
+        for (kw, a) in self.kw.iter_mut().zip(&pr.lifted) {
+            *kw = dot10(a, &diff);
+        }
+        let z_old = self.z;
+        for side in 0..2 {
+            let mut t = [0.0; 10];
+            for i in 0..10 {
+                t[i] = self.w[10 * side + i] + self.lam[10 * side + i];
+            }
+            let p = svec(&project_psd(&smat(&t)));
+            self.z[10 * side..10 * side + 10].copy_from_slice(&p);
+        }
+        let r_old = std::mem::take(&mut self.r);
+        self.r = self
+            .kw
+            .iter()
+            .zip(&self.mu)
+            .zip(&pr.y)
+            .map(|((kw, m), y)| pr.loss.prox(kw + m, *y, self.rho))
+            .collect();
+        for i in 0..20 {
+            self.lam[i] += self.w[i] - self.z[i];
+        }
+        for j in 0..self.mu.len() {
+            self.mu[j] += self.kw[j] - self.r[j];
+        }
+        self.iter += 1;
+
+        // Residuals (Boyd et al. §3.3 with A = [I; K], B = −I).
+        let mut pri2 = 0.0;
+        for i in 0..20 {
+            pri2 += (self.w[i] - self.z[i]).powi(2);
+        }
+        for j in 0..self.r.len() {
+            pri2 += (self.kw[j] - self.r[j]).powi(2);
+        }
+        let mut dr = [0.0; 10];
+        for ((a, r), ro) in pr.lifted.iter().zip(&self.r).zip(&r_old) {
+            let d = r - ro;
+            for i in 0..10 {
+                dr[i] += a[i] * d;
+            }
+        }
+        let mut dual2 = 0.0;
+        for i in 0..10 {
+            dual2 += (self.z[i] - z_old[i] + dr[i]).powi(2);
+            dual2 += (self.z[i + 10] - z_old[i + 10] - dr[i]).powi(2);
+        }
+        let scale_p = (norm(&self.w).powi(2) + norm(&self.kw).powi(2))
+            .sqrt()
+            .max((norm(&self.z).powi(2) + norm(&self.r).powi(2)).sqrt())
+            .max(1e-12);
+        let mut ktm = [0.0; 10];
+        for (a, m) in pr.lifted.iter().zip(&self.mu) {
+            for i in 0..10 {
+                ktm[i] += a[i] * m;
+            }
+        }
+        let mut sd2 = 0.0;
+        for i in 0..10 {
+            sd2 += (self.lam[i] + ktm[i]).powi(2) + (self.lam[i + 10] - ktm[i]).powi(2);
+        }
+        self.primal = pri2.sqrt() / scale_p;
+        self.dual = dual2.sqrt() / sd2.sqrt().max(1e-12);
+        if self.adapt && self.iter.is_multiple_of(10) {
+            let f = if self.primal > 10.0 * self.dual {
+                2.0
+            } else if self.dual > 10.0 * self.primal {
+                0.5
+            } else {
+                1.0
+            };
+            let new_rho = (self.rho * f).clamp(1e-6, 1e6);
+            if new_rho != self.rho {
+                let s = self.rho / new_rho;
+                self.lam.iter_mut().for_each(|v| *v *= s);
+                self.mu.iter_mut().for_each(|v| *v *= s);
+                self.rho = new_rho;
+            }
+        }
+    }
+
+    /// Whether the iterate holds non-finite numbers.
+    pub fn diverged(&self) -> bool {
+        self.z.iter().chain(&self.r).any(|v| !v.is_finite())
+    }
+}
+
+/// Face-restricted Newton polish: keeps `Z± = U± S± U±ᵀ` on the eigenvector ranges of the
+/// iterate (eigenvalues above `thr·λmax`), solves the equality-constrained smooth problem in
+/// `S±` by Newton's method (one step for the squared loss), and returns the PSD pair when
+/// `S± ⪰ 0` (up to rounding). The caller certifies whatever comes out.
+pub fn polish_on_face(
+    pr: &PolyProblem,
+    zp: &Matrix4<f64>,
+    zm: &Matrix4<f64>,
+    thr: f64,
+) -> Option<(Matrix4<f64>, Matrix4<f64>)> {
+    if pr.loss == Loss::Hinge {
+        return None;
+    }
+    let eigs = [zp, zm].map(|z| SymmetricEigen::new((z + z.transpose()) * 0.5));
+    let lmax = eigs
+        .iter()
+        .flat_map(|e| e.eigenvalues.iter().copied())
+        .fold(0.0, f64::max);
+    if lmax <= 0.0 {
+        return None;
+    }
+    // Basis of the face: E_k = U B_k Uᵀ (sign ±).
+    let mut basis: Vec<(usize, Matrix4<f64>)> = Vec::new();
+    for (side, e) in eigs.iter().enumerate() {
+        let cols: Vec<usize> = (0..4).filter(|&i| e.eigenvalues[i] > thr * lmax).collect();
+        for (a, &i) in cols.iter().enumerate() {
+            for &j in &cols[a..] {
+                let (qi, qj) = (e.eigenvectors.column(i), e.eigenvectors.column(j));
+                let m = if i == j {
+                    qi * qi.transpose()
+                } else {
+                    (qi * qj.transpose() + qj * qi.transpose()) * std::f64::consts::FRAC_1_SQRT_2
+                };
+                basis.push((side, m));
+            }
+        }
+    }
+    let p = basis.len();
+    let n = pr.n();
+    let svs: Vec<Svec> = basis.iter().map(|(_, m)| svec(m)).collect();
+    let sign = |side: usize| if side == 0 { 1.0 } else { -1.0 };
+    let b = DMatrix::from_fn(n, p, |j, k| {
+        sign(basis[k].0) * dot10(&pr.lifted[j], &svs[k])
+    });
+    let h = DVector::from_fn(p, |k, _| pr.beta * svs[k][3]);
+    let c = DMatrix::from_fn(2, p, |s, k| {
+        if basis[k].0 == s {
+            dot10(&C_G, &svs[k])
+        } else {
+            0.0
+        }
+    });
+    // Start: the iterate's coordinates on the face.
+    let mut s = DVector::from_fn(p, |k, _| {
+        let z = if basis[k].0 == 0 { zp } else { zm };
+        dot10(&svec(z), &svs[k])
+    });
+    let objective = |s: &DVector<f64>| {
+        let yhat = &b * s;
+        pr.loss.total(yhat.as_slice(), &pr.y) + h.dot(s)
+    };
+    for it in 0..40 {
+        let yhat = &b * &s;
+        let d1 = DVector::from_fn(n, |j, _| pr.loss.derivative(yhat[j], pr.y[j]));
+        let d2 = DVector::from_fn(n, |j, _| second_derivative(pr.loss, yhat[j], pr.y[j]));
+        let g = b.transpose() * d1 + &h;
+        let mut bh = b.clone();
+        for j in 0..n {
+            let w = d2[j].sqrt();
+            bh.row_mut(j).scale_mut(w);
+        }
+        let hess = bh.transpose() * bh;
+        let mut kkt = DMatrix::zeros(p + 2, p + 2);
+        kkt.view_mut((0, 0), (p, p)).copy_from(&hess);
+        kkt.view_mut((p, 0), (2, p)).copy_from(&c);
+        kkt.view_mut((0, p), (p, 2)).copy_from(&c.transpose());
+        let cs = &c * &s;
+        let mut rhs = DVector::zeros(p + 2);
+        rhs.rows_mut(0, p).copy_from(&(-&g));
+        rhs.rows_mut(p, 2).copy_from(&(-cs));
+        let svd = kkt.svd(true, true);
+        let eps = 1e-13 * svd.singular_values.max().max(1e-300);
+        let step = svd.solve(&rhs, eps).ok()?;
+        let ds = step.rows(0, p).into_owned();
+        if it == 0 {
+            // Infeasible start: the full step restores C s = 0.
+            s += &ds;
+        } else {
+            let f0 = objective(&s);
+            let slope = g.dot(&ds);
+            if slope > -1e-15 * (1.0 + f0.abs()) {
+                break;
+            }
+            let mut t = 1.0;
+            while t > 1e-10 && objective(&(&s + &ds * t)) > f0 + 1e-4 * t * slope {
+                t *= 0.5;
+            }
+            s += &ds * t;
+        }
+        if pr.loss == Loss::Squared && it >= 1 {
+            break;
+        }
+    }
+    let mut out = [Matrix4::zeros(), Matrix4::zeros()];
+    for (k, (side, m)) in basis.iter().enumerate() {
+        out[*side] += m * s[k];
+    }
+    // Accept only (numerically) PSD results.
+    let scale = out.iter().map(|m| m.norm()).fold(0.0, f64::max).max(1e-300);
+    for m in &out {
+        let e = SymmetricEigen::new(*m).eigenvalues;
+        if e.min() < -1e-9 * scale {
+            return None;
+        }
+    }
+    Some((project_psd(&out[0]), project_psd(&out[1])))
+}
+
+/// `∂²ℓ/∂ŷ²` (0 for hinge).
+fn second_derivative(loss: Loss, yhat: f64, y: f64) -> f64 {
+    match loss {
+        Loss::Squared => 1.0,
+        Loss::Logistic => {
+            let s = crate::model::loss::sigmoid(-y * yhat);
+            s * (1.0 - s)
+        }
+        Loss::Hinge => 0.0,
+    }
+}
+
+/// The best bounds and network of one output.
+#[derive(Debug, Clone)]
+struct OutputState {
+    admm: SdpAdmm,
+    upper: f64,
+    lower: f64,
+    certificate: f64,
+    network: PolyNetwork,
+    z: (Matrix4<f64>, Matrix4<f64>),
+    done: bool,
+    polished: bool,
+}
+
+impl OutputState {
+    fn bounds(&self) -> Bounds {
+        Bounds {
+            upper: self.upper,
+            lower: self.lower,
+            certificate: self.certificate,
+        }
+    }
+
+    /// Offers a PSD pair: decomposes it, certifies the network, keeps the best bounds.
+    fn offer(
+        &mut self,
+        zp: &Matrix4<f64>,
+        zm: &Matrix4<f64>,
+        extra_dual: Option<Vec<f64>>,
+    ) -> bool {
+        let pr = self.admm.problem();
+        let Ok(net) = pr.decompose(zp, zm) else {
+            return false;
+        };
+        let yhat = net.predict(&pr.x);
+        let upper = pr.loss.total(&yhat, &pr.y) + net.l1_penalty(pr.beta);
+        let mut improved = false;
+        let mut duals = vec![pr.loss.dual_point(&yhat, &pr.y)];
+        duals.extend(extra_dual);
+        for v in duals {
+            let (lb, c) = lower_bound(&pr.x, &pr.y, pr.loss, pr.beta, pr.activation, v);
+            if lb > self.lower {
+                self.lower = lb;
+                self.certificate = c;
+                improved = true;
+            }
+        }
+        if upper.is_finite() && upper < self.upper {
+            self.upper = upper;
+            self.network = net;
+            self.z = (*zp, *zm);
+            improved = true;
+        }
+        improved
+    }
+}
+
+/// Outcome of [`solve_poly`].
+#[derive(Debug, Clone)]
+pub struct PolySolution {
+    /// One network per output (its objective is that output's upper bound).
+    pub networks: Vec<PolyNetwork>,
+    /// The lifted matrices `(Z₊, Z₋)` of each output's best network.
+    pub lifted: Vec<(Matrix4<f64>, Matrix4<f64>)>,
+    /// Certified bounds summed over outputs.
+    pub bounds: Bounds,
+    /// Per-output bounds.
+    pub output_bounds: Vec<Bounds>,
+    /// Final status.
+    pub status: Status,
+    /// ADMM iterations (the largest over outputs).
+    pub iterations: usize,
+    /// Wall time in seconds.
+    pub seconds: f64,
+}
+
+/// The certified SDP driver, one step at a time, for one or several outputs.
+pub struct PolyDriver {
+    outputs: Vec<OutputState>,
+    settings: PolySettings,
+    status: Status,
+    iter: usize,
+    checked_at: usize,
+    t0: Instant,
+}
+
+impl PolyDriver {
+    /// One problem per output (all with the same data, loss, β and activation).
+    pub fn new(problems: Vec<PolyProblem>, settings: &PolySettings) -> Result<Self> {
+        settings.validate()?;
+        if problems.is_empty() {
+            return Err(Error::InvalidData("no output to fit".into()));
+        }
+        let outputs = problems
+            .into_iter()
+            .map(|pr| {
+                let activation = pr.activation;
+                Ok(OutputState {
+                    admm: SdpAdmm::new(pr, settings.rho, settings.adapt_rho)?,
+                    upper: f64::INFINITY,
+                    lower: f64::NEG_INFINITY,
+                    certificate: f64::NAN,
+                    network: PolyNetwork {
+                        activation,
+                        neurons: Vec::new(),
+                    },
+                    z: (Matrix4::zeros(), Matrix4::zeros()),
+                    done: false,
+                    polished: false,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self {
+            outputs,
+            settings: *settings,
+            status: Status::Running,
+            iter: 0,
+            checked_at: 0,
+            t0: Instant::now(),
+        })
+    }
+
+    /// The problems, one per output.
+    pub fn problems(&self) -> Vec<&PolyProblem> {
+        self.outputs.iter().map(|o| o.admm.problem()).collect()
+    }
+
+    /// ρ of the first output.
+    pub fn rho(&self) -> f64 {
+        self.outputs[0].admm.rho()
+    }
+
+    /// Current status.
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    /// Whether the run has ended.
+    pub fn is_done(&self) -> bool {
+        self.status != Status::Running
+    }
+
+    /// Best certified bounds, summed over outputs (the program decouples, §F.7).
+    pub fn bounds(&self) -> Bounds {
+        let mut b = Bounds {
+            upper: 0.0,
+            lower: 0.0,
+            certificate: f64::NEG_INFINITY,
+        };
+        for o in &self.outputs {
+            b.upper += o.upper;
+            b.lower += o.lower;
+            b.certificate = b.certificate.max(o.certificate);
+        }
+        b
+    }
+
+    /// The best network of each output.
+    pub fn networks(&self) -> Vec<PolyNetwork> {
+        self.outputs.iter().map(|o| o.network.clone()).collect()
+    }
+
+    /// The current ADMM iterates `(Z₊, Z₋)` of each output.
+    pub fn iterates(&self) -> Vec<(Matrix4<f64>, Matrix4<f64>)> {
+        self.outputs.iter().map(|o| o.admm.z()).collect()
+    }
+
+    /// The lifted matrices of each output's best network.
+    pub fn best_lifted(&self) -> Vec<(Matrix4<f64>, Matrix4<f64>)> {
+        self.outputs.iter().map(|o| o.z).collect()
+    }
+
+    /// Ends the run (status `Stopped`).
+    pub fn stop(&mut self) {
+        if !self.is_done() {
+            self.status = Status::Stopped;
+        }
+    }
+
+    /// Changes β and continues from the current iterates; old bounds are dropped.
+    pub fn set_beta(&mut self, beta: f64) -> Result<()> {
+        for o in &mut self.outputs {
+            o.admm.set_beta(beta)?;
+            o.upper = f64::INFINITY;
+            o.lower = f64::NEG_INFINITY;
+            o.certificate = f64::NAN;
+            o.done = false;
+            o.polished = false;
+        }
+        self.status = Status::Running;
+        Ok(())
+    }
+
+    /// One ADMM iteration on every unfinished output (with bounds at checks); `None` once over.
+    pub fn step(&mut self) -> Option<Iterate> {
+        if self.is_done() {
+            return None;
+        }
+        let t = Instant::now();
+        self.iter += 1;
+        let check = self.iter.is_multiple_of(self.settings.check_every) || self.iter == 1;
+        let n_out = self.outputs.len() as f64;
+        let s = self.settings;
+        let mut phase = Phase::Admm;
+        let (mut pri, mut dua) = (0.0f64, 0.0f64);
+        for o in self.outputs.iter_mut().filter(|o| !o.done) {
+            o.admm.step();
+            if o.admm.diverged() {
+                self.status = Status::Diverged;
+                break;
+            }
+            let (p, d) = o.admm.residuals();
+            pri = pri.max(p);
+            dua = dua.max(d);
+            if check {
+                let (zp, zm) = o.admm.z();
+                o.offer(&zp, &zm, Some(o.admm.dual_point()));
+                if s.polish && o.bounds().rel_gap() <= s.polish_gap {
+                    for thr in [1e-3, 1e-5, 1e-7] {
+                        let pr = o.admm.problem();
+                        if let Some((a, b)) = polish_on_face(pr, &zp, &zm, thr)
+                            && o.offer(&a, &b, None)
+                        {
+                            o.polished = true;
+                            phase = Phase::Polish;
+                        }
+                    }
+                }
+                if o.bounds().rel_gap() <= s.tol / n_out {
+                    o.done = true;
+                }
+            }
+        }
+        if check {
+            self.checked_at = self.iter;
+        }
+        let b = self.bounds();
+        if self.status == Status::Running {
+            if b.rel_gap() <= s.tol || self.outputs.iter().all(|o| o.done) {
+                self.status = Status::Converged;
+            } else if self.iter >= s.max_iter {
+                self.status = Status::MaxIter;
+            }
+        }
+        let convex_objective = self
+            .outputs
+            .iter()
+            .map(|o| {
+                let (zp, zm) = o.admm.z();
+                o.admm.problem().sdp_objective(&zp, &zm)
+            })
+            .sum();
+        Some(Iterate {
+            iter: self.iter,
+            phase,
+            upper: b.upper,
+            lower: b.lower,
+            rel_gap: b.rel_gap(),
+            certificate: b.certificate,
+            convex_objective,
+            checked_at: self.checked_at,
+            primal_residual: pri,
+            dual_residual: dua,
+            rho: self.rho(),
+            seconds: t.elapsed().as_secs_f64(),
+            active_blocks: self.outputs.iter().map(|o| o.network.neurons.len()).sum(),
+            status: self.status,
+        })
+    }
+
+    /// The result so far.
+    pub fn finish(&self) -> PolySolution {
+        PolySolution {
+            networks: self.networks(),
+            lifted: self.best_lifted(),
+            bounds: self.bounds(),
+            output_bounds: self.outputs.iter().map(OutputState::bounds).collect(),
+            status: self.status,
+            iterations: self.iter,
+            seconds: self.t0.elapsed().as_secs_f64(),
+        }
+    }
+}
+
+/// Solves the SDP for every output to a certified relative gap. `on_iter` sees every iteration;
+/// `ControlFlow::Break(())` stops the run (status `Stopped`).
+pub fn solve_poly(
+    problems: Vec<PolyProblem>,
+    settings: &PolySettings,
+    mut on_iter: impl FnMut(&Iterate) -> ControlFlow<()>,
+) -> Result<PolySolution> {
+    let mut driver = PolyDriver::new(problems, settings)?;
+    while let Some(it) = driver.step() {
+        if on_iter(&it).is_break() && !driver.is_done() {
+            driver.stop();
+        }
+    }
+    Ok(driver.finish())
+}
