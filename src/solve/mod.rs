@@ -4,6 +4,7 @@
 pub mod admm;
 pub mod driver;
 pub mod polish;
+pub mod nuclear;
 pub mod progress;
 pub mod sdp;
 pub mod sgd;
