@@ -230,3 +230,165 @@ fn sgd_json_certifies_every_run() {
     assert_ne!(code, 0);
     assert!(err.contains("--optimizer"), "{err}");
 }
+
+/// `solve --model poly` (cli.md): the contract fields, an objective recomputed here from the
+/// reported neurons with σ(t) = a t² + b t + c, unit-norm neurons, a certified gap, and the
+/// reference optimum of `tests/data/reference`.
+#[test]
+fn solve_poly_json_is_checkable_and_matches_the_reference() {
+    let data = reference("xor_32_202.csv");
+    let (code, out, err) = run(&[
+        "solve",
+        "--data",
+        &data,
+        "--model",
+        "poly",
+        "--poly",
+        "0.09,0.5,0.47",
+        "--beta",
+        "0.1",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    for key in [
+        "model",
+        "loss",
+        "beta",
+        "n",
+        "status",
+        "iterations",
+        "seconds",
+        "objective",
+        "convex_objective",
+        "lower_bound",
+        "certificate",
+        "neurons",
+        "poly",
+        "lifted",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(v["model"], "poly");
+    assert_eq!(v["status"], "converged");
+    let text = std::fs::read_to_string(&data).unwrap();
+    let pts: Vec<[f64; 3]> = text
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<f64> = l.split(',').filter_map(|s| s.trim().parse().ok()).collect();
+            (f.len() == 3).then(|| [f[0], f[1], f[2]])
+        })
+        .collect();
+    assert_eq!(pts.len(), 32);
+    let sigma = |t: f64| 0.09 * t * t + 0.5 * t + 0.47;
+    let neurons = v["neurons"].as_array().unwrap();
+    let mut obj = 0.0;
+    for p in &pts {
+        let f: f64 = neurons
+            .iter()
+            .map(|n| {
+                let u: Vec<f64> = n["u"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|a| a.as_f64().unwrap())
+                    .collect();
+                n["alpha"].as_f64().unwrap() * sigma(u[0] * p[0] + u[1] * p[1] + u[2])
+            })
+            .sum();
+        obj += 0.5 * (f - p[2]).powi(2);
+    }
+    for n in neurons {
+        let u: Vec<f64> = n["u"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_f64().unwrap())
+            .collect();
+        assert!(((u[0] * u[0] + u[1] * u[1] + u[2] * u[2]).sqrt() - 1.0).abs() < 1e-9);
+        obj += 0.1 * n["alpha"].as_f64().unwrap().abs();
+    }
+    let reported = v["objective"].as_f64().unwrap();
+    assert!(
+        (obj - reported).abs() < 1e-9 * reported,
+        "{obj} vs {reported}"
+    );
+    // reference.json: xor_32_202 poly_relu_approx_squared_beta0.1.
+    assert!((reported - 10.726986299493174).abs() < 1e-5 * reported);
+    assert!(v["lower_bound"].as_f64().unwrap() <= 10.726986299493174 + 1e-8);
+}
+
+#[test]
+fn solve_poly_multiclass_nuclear_and_errors() {
+    let dir = std::env::temp_dir().join(format!("cnx-cli-poly-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("blobs3.csv");
+    let (code, csv, err) = run(&["generate", "--preset", "blobs3", "--n", "45", "--seed", "4"]);
+    assert_eq!(code, 0, "{err}");
+    std::fs::write(&file, csv).unwrap();
+    let f = file.to_str().unwrap();
+    let (code, out, err) = run(&[
+        "solve",
+        "--data",
+        f,
+        "--model",
+        "poly",
+        "--multiclass",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["outputs"], 3);
+    assert_eq!(v["status"], "converged");
+    assert_eq!(v["lifted"].as_array().unwrap().len(), 3);
+    let outputs: std::collections::BTreeSet<u64> = v["neurons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["output"].as_u64().unwrap())
+        .collect();
+    assert_eq!(outputs.len(), 3, "neurons for every class");
+    assert!(v["lower_bound"].as_f64().unwrap() <= v["objective"].as_f64().unwrap());
+
+    let xor = reference("xor_32_202.csv");
+    let (code, out, err) = run(&[
+        "solve",
+        "--data",
+        &xor,
+        "--model",
+        "poly",
+        "--poly",
+        "square",
+        "--regularizer",
+        "nuclear",
+        "--beta",
+        "0.01",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    // reference.json: xor_32_202 poly_square_squared_beta0.01.
+    assert!((v["objective"].as_f64().unwrap() - 8.381348059959645).abs() < 1e-5 * 8.4);
+    assert!(v["neurons"].as_array().unwrap().len() <= 3);
+
+    for (args, needle) in [
+        (vec!["--poly", "1,2"], "--poly"),
+        (vec!["--poly", "nan,0,0"], "finite"),
+        (vec!["--regularizer", "nuclear"], "square"),
+        (vec!["--regularizer", "weight-decay"], "NP-hard"),
+        (vec!["--regularizer", "l2"], "--regularizer"),
+        (vec!["--loss", "hinge"], "±1"),
+    ] {
+        let mut all = vec!["solve", "--data", &xor, "--model", "poly"];
+        all.extend(args.iter());
+        let sine = reference("sine_30_505.csv");
+        if needle == "±1" {
+            all[2] = &sine;
+        }
+        let (code, out, err) = run(&all);
+        assert_ne!(code, 0, "{all:?}");
+        assert!(out.is_empty());
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(err.contains(needle), "{all:?}: {err}");
+    }
+}

@@ -229,8 +229,15 @@ fn nuclear_norm_form_matches_the_square_references() {
             };
             let beta: f64 = b.parse().unwrap();
             let reference = value.as_f64().unwrap();
-            let s = NuclearSolver::new(ds.x.clone(), ds.y.clone(), Loss::Squared, beta, 1e-7, 200_000)
-                .unwrap();
+            let s = NuclearSolver::new(
+                ds.x.clone(),
+                ds.y.clone(),
+                Loss::Squared,
+                beta,
+                1e-7,
+                200_000,
+            )
+            .unwrap();
             let (bounds, net, status, iters) = s.run();
             eprintln!(
                 "{name} {key}: nuclear upper {:.10} lower {:.10} ref {reference:.10} in {iters} iterations",

@@ -35,14 +35,14 @@ pub(super) fn dispatch(args: &[String], out: &mut dyn Write) -> Result<()> {
     }
 }
 
-fn write_out(out: &mut dyn Write, text: &str) -> Result<()> {
+pub(super) fn write_out(out: &mut dyn Write, text: &str) -> Result<()> {
     writeln!(out, "{text}").map_err(|e| Error::Io {
         path: "<stdout>".into(),
         source: e,
     })
 }
 
-fn json_out<T: Serialize>(out: &mut dyn Write, value: &T) -> Result<()> {
+pub(super) fn json_out<T: Serialize>(out: &mut dyn Write, value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| Error::Numerical(format!("JSON encoding failed: {e}")))?;
     write_out(out, &text)
@@ -86,6 +86,11 @@ struct SolveJson {
 }
 
 fn solve(rest: &[String], out: &mut dyn Write) -> Result<()> {
+    let is_poly = rest.windows(2).any(|w| w[0] == "--model" && w[1] == "poly")
+        || rest.iter().any(|a| a == "--model=poly");
+    if is_poly {
+        return super::poly::solve(rest, out);
+    }
     let args = Args::parse(
         rest,
         &[
@@ -105,9 +110,9 @@ fn solve(rest: &[String], out: &mut dyn Write) -> Result<()> {
     let model = args.get("--model").unwrap_or("relu");
     match model {
         "relu" => {}
-        "gated-relu" | "robust-relu" | "poly" | "path3" => {
+        "gated-relu" | "robust-relu" | "path3" => {
             return Err(Error::InvalidSetting(format!(
-                "--model {model}: not available in this version yet (only `relu`)"
+                "--model {model}: not available in this version yet (only `relu` and `poly`)"
             )));
         }
         other => {

@@ -6,6 +6,7 @@
 
 mod args;
 mod commands;
+mod poly;
 
 pub use args::Args;
 
@@ -17,6 +18,9 @@ USAGE:
   convex-nn-explorer solve --data FILE [--model relu] [--loss squared|logistic|hinge]
                            [--beta B] [--patterns exact|sampled:P[:SEED]] [--max-iter N]
                            [--tol T] [--rho R] [--no-polish] [--standardize] [--json]
+  convex-nn-explorer solve --data FILE --model poly [--poly A,B,C|relu|swish|square]
+                           [--regularizer l1|nuclear] [--multiclass] [--loss L] [--beta B]
+                           [--max-iter N] [--tol T] [--rho R] [--standardize] [--json]
   convex-nn-explorer patterns --data FILE [--json]
   convex-nn-explorer sgd --data FILE --width M [--loss L] [--beta B] [--seeds K] [--epochs E]
                          [--lr LR] [--lr-final LR] [--optimizer gd|sgd|adam] [--batch-size S] [--init-scale S]
@@ -26,7 +30,7 @@ USAGE:
 
 Presets: spiral, xor, circles, moons, blobs, orthogonal, sine, saddle, spiral3, blobs3.
 Data files: CSV lines `x1,x2,y` (optional header, `#` comments); y = ±1 (or 0/1) for
-classification, any real number for regression.";
+classification, any real number for regression, an integer class 0..C−1 with --multiclass.";
 
 /// Runs the CLI on `args` (without the program name), writing results to `out`. Returns the
 /// process exit code; errors are written to `err` as one line.

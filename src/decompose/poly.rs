@@ -55,18 +55,28 @@ impl Step {
     }
 }
 
-/// Makes `Z` satisfy `tr Z₁ = Z₄` exactly while staying PSD (§F.3 hygiene): if `tr Z₁ < Z₄` add
-/// `(Z₄ − tr Z₁)/3 · I` to `Z₁`, else set `Z₄ = tr Z₁`.
+/// Makes `Z` satisfy `tr Z₁ = Z₄` exactly while staying PSD and keeping its rank (§F.3
+/// hygiene, done by a congruence): `Z ← D Z D` with `D = diag(t, t, t, 1)`,
+/// `t = √(Z₄ / tr Z₁)`. (The spec's "add a multiple of I to Z₁" also balances, but raises the
+/// rank, and the extra tiny eigen-directions come out as near-duplicate neurons.) When
+/// `tr Z₁ = 0` it falls back to adding `Z₄/3 · I` to `Z₁`.
 pub fn make_balanced(z: &Matrix4<f64>) -> Matrix4<f64> {
     let mut z = (z + z.transpose()) * 0.5;
     let tr = z[(0, 0)] + z[(1, 1)] + z[(2, 2)];
-    if tr < z[(3, 3)] {
-        let add = (z[(3, 3)] - tr) / 3.0;
+    let z4 = z[(3, 3)];
+    if tr > 0.0 && z4 >= 0.0 {
+        let t = (z4 / tr).sqrt();
         for i in 0..3 {
-            z[(i, i)] += add;
+            for j in 0..3 {
+                z[(i, j)] *= t * t;
+            }
+            z[(i, 3)] *= t;
+            z[(3, i)] *= t;
         }
-    } else {
-        z[(3, 3)] = tr;
+    } else if z4 > 0.0 {
+        for i in 0..3 {
+            z[(i, i)] += z4 / 3.0;
+        }
     }
     z
 }

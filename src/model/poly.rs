@@ -38,6 +38,31 @@ impl PolyActivation {
         c: 0.0,
     };
 
+    /// `relu` (ReLU-like), `swish` (swish-like), `square`, or three numbers `A,B,C`.
+    pub fn parse(s: &str) -> Result<Self> {
+        let act = match s.trim() {
+            "relu" | "relu-like" => Self::RELU_LIKE,
+            "swish" | "swish-like" => Self::SWISH_LIKE,
+            "square" => Self::SQUARE,
+            other => {
+                let parts: Vec<&str> = other.split(',').map(str::trim).collect();
+                let nums: Vec<f64> = parts.iter().filter_map(|p| p.parse().ok()).collect();
+                if parts.len() != 3 || nums.len() != 3 {
+                    return Err(Error::InvalidSetting(format!(
+                        "--poly {other:?}: expected A,B,C (three numbers) or relu, swish, square"
+                    )));
+                }
+                Self {
+                    a: nums[0],
+                    b: nums[1],
+                    c: nums[2],
+                }
+            }
+        };
+        act.validate()?;
+        Ok(act)
+    }
+
     /// Checks the coefficients are finite and not all zero.
     pub fn validate(&self) -> Result<()> {
         let ok = [self.a, self.b, self.c].iter().all(|v| v.is_finite())

@@ -3,8 +3,8 @@
 
 pub mod admm;
 pub mod driver;
-pub mod polish;
 pub mod nuclear;
+pub mod polish;
 pub mod progress;
 pub mod sdp;
 pub mod sgd;

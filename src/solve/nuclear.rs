@@ -118,7 +118,11 @@ impl NuclearSolver {
     }
 
     fn objective(&self, w: &Matrix3<f64>) -> f64 {
-        let nuc: f64 = SymmetricEigen::new(*w).eigenvalues.iter().map(|l| l.abs()).sum();
+        let nuc: f64 = SymmetricEigen::new(*w)
+            .eigenvalues
+            .iter()
+            .map(|l| l.abs())
+            .sum();
         self.loss.total(&self.predictions(w), &self.y) + self.beta * nuc
     }
 
@@ -253,6 +257,14 @@ mod tests {
             assert!((net.eval(p) - a.dot(&(w * a))).abs() < 1e-12);
         }
         let nuc: f64 = net.neurons.iter().map(|n| n.alpha.abs()).sum();
-        assert!((nuc - w.symmetric_eigenvalues().iter().map(|l| l.abs()).sum::<f64>()).abs() < 1e-12);
+        assert!(
+            (nuc - w
+                .symmetric_eigenvalues()
+                .iter()
+                .map(|l| l.abs())
+                .sum::<f64>())
+            .abs()
+                < 1e-12
+        );
     }
 }

@@ -1,0 +1,315 @@
+//! `solve --model poly`: the polynomial-activation SDP (formulations.md §F) with certified
+//! bounds, Neural Decomposition and, with `--multiclass`, one output per class (§F.7).
+
+use std::io::Write;
+use std::ops::ControlFlow;
+use std::path::Path;
+
+use nalgebra::{Matrix4, SymmetricEigen};
+use serde::Serialize;
+
+use super::Args;
+use super::commands::{json_out, write_out};
+use crate::convex::PolyProblem;
+use crate::convex::poly::one_vs_rest;
+use crate::data::{LabelMode, TargetKind, read_csv};
+use crate::error::{Error, Result};
+use crate::model::{Loss, PolyActivation, PolyNetwork};
+use crate::solve::nuclear::NuclearSolver;
+use crate::solve::{PolySettings, Status, solve_poly};
+
+#[derive(Serialize)]
+struct PolyNeuronJson {
+    u: [f64; 3],
+    alpha: f64,
+    /// Output (class) the neuron belongs to.
+    output: usize,
+}
+
+#[derive(Serialize)]
+struct LiftedJson {
+    output: usize,
+    z_plus: [[f64; 4]; 4],
+    z_minus: [[f64; 4]; 4],
+    eig_plus: [f64; 4],
+    eig_minus: [f64; 4],
+}
+
+#[derive(Serialize)]
+struct PolySolveJson {
+    model: &'static str,
+    poly: [f64; 3],
+    regularizer: &'static str,
+    loss: &'static str,
+    beta: f64,
+    n: usize,
+    outputs: usize,
+    status: &'static str,
+    iterations: usize,
+    seconds: f64,
+    objective: f64,
+    convex_objective: f64,
+    lower_bound: f64,
+    rel_gap: f64,
+    certificate: f64,
+    neurons: Vec<PolyNeuronJson>,
+    lifted: Vec<LiftedJson>,
+}
+
+fn rows(m: &Matrix4<f64>) -> [[f64; 4]; 4] {
+    std::array::from_fn(|i| std::array::from_fn(|j| m[(i, j)]))
+}
+
+fn eigenvalues(m: &Matrix4<f64>) -> [f64; 4] {
+    let mut e: Vec<f64> = SymmetricEigen::new(*m)
+        .eigenvalues
+        .iter()
+        .copied()
+        .collect();
+    e.sort_by(|a, b| b.total_cmp(a));
+    [e[0], e[1], e[2], e[3]]
+}
+
+pub(super) fn solve(rest: &[String], out: &mut dyn Write) -> Result<()> {
+    let args = Args::parse(
+        rest,
+        &[
+            "--data",
+            "--model",
+            "--loss",
+            "--beta",
+            "--poly",
+            "--regularizer",
+            "--max-iter",
+            "--tol",
+            "--rho",
+        ],
+        &["--json", "--standardize", "--multiclass", "--no-polish"],
+    )?;
+    let act = PolyActivation::parse(args.get("--poly").unwrap_or("relu"))?;
+    let loss = Loss::parse(args.get("--loss").unwrap_or("squared"))?;
+    let beta: f64 = args.parsed("--beta", 0.1, "a positive number")?;
+    if !(beta.is_finite() && beta > 0.0) {
+        return Err(Error::InvalidSetting(format!(
+            "--beta {beta}: must be a positive finite number"
+        )));
+    }
+    let regularizer = args.get("--regularizer").unwrap_or("l1");
+    let nuclear = match regularizer {
+        "l1" => false,
+        "nuclear" => {
+            if act != PolyActivation::SQUARE {
+                return Err(Error::InvalidSetting(
+                    "--regularizer nuclear needs --poly square (σ(t) = t²): only then is the \
+                     ℓ1 penalty a nuclear norm (§F.4)"
+                        .into(),
+                ));
+            }
+            true
+        }
+        "weight-decay" => {
+            return Err(Error::InvalidSetting(
+                "--regularizer weight-decay has no exact convex form (training with it is \
+                 NP-hard); use `sgd --model poly --regularizer weight-decay`"
+                    .into(),
+            ));
+        }
+        other => {
+            return Err(Error::InvalidSetting(format!(
+                "--regularizer {other:?}: expected l1 or nuclear"
+            )));
+        }
+    };
+    let settings = PolySettings {
+        max_iter: args.parsed("--max-iter", 20_000usize, "a positive integer")?,
+        tol: args.parsed("--tol", 1e-6, "a positive number")?,
+        rho: args.parsed("--rho", 1.0, "a positive number")?,
+        polish: !args.has("--no-polish"),
+        ..PolySettings::default()
+    };
+    settings.validate()?;
+    let mode = if args.has("--multiclass") {
+        LabelMode::MultiClass
+    } else {
+        LabelMode::Auto
+    };
+    let mut ds = read_csv(Path::new(args.required("--data")?), mode)?;
+    if args.has("--standardize") {
+        ds = ds.standardized().0;
+    }
+    let targets = match ds.kind {
+        TargetKind::MultiClass(c) => one_vs_rest(&ds.y, c),
+        _ => vec![ds.y.clone()],
+    };
+    let outputs = targets.len();
+    let (networks, bounds, status, iterations, seconds, lifted, convex_objective) = if nuclear {
+        let t0 = std::time::Instant::now();
+        let mut nets = Vec::new();
+        let mut total = crate::certify::Bounds {
+            upper: 0.0,
+            lower: 0.0,
+            certificate: f64::NEG_INFINITY,
+        };
+        let mut status = Status::Converged;
+        let mut iters = 0;
+        for y in &targets {
+            let s = NuclearSolver::new(
+                ds.x.clone(),
+                y.clone(),
+                loss,
+                beta,
+                settings.tol / outputs as f64,
+                settings.max_iter,
+            )?;
+            let (b, net, st, it) = s.run();
+            total.upper += b.upper;
+            total.lower += b.lower;
+            total.certificate = total.certificate.max(b.certificate);
+            if st != Status::Converged {
+                status = st;
+            }
+            iters = iters.max(it);
+            nets.push(net);
+        }
+        let upper = total.upper;
+        (
+            nets,
+            total,
+            status,
+            iters,
+            t0.elapsed().as_secs_f64(),
+            Vec::new(),
+            upper,
+        )
+    } else {
+        let problems = targets
+            .iter()
+            .map(|y| PolyProblem::new(ds.x.clone(), y.clone(), loss, beta, act))
+            .collect::<Result<Vec<_>>>()?;
+        let sol = solve_poly(problems.clone(), &settings, |_| ControlFlow::Continue(()))?;
+        let convex: f64 = problems
+            .iter()
+            .zip(&sol.lifted)
+            .map(|(p, (zp, zm))| p.sdp_objective(zp, zm))
+            .sum();
+        (
+            sol.networks,
+            sol.bounds,
+            sol.status,
+            sol.iterations,
+            sol.seconds,
+            sol.lifted,
+            convex,
+        )
+    };
+    // `objective` is recomputed from the reported neurons on the data as given.
+    let objective: f64 = networks
+        .iter()
+        .zip(&targets)
+        .map(|(net, y): (&PolyNetwork, _)| {
+            loss.total(&net.predict(&ds.x), y) + net.l1_penalty(beta)
+        })
+        .sum();
+    let report = PolySolveJson {
+        model: "poly",
+        poly: [act.a, act.b, act.c],
+        regularizer: if nuclear { "nuclear" } else { "l1" },
+        loss: loss.name(),
+        beta,
+        n: ds.x.len(),
+        outputs,
+        status: status.name(),
+        iterations,
+        seconds,
+        objective,
+        convex_objective,
+        lower_bound: bounds.lower,
+        rel_gap: bounds.rel_gap(),
+        certificate: bounds.certificate,
+        neurons: networks
+            .iter()
+            .enumerate()
+            .flat_map(|(c, net)| {
+                net.neurons.iter().map(move |nr| PolyNeuronJson {
+                    u: nr.u,
+                    alpha: nr.alpha,
+                    output: c,
+                })
+            })
+            .collect(),
+        lifted: lifted
+            .iter()
+            .enumerate()
+            .map(|(c, (zp, zm))| LiftedJson {
+                output: c,
+                z_plus: rows(zp),
+                z_minus: rows(zm),
+                eig_plus: eigenvalues(zp),
+                eig_minus: eigenvalues(zm),
+            })
+            .collect(),
+    };
+    if args.has("--json") {
+        return json_out(out, &report);
+    }
+    let mut text = format!(
+        "polynomial-activation SDP, σ(t) = {}·t² + {}·t + {}, {} regularizer, {} loss, \
+         beta = {}, n = {}, {} output(s)\n\
+         status: {}{}\n\
+         objective (network): {:.10}\n\
+         lower bound:         {:.10}\n\
+         certified rel. gap:  {:.3e}   certificate c(v)/beta = {:.8}\n\
+         iterations: {} in {:.3} s",
+        act.a,
+        act.b,
+        act.c,
+        report.regularizer,
+        report.loss,
+        beta,
+        report.n,
+        outputs,
+        report.status,
+        if status == Status::Converged {
+            " (certified)"
+        } else {
+            ""
+        },
+        report.objective,
+        report.lower_bound,
+        report.rel_gap,
+        report.certificate,
+        iterations,
+        seconds,
+    );
+    for l in &report.lifted {
+        text.push_str(&format!(
+            "\nlifted matrices, output {}: eig(Z+) = {:.3e} {:.3e} {:.3e} {:.3e}; \
+             eig(Z-) = {:.3e} {:.3e} {:.3e} {:.3e}",
+            l.output,
+            l.eig_plus[0],
+            l.eig_plus[1],
+            l.eig_plus[2],
+            l.eig_plus[3],
+            l.eig_minus[0],
+            l.eig_minus[1],
+            l.eig_minus[2],
+            l.eig_minus[3]
+        ));
+    }
+    text.push_str(&format!("\nneurons ({}):", report.neurons.len()));
+    for nr in &report.neurons {
+        text.push_str(&format!(
+            "\n  u = ({:+.6}, {:+.6}, {:+.6})  alpha = {:+.6}{}",
+            nr.u[0],
+            nr.u[1],
+            nr.u[2],
+            nr.alpha,
+            if outputs > 1 {
+                format!("  (output {})", nr.output)
+            } else {
+                String::new()
+            }
+        ));
+    }
+    write_out(out, &text)
+}
