@@ -252,3 +252,75 @@ fn nuclear_norm_form_matches_the_square_references() {
     }
     assert_eq!(checked, 6);
 }
+
+/// Gradient-trained polynomial networks (unit-norm + ℓ1, GD and Adam, several widths and seeds)
+/// never end below the SDP optimum, and §G.5 certifies each: its own lower bound is below its
+/// objective and below the optimum. Weight decay with σ = t²: the learned function rescaled to
+/// unit-norm neurons is feasible for the ℓ1 problem and also never beats the SDP.
+#[test]
+fn trained_polynomial_networks_are_certified_against_the_sdp() {
+    use convex_nn_explorer::certify::poly::certify_poly;
+    use convex_nn_explorer::solve::poly_sgd::{PolyRegularizer, PolyTrainer};
+    use convex_nn_explorer::solve::{Optimizer, SgdSettings};
+    let beta = 0.1;
+    for file in FILES {
+        let ds = load_reference(file);
+        for act in [PolyActivation::RELU_LIKE, PolyActivation::SQUARE] {
+            let (_, sol) = solved(file, act, beta);
+            let (opt_lo, opt_up) = (sol.bounds.lower, sol.bounds.upper);
+            let mut best_gap = f64::INFINITY;
+            for (width, optimizer) in [
+                (2, Optimizer::Adam),
+                (8, Optimizer::Adam),
+                (8, Optimizer::Gd),
+            ] {
+                for seed in 0..2 {
+                    for reg in [PolyRegularizer::UnitL1, PolyRegularizer::WeightDecay] {
+                        let s = SgdSettings {
+                            width,
+                            lr: if optimizer == Optimizer::Gd {
+                                2e-3
+                            } else {
+                                1e-2
+                            },
+                            lr_final: 1e-4,
+                            epochs: 1500,
+                            optimizer,
+                            seed,
+                            ..SgdSettings::default()
+                        };
+                        let mut tr = PolyTrainer::new(
+                            ds.x.clone(),
+                            ds.y.clone(),
+                            Loss::Squared,
+                            beta,
+                            act,
+                            reg,
+                            s,
+                        )
+                        .unwrap();
+                        tr.run(|_| ControlFlow::Continue(()));
+                        let Some(net) = tr.unit_network() else {
+                            assert!(act != PolyActivation::SQUARE);
+                            continue;
+                        };
+                        let b = certify_poly(&ds.x, &ds.y, Loss::Squared, beta, &net);
+                        if reg == PolyRegularizer::UnitL1 {
+                            assert!((b.upper - tr.objective()).abs() <= 1e-9 * b.upper);
+                        }
+                        assert!(
+                            b.upper >= opt_lo - 1e-9 * opt_lo,
+                            "{file}: trained {} below optimum {opt_lo}",
+                            b.upper
+                        );
+                        assert!(b.lower <= b.upper + 1e-12 && b.lower <= opt_up + 1e-9 * opt_up);
+                        best_gap = best_gap.min(b.rel_gap());
+                    }
+                }
+            }
+            eprintln!(
+                "{file} {act:?}: optimum {opt_up:.6}, best certified gap of a trained network {best_gap:.2e}"
+            );
+        }
+    }
+}

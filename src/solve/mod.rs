@@ -5,6 +5,7 @@ pub mod admm;
 pub mod driver;
 pub mod nuclear;
 pub mod polish;
+pub mod poly_sgd;
 pub mod progress;
 pub mod sdp;
 pub mod sgd;
