@@ -409,7 +409,7 @@ fn playing_reaches_the_certified_optimum() {
         Some(convex_nn_explorer::solve::Status::Converged)
     );
     let it = a.history.iterates.last().unwrap();
-    let opt = a.optimum.as_ref().unwrap().solution.bounds;
+    let opt = a.optimum.as_ref().unwrap().bounds;
     // Both runs are certified to 1e-6: their intervals must overlap and be that tight.
     assert!(it.rel_gap <= 1e-6 && opt.rel_gap() <= 1e-6);
     assert!(it.lower <= opt.upper * (1.0 + 1e-9) && opt.lower <= it.upper * (1.0 + 1e-9));
@@ -532,4 +532,72 @@ fn png_export_of_the_window_and_of_a_plot() {
             .iter()
             .any(|m| m.text.starts_with("Saved") && !m.error)
     );
+}
+
+/// Issue 5: the polynomial SDP in the window. Playing reaches the certified optimum (its
+/// interval overlaps the separate optimum solve), the decomposition panel and the polynomial
+/// neuron table are shown, and the SGD seeds (unit-norm + ℓ1) never beat the certified optimum.
+#[test]
+fn polynomial_sdp_plays_to_the_certified_optimum_with_its_decomposition() {
+    let mut s = session(Preset::Xor, 40, true);
+    s.solver.model = "poly".into();
+    s.sgd.epochs = 300;
+    s.view.speed = 0;
+    let mut h = harness(app(s));
+    wait(&mut h, "the problem", |a| a.problem.is_some());
+    h.get_by_label("Play").click();
+    wait(&mut h, "the end of the run", |a| {
+        a.convex_status.is_some() && a.optimum.is_some()
+    });
+    wait(&mut h, "an SGD snapshot", |a| {
+        a.history.sgd_snapshots.len() > 1
+    });
+    let a = h.state();
+    assert_eq!(
+        a.convex_status,
+        Some(convex_nn_explorer::solve::Status::Converged)
+    );
+    let it = a.history.iterates.last().unwrap();
+    let opt = a.optimum.as_ref().unwrap();
+    assert!(opt.poly.is_some());
+    assert!(it.rel_gap <= 1e-6 && opt.bounds.rel_gap() <= 1e-6);
+    assert!(it.lower <= opt.bounds.upper * (1.0 + 1e-9));
+    assert!(opt.bounds.lower <= it.upper * (1.0 + 1e-9));
+    for snap in &a.history.sgd_snapshots {
+        for b in &snap.bounds {
+            assert!(
+                b.upper >= opt.bounds.lower * (1.0 - 1e-9),
+                "SGD below the optimum"
+            );
+            assert!(b.lower <= opt.bounds.upper * (1.0 + 1e-9));
+        }
+    }
+    h.get_by_label_contains("Lifted matrices");
+    assert!(h.query_all_by_label_contains("split step").count() >= 1);
+    h.get_by_label_contains("certified optimum:");
+}
+
+/// Vector outputs in the window: a three-class preset solves one (Z₊, Z₋) pair per class and
+/// the boundary shows the predicted class; the convex ReLU model explains why it cannot.
+#[test]
+fn three_class_data_solve_with_vector_outputs() {
+    let mut s = session(Preset::Blobs3, 30, false);
+    s.solver.model = "poly".into();
+    s.view.speed = 0;
+    let mut h = harness(app(s));
+    wait(&mut h, "the problem", |a| a.problem.is_some());
+    h.get_by_label("Play").click();
+    wait(&mut h, "the end of the run", |a| a.convex_status.is_some());
+    let a = h.state();
+    assert_eq!(
+        a.convex_status,
+        Some(convex_nn_explorer::solve::Status::Converged)
+    );
+    let snap = a.history.snapshots.last().unwrap();
+    let detail = snap.poly.as_ref().unwrap();
+    assert_eq!(detail.classes, 3);
+    assert_eq!(detail.networks.len(), 3);
+    let acc = snap.train.as_ref().unwrap().accuracy;
+    assert!(acc > 0.9, "train accuracy {acc}");
+    h.get_by_label_contains("output (class)");
 }

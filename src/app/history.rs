@@ -211,6 +211,7 @@ mod tests {
             test: None,
             output: g.clone(),
             certificate: g,
+            poly: None,
         })
     }
 

@@ -467,7 +467,14 @@ impl App {
         if ds.is_empty() {
             return Err("The dataset is empty: draw or load some points.".into());
         }
-        if let TargetKind::MultiClass(c) = ds.kind {
+        let poly = formulations::by_id(&s.solver.model).is_some_and(|f| f.is_poly());
+        let classes = match ds.kind {
+            TargetKind::MultiClass(c) if poly => c.max(1),
+            _ => 1,
+        };
+        if let TargetKind::MultiClass(c) = ds.kind
+            && !poly
+        {
             return Err(format!(
                 "This dataset has {c} classes; the convex ReLU network has one output \
                  (binary ±1 or regression targets). Multi-class data arrive with the \
@@ -482,6 +489,9 @@ impl App {
             patterns: s.solver.patterns,
             rho: s.solver.rho,
             tol: s.solver.tol,
+            poly: s.solver.poly,
+            poly_reg: s.solver.poly_reg,
+            classes,
             exact: Default::default(),
         })
     }
@@ -585,7 +595,7 @@ impl App {
         let width = if c.width > 0 {
             c.width
         } else if let Some(o) = &self.optimum {
-            o.solution.network.neurons.len().max(1)
+            o.neurons.max(1)
         } else {
             return; // waits for the optimum's neuron count
         };
@@ -598,6 +608,7 @@ impl App {
             lr: c.lr,
             epochs: c.epochs,
             snapshot_every: (self.session.solver.snapshot_every * 5).max(10),
+            poly: formulations::by_id(&self.session.solver.model).is_some_and(|f| f.is_poly()),
         };
         self.sgd_width = Some(width);
         let sink = self.sink(Role::Sgd);

@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 use crate::data::{Dataset, Preset, PresetParams, TargetKind};
 use crate::error::{Error, Result};
 use crate::geometry::PatternMode;
-use crate::model::Loss;
+use crate::model::{Loss, PolyActivation};
 use crate::solve::Optimizer;
+use crate::solve::poly_sgd::PolyRegularizer;
 
 /// File format version written into sessions.
 pub const SESSION_VERSION: u32 = 1;
@@ -49,6 +50,12 @@ pub struct SolverSettings {
     pub tol: f64,
     /// A snapshot (network, certificate, fields) every this many iterations.
     pub snapshot_every: usize,
+    /// Activation of the polynomial formulation.
+    #[serde(default)]
+    pub poly: PolyActivation,
+    /// Regularizer of the polynomial SGD runs.
+    #[serde(default)]
+    pub poly_reg: PolyRegularizer,
 }
 
 impl SolverSettings {
@@ -138,6 +145,8 @@ impl Default for Session {
                 rho: 1.0,
                 tol: 1e-6,
                 snapshot_every: 5,
+                poly: PolyActivation::default(),
+                poly_reg: PolyRegularizer::default(),
             },
             sgd: SgdChoice {
                 enabled: true,

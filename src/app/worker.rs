@@ -13,8 +13,14 @@ use std::time::{Duration, Instant};
 use super::formulations::{Formulation, ProblemInput};
 use crate::certify::{Bounds, NeuronKkt, certify_network, kkt_report};
 use crate::geometry::grid::{Grid, certificate_grid, line_space_regions, output_grid};
-use crate::model::{Loss, ReluNetwork};
-use crate::solve::{Iterate, Optimizer, SgdSettings, SgdTrainer, Solution, Status};
+use nalgebra::Matrix4;
+
+use crate::certify::poly::certify_poly;
+use crate::convex::ReluProblem;
+use crate::decompose::poly::Step;
+use crate::model::{Loss, PolyNetwork, ReluNetwork};
+use crate::solve::poly_sgd::PolyTrainer;
+use crate::solve::{Iterate, Optimizer, SgdSettings, SgdTrainer, Status};
 
 /// Side of the decision-boundary field.
 pub const FIELD: usize = 80;
@@ -104,6 +110,50 @@ pub fn metrics(net: &ReluNetwork, x: &[[f64; 2]], y: &[f64], loss: Loss) -> Opti
     })
 }
 
+/// Training metrics of polynomial networks (one per output): the summed loss on the targets
+/// (one-vs-rest ±1 for several outputs) and the accuracy (sign, or argmax over outputs).
+pub fn poly_metrics(
+    nets: &[PolyNetwork],
+    x: &[[f64; 2]],
+    y: &[f64],
+    loss: Loss,
+) -> Option<Metrics> {
+    if x.is_empty() || nets.is_empty() {
+        return None;
+    }
+    let preds: Vec<Vec<f64>> = nets.iter().map(|n| n.predict(x)).collect();
+    if nets.len() == 1 {
+        let yhat = &preds[0];
+        let accuracy = if y.iter().all(|&v| v == 1.0 || v == -1.0) {
+            yhat.iter().zip(y).filter(|(f, t)| **f * **t > 0.0).count() as f64 / y.len() as f64
+        } else {
+            f64::NAN
+        };
+        return Some(Metrics {
+            loss: loss.total(yhat, y),
+            accuracy,
+        });
+    }
+    let targets = crate::convex::poly::one_vs_rest(y, nets.len());
+    let total = preds
+        .iter()
+        .zip(&targets)
+        .map(|(p, t)| loss.total(p, t))
+        .sum();
+    let correct = (0..x.len())
+        .filter(|&j| {
+            let best = (0..nets.len())
+                .max_by(|&a, &b| preds[a][j].total_cmp(&preds[b][j]))
+                .unwrap_or(0);
+            best == y[j].round() as usize
+        })
+        .count();
+    Some(Metrics {
+        loss: total,
+        accuracy: correct as f64 / x.len() as f64,
+    })
+}
+
 /// Problem facts sent once per run.
 #[derive(Debug, Clone)]
 pub struct ProblemInfo {
@@ -151,6 +201,23 @@ pub struct Snapshot {
     pub output: Grid,
     /// `h(θ, t)/β` over line space.
     pub certificate: Grid,
+    /// Polynomial model: networks per output, lifted matrices and decomposition steps.
+    pub poly: Option<Arc<PolyDetail>>,
+}
+
+/// What the polynomial panels draw at one iterate.
+#[derive(Debug, Clone)]
+pub struct PolyDetail {
+    /// Neurons of the iterate's Neural Decomposition, one network per output.
+    pub networks: Vec<PolyNetwork>,
+    /// Balanced lifted matrices `[Z₊, Z₋]` per output.
+    pub lifted: Vec<[Matrix4<f64>; 2]>,
+    /// Their eigenvalues, descending.
+    pub eig: Vec<[[f64; 4]; 2]>,
+    /// Decomposition steps per output and sign.
+    pub steps: Vec<[Vec<Step>; 2]>,
+    /// Number of classes (1 = scalar output).
+    pub classes: usize,
 }
 
 /// SGD scalars after one epoch (all seeds).
@@ -180,8 +247,18 @@ pub struct SgdSnapshot {
 /// The certified optimum of the exact program.
 #[derive(Debug, Clone)]
 pub struct Optimum {
-    /// The solution.
-    pub solution: Solution,
+    /// Certified bounds (the optimum lies between them).
+    pub bounds: Bounds,
+    /// Final status.
+    pub status: Status,
+    /// Wall time.
+    pub seconds: f64,
+    /// Number of neurons of the optimal network.
+    pub neurons: usize,
+    /// The optimal ReLU network (empty for other models).
+    pub network: ReluNetwork,
+    /// The optimal polynomial networks, one per output (polynomial model).
+    pub poly: Option<Vec<PolyNetwork>>,
 }
 
 /// Events from the threads.
@@ -416,22 +493,9 @@ fn convex_thread(
         Ok(s) => s,
         Err(e) => return sink.send(Event::Error(Role::Convex, e.to_string())),
     };
-    {
-        let pr = stepper.problem();
-        let [nx, ny] = LINE_FIELD;
-        let (line_regions, line_chosen) =
-            line_space_regions(&pr.x, &pr.patterns, nx, ny, view.t_max);
-        sink.send(Event::Problem(Arc::new(ProblemInfo {
-            n: pr.n(),
-            p: pr.p(),
-            exact: pr.exact.len(),
-            is_exact: pr.is_exact,
-            line_regions,
-            line_chosen,
-        })));
-    }
+    sink.send(Event::Problem(Arc::new(stepper.info(&view))));
     let snap = |stepper: &dyn super::formulations::Stepper, iter: usize| {
-        Event::Snapshot(Arc::new(make_snapshot(stepper, iter, &view)))
+        Event::Snapshot(Arc::new(stepper.snapshot(iter, &view)))
     };
     sink.send(snap(stepper.as_ref(), 0));
     let mut pace = Pace {
@@ -499,13 +563,27 @@ fn convex_thread(
     }
 }
 
-fn make_snapshot(
-    stepper: &dyn super::formulations::Stepper,
+/// Problem facts of the convex ReLU program.
+pub fn relu_info(pr: &ReluProblem, view: &ViewSpec) -> ProblemInfo {
+    let [nx, ny] = LINE_FIELD;
+    let (line_regions, line_chosen) = line_space_regions(&pr.x, &pr.patterns, nx, ny, view.t_max);
+    ProblemInfo {
+        n: pr.n(),
+        p: pr.p(),
+        exact: pr.exact.len(),
+        is_exact: pr.is_exact,
+        line_regions,
+        line_chosen,
+    }
+}
+
+/// The snapshot of a ReLU network on its convex program.
+pub fn relu_snapshot(
+    pr: &ReluProblem,
+    network: ReluNetwork,
     iter: usize,
     view: &ViewSpec,
 ) -> Snapshot {
-    let pr = stepper.problem();
-    let network = stepper.network();
     let (bounds, cert) = pr.certify(&network);
     let yhat = network.predict(&pr.x);
     let dual = pr.loss.dual_point(&yhat, &pr.y);
@@ -530,6 +608,7 @@ fn make_snapshot(
         dual,
         kkt,
         pattern_sizes,
+        poly: None,
     }
 }
 
@@ -548,6 +627,43 @@ pub struct SgdJob {
     pub epochs: usize,
     /// Snapshot (networks + certified bounds) every this many epochs.
     pub snapshot_every: usize,
+    /// Train polynomial networks (the polynomial formulation) instead of ReLU networks.
+    pub poly: bool,
+}
+
+/// The seeds being trained.
+enum Seeds {
+    Relu(Vec<SgdTrainer>),
+    Poly(Vec<PolyTrainer>),
+}
+
+impl Seeds {
+    fn len(&self) -> usize {
+        match self {
+            Seeds::Relu(t) => t.len(),
+            Seeds::Poly(t) => t.len(),
+        }
+    }
+
+    /// One epoch of every seed: (seconds, objective) per seed.
+    fn step(&mut self) -> Vec<(f64, f64)> {
+        match self {
+            Seeds::Relu(t) => t
+                .iter_mut()
+                .map(|t| {
+                    let r = t.step();
+                    (r.seconds, r.objective)
+                })
+                .collect(),
+            Seeds::Poly(t) => t
+                .iter_mut()
+                .map(|t| {
+                    let r = t.step();
+                    (r.seconds, r.objective)
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Starts the SGD thread (all seeds in lockstep, one epoch per step).
@@ -570,13 +686,17 @@ fn sgd_thread(
     rx: Receiver<Cmd>,
     stop: &AtomicBool,
 ) {
-    let exact = match input.exact() {
-        Ok(e) => e,
-        Err(e) => return sink.send(Event::Error(Role::Sgd, e.to_string())),
+    let exact = if job.poly {
+        None
+    } else {
+        match input.exact() {
+            Ok(e) => Some(e),
+            Err(e) => return sink.send(Event::Error(Role::Sgd, e.to_string())),
+        }
     };
-    let mut trainers = Vec::with_capacity(job.seeds);
+    let mut settings = Vec::with_capacity(job.seeds);
     for seed in 1..=job.seeds as u64 {
-        let settings = SgdSettings {
+        settings.push(SgdSettings {
             width: job.width.max(1),
             lr: job.lr,
             lr_final: job.lr,
@@ -584,31 +704,92 @@ fn sgd_thread(
             optimizer: job.optimizer,
             seed,
             ..SgdSettings::default()
-        };
-        match SgdTrainer::new(
-            input.x.clone(),
-            input.y.clone(),
-            input.loss,
-            input.beta,
-            settings,
-        ) {
-            Ok(t) => trainers.push(t),
-            Err(e) => return sink.send(Event::Error(Role::Sgd, e.to_string())),
-        }
+        });
     }
+    let built = if job.poly {
+        let targets: Vec<f64> = if input.classes > 1 {
+            // One-vs-rest on the first class is not the model: SGD compares on scalar outputs.
+            return sink.send(Event::Error(
+                Role::Sgd,
+                "SGD comparison for multi-class data is not available: the SDP's vector \
+                 outputs are solved, SGD trains scalar outputs"
+                    .into(),
+            ));
+        } else {
+            input.y.clone()
+        };
+        settings
+            .into_iter()
+            .map(|s| {
+                PolyTrainer::new(
+                    input.x.clone(),
+                    targets.clone(),
+                    input.loss,
+                    input.beta,
+                    input.poly,
+                    input.poly_reg,
+                    s,
+                )
+            })
+            .collect::<crate::error::Result<Vec<_>>>()
+            .map(Seeds::Poly)
+    } else {
+        settings
+            .into_iter()
+            .map(|s| SgdTrainer::new(input.x.clone(), input.y.clone(), input.loss, input.beta, s))
+            .collect::<crate::error::Result<Vec<_>>>()
+            .map(Seeds::Relu)
+    };
+    let mut trainers = match built {
+        Ok(t) => t,
+        Err(e) => return sink.send(Event::Error(Role::Sgd, e.to_string())),
+    };
     sink.send(Event::SgdStarted {
         width: job.width.max(1),
     });
-    let snapshot = |trainers: &[SgdTrainer], epoch: usize| {
-        let networks: Vec<ReluNetwork> = trainers.iter().map(|t| t.network()).collect();
-        let bounds = networks
-            .iter()
-            .map(|n| certify_network(&input.x, &input.y, &exact, input.loss, input.beta, n).0)
-            .collect();
-        let test = networks
-            .iter()
-            .map(|n| metrics(n, &test.0, &test.1, input.loss))
-            .collect();
+    let snapshot = |seeds: &Seeds, epoch: usize| {
+        let (networks, bounds, test) = match seeds {
+            Seeds::Relu(trainers) => {
+                let networks: Vec<ReluNetwork> = trainers.iter().map(|t| t.network()).collect();
+                let bounds = networks
+                    .iter()
+                    .map(|n| {
+                        exact.as_ref().map_or(Bounds::unknown(), |e| {
+                            certify_network(&input.x, &input.y, e, input.loss, input.beta, n).0
+                        })
+                    })
+                    .collect();
+                let test = networks
+                    .iter()
+                    .map(|n| metrics(n, &test.0, &test.1, input.loss))
+                    .collect();
+                (networks, bounds, test)
+            }
+            Seeds::Poly(trainers) => {
+                // Certified against the ℓ1 SDP when the learned function has a unit-norm form
+                // (always for unit-norm + ℓ1; for weight decay only with σ = a t²).
+                let bounds = trainers
+                    .iter()
+                    .map(|t| match t.unit_network() {
+                        Some(net) => {
+                            let mut b =
+                                certify_poly(&input.x, &input.y, input.loss, input.beta, &net);
+                            b.upper = t.objective();
+                            b
+                        }
+                        None => Bounds {
+                            upper: t.objective(),
+                            ..Bounds::unknown()
+                        },
+                    })
+                    .collect();
+                let test = trainers
+                    .iter()
+                    .map(|t| poly_metrics(&[t.network()], &test.0, &test.1, input.loss))
+                    .collect();
+                (Vec::new(), bounds, test)
+            }
+        };
         Event::SgdSnapshot(Arc::new(SgdSnapshot {
             epoch,
             networks,
@@ -640,10 +821,9 @@ fn sgd_thread(
             continue;
         }
         let mut objectives = Vec::with_capacity(trainers.len());
-        for (t, s) in trainers.iter_mut().zip(&mut seconds) {
-            let r = t.step();
-            *s += r.seconds;
-            objectives.push(r.objective);
+        for ((sec, obj), s) in trainers.step().into_iter().zip(&mut seconds) {
+            *s += sec;
+            objectives.push(obj);
         }
         epoch += 1;
         pace.budget = pace.budget.saturating_sub(1);
@@ -669,7 +849,7 @@ pub fn spawn_optimum(f: &'static dyn Formulation, input: ProblemInput, sink: Sin
     Worker::spawn("optimum", move |_rx, stop| {
         let r = f
             .optimum(&input, &stop)
-            .map(|solution| Arc::new(Optimum { solution }))
+            .map(Arc::new)
             .map_err(|e| e.to_string());
         if !stop.load(Ordering::Relaxed) {
             sink.send(Event::Optimum(r));

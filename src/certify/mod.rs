@@ -31,6 +31,15 @@ pub struct Bounds {
 }
 
 impl Bounds {
+    /// No bound known yet (`upper = ∞`, `lower = −∞`).
+    pub fn unknown() -> Self {
+        Self {
+            upper: f64::INFINITY,
+            lower: f64::NEG_INFINITY,
+            certificate: f64::NAN,
+        }
+    }
+
     /// `upper − lower` (≥ 0 up to rounding).
     pub fn gap(&self) -> f64 {
         self.upper - self.lower

@@ -18,6 +18,12 @@ pub struct PolyActivation {
     pub c: f64,
 }
 
+impl Default for PolyActivation {
+    fn default() -> Self {
+        Self::RELU_LIKE
+    }
+}
+
 impl PolyActivation {
     /// The ReLU imitation of the official notebook (§F.6).
     pub const RELU_LIKE: Self = Self {

@@ -23,10 +23,11 @@ use crate::geometry::patterns::normal;
 use crate::model::{Loss, PolyActivation, PolyNetwork, PolyNeuron};
 
 /// The regularizer of the non-convex polynomial network.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PolyRegularizer {
     /// Unit-norm first layer and `β‖α‖₁` (the tractable SDP's model).
+    #[default]
     UnitL1,
     /// Weight decay `(β/2)Σ(‖u‖² + α²)` (NP-hard; no exact convex form).
     WeightDecay,

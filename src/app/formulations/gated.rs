@@ -4,8 +4,8 @@
 use std::sync::atomic::AtomicBool;
 
 use super::{Formulation, ProblemInput, Stepper, not_in_build};
+use crate::app::worker::Optimum;
 use crate::error::Result;
-use crate::solve::Solution;
 
 /// Gated ReLU (unconstrained).
 pub struct GatedRelu;
@@ -29,7 +29,7 @@ impl Formulation for GatedRelu {
     fn build(&self, _input: &ProblemInput) -> Result<Box<dyn Stepper>> {
         Err(not_in_build(self))
     }
-    fn optimum(&self, _input: &ProblemInput, _stop: &AtomicBool) -> Result<Solution> {
+    fn optimum(&self, _input: &ProblemInput, _stop: &AtomicBool) -> Result<Optimum> {
         Err(not_in_build(self))
     }
 }

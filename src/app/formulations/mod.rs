@@ -5,15 +5,16 @@
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, OnceLock};
 
-use crate::convex::ReluProblem;
+use super::worker::{Optimum, ProblemInfo, Snapshot, ViewSpec};
 use crate::error::Result;
 use crate::geometry::{PatternMode, PatternSet};
-use crate::model::{Loss, ReluNetwork};
-use crate::solve::{Iterate, Solution, Status};
+use crate::model::{Loss, PolyActivation};
+use crate::solve::poly_sgd::PolyRegularizer;
+use crate::solve::{Iterate, Status};
 
 mod gated;
 mod path3;
-mod poly;
+pub mod poly;
 mod relu;
 mod robust;
 
@@ -34,6 +35,12 @@ pub struct ProblemInput {
     pub rho: f64,
     /// Certified relative-gap tolerance.
     pub tol: f64,
+    /// Polynomial activation (polynomial formulation only).
+    pub poly: PolyActivation,
+    /// Regularizer of the polynomial SGD runs.
+    pub poly_reg: PolyRegularizer,
+    /// Number of classes (1 for binary or regression targets; `y` then holds labels 0..C−1).
+    pub classes: usize,
     /// The exact region set of `x`, enumerated once by whichever thread needs it first.
     pub exact: Arc<OnceLock<std::result::Result<Arc<PatternSet>, String>>>,
 }
@@ -60,10 +67,10 @@ pub trait Stepper: Send {
     fn status(&self) -> Status;
     /// Whether the solver has finished.
     fn is_done(&self) -> bool;
-    /// The network of the current iterate (an achievable upper bound).
-    fn network(&self) -> ReluNetwork;
-    /// The problem (data, loss, β, patterns; certifies any network exactly).
-    fn problem(&self) -> &ReluProblem;
+    /// Problem facts shown once per run.
+    fn info(&self, view: &ViewSpec) -> ProblemInfo;
+    /// Everything the panels draw at this iterate (network, certified bounds, fields).
+    fn snapshot(&self, iter: usize, view: &ViewSpec) -> Snapshot;
     /// Changes β keeping the iterate (a warm-started regularisation path).
     fn set_beta(&mut self, beta: f64) -> Result<()>;
     /// Current ADMM penalty ρ (NaN if the solver has none).
@@ -84,7 +91,11 @@ pub trait Formulation: Sync {
     fn build(&self, input: &ProblemInput) -> Result<Box<dyn Stepper>>;
     /// Solves to the certified tolerance (the optimum line of the objective plot); `stop` ends
     /// the run early.
-    fn optimum(&self, input: &ProblemInput, stop: &AtomicBool) -> Result<Solution>;
+    fn optimum(&self, input: &ProblemInput, stop: &AtomicBool) -> Result<Optimum>;
+    /// Whether its SGD comparison trains polynomial networks (else ReLU networks).
+    fn is_poly(&self) -> bool {
+        false
+    }
 }
 
 /// Every formulation, in model-list order.

@@ -4,8 +4,8 @@
 use std::sync::atomic::AtomicBool;
 
 use super::{Formulation, ProblemInput, Stepper, not_in_build};
+use crate::app::worker::Optimum;
 use crate::error::Result;
-use crate::solve::Solution;
 
 /// Path-regularized 3-layer.
 pub struct PathRegularized;
@@ -28,7 +28,7 @@ impl Formulation for PathRegularized {
     fn build(&self, _input: &ProblemInput) -> Result<Box<dyn Stepper>> {
         Err(not_in_build(self))
     }
-    fn optimum(&self, _input: &ProblemInput, _stop: &AtomicBool) -> Result<Solution> {
+    fn optimum(&self, _input: &ProblemInput, _stop: &AtomicBool) -> Result<Optimum> {
         Err(not_in_build(self))
     }
 }

@@ -1,14 +1,50 @@
-//! Polynomial activation (SDP) (formulations.md §F). Listed in the model list with its explanation;
-//! the solver is not in this build yet, so choosing it shows why instead of solving.
+//! Polynomial activation (SDP) (formulations.md §F): the SDP-ADMM of §F.8 stepped live, the
+//! Neural Decomposition of every shown iterate, the §G.5 certificate over the sphere of neuron
+//! directions, vector outputs (one `(Z₊, Z₋)` pair per class, §F.7).
 
-use std::sync::atomic::AtomicBool;
+use std::ops::ControlFlow;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::{Formulation, ProblemInput, Stepper, not_in_build};
+use nalgebra::SymmetricEigen;
+
+use super::{Formulation, ProblemInput, Stepper};
+use crate::app::worker::{
+    FIELD, LINE_FIELD, Optimum, PolyDetail, ProblemInfo, Snapshot, ViewSpec, poly_metrics,
+};
+use crate::certify::Bounds;
+use crate::certify::poly::certificate;
+use crate::convex::PolyProblem;
+use crate::convex::poly::{one_vs_rest, project_psd};
+use crate::decompose::poly::{decompose, make_balanced};
 use crate::error::Result;
-use crate::solve::Solution;
+use crate::geometry::grid::{Grid, line_direction};
+use crate::model::{PolyActivation, PolyNetwork, ReluNetwork};
+use crate::solve::{Iterate, PolyDriver, PolySettings, Status, solve_poly};
 
 /// Polynomial activation (SDP).
 pub struct PolySdp;
+
+fn problems(input: &ProblemInput) -> Result<Vec<PolyProblem>> {
+    let targets = if input.classes > 1 {
+        one_vs_rest(&input.y, input.classes)
+    } else {
+        vec![input.y.clone()]
+    };
+    targets
+        .into_iter()
+        .map(|y| PolyProblem::new(input.x.clone(), y, input.loss, input.beta, input.poly))
+        .collect()
+}
+
+fn settings(input: &ProblemInput) -> PolySettings {
+    PolySettings {
+        tol: input.tol,
+        rho: input.rho,
+        max_iter: 1_000_000,
+        ..PolySettings::default()
+    }
+}
 
 impl Formulation for PolySdp {
     fn id(&self) -> &'static str {
@@ -18,18 +54,195 @@ impl Formulation for PolySdp {
         "Polynomial activation (SDP)"
     }
     fn summary(&self) -> &'static str {
-        "σ(t) = a t² + b t + c. With unit-norm first layer and ℓ1 output weights, training is exactly\n\
-         the semidefinite program over Z = [Z₁ Z₂; Z₂ᵀ Z₄] ⪰ 0 (one pair Z₊, Z₋):\n\
-         ŷⱼ = a x̃ⱼᵀZ₁x̃ⱼ + b x̃ⱼᵀZ₂ + c Z₄, min ℓ(ŷ, y) + β (Z₄₊ + Z₄₋).\n\
-         Neural Decomposition splits Z into rank-one neurons (§F.3)."
+        "σ(t) = a t² + b t + c, f(x) = Σₖ αₖ σ(x̃ᵀuₖ) with unit-norm uₖ and ℓ1 output weights:\n\
+         min ℓ(f(X), y) + β Σₖ |αₖ|  s.t. ‖uₖ‖ = 1.\n\
+         Since σ(x̃ᵀu) = ⟨M(x̃), [u;1][u;1]ᵀ⟩ with M(x̃) = [a x̃x̃ᵀ, (b/2)x̃; (b/2)x̃ᵀ, c], training \
+         is exactly the SDP over Z± = [Z₁ Z₂; Z₂ᵀ Z₄] ⪰ 0 with tr Z₁ = Z₄:\n\
+         min ℓ(⟨M(x̃ⱼ), Z₊ − Z₋⟩, y) + β (Z₄₊ + Z₄₋).\n\
+         ADMM needs only 4×4 eigendecompositions and one 22×22 factorisation. Neural \
+         Decomposition splits each Z into balanced rank-one pieces y = (t, s): neuron u = t/s, \
+         α = ±s² (at most 8 neurons). The lower bound scales the residual so that \
+         max_{‖u‖=1} |vᵀσ(X̃u)| ≤ β, a trust-region problem solved exactly.\n\
+         Weight decay ½β Σ(‖u‖² + α²) has no exact convex form (training with it is NP-hard); \
+         it is offered for the SGD runs only, certified against this SDP when σ = a t².\n\
+         Several classes: one (Z₊, Z₋) pair per class on ±1 one-vs-rest targets."
     }
     fn available(&self) -> std::result::Result<(), &'static str> {
-        Err("§F; arrives with issue 5")
+        Ok(())
     }
-    fn build(&self, _input: &ProblemInput) -> Result<Box<dyn Stepper>> {
-        Err(not_in_build(self))
+    fn build(&self, input: &ProblemInput) -> Result<Box<dyn Stepper>> {
+        let driver = PolyDriver::new(problems(input)?, &settings(input))?;
+        Ok(Box::new(PolyStepper {
+            driver,
+            labels: input.y.clone(),
+            classes: input.classes,
+        }))
     }
-    fn optimum(&self, _input: &ProblemInput, _stop: &AtomicBool) -> Result<Solution> {
-        Err(not_in_build(self))
+    fn optimum(&self, input: &ProblemInput, stop: &AtomicBool) -> Result<Optimum> {
+        let s = PolySettings {
+            max_iter: 200_000,
+            ..settings(input)
+        };
+        let sol = solve_poly(problems(input)?, &s, |_| {
+            if stop.load(Ordering::Relaxed) {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })?;
+        Ok(Optimum {
+            bounds: sol.bounds,
+            status: sol.status,
+            seconds: sol.seconds,
+            neurons: sol.networks.iter().map(|n| n.neurons.len()).sum(),
+            network: ReluNetwork::default(),
+            poly: Some(sol.networks),
+        })
+    }
+    fn is_poly(&self) -> bool {
+        true
     }
 }
+
+struct PolyStepper {
+    driver: PolyDriver,
+    labels: Vec<f64>,
+    classes: usize,
+}
+
+/// `vᵀσ(X̃û)/β` over line space, `û = line_direction(θ, t)` (the sphere of neuron directions
+/// minus its poles), so the certificate panel shows where `|·| = 1` is reached.
+fn certificate_field(pr: &PolyProblem, v: &[f64], t_max: f64) -> Grid {
+    let [nx, ny] = LINE_FIELD;
+    let extent = [0.0, std::f64::consts::TAU, -t_max, t_max];
+    Grid::sample(nx, ny, extent, |th, t| {
+        let u = line_direction(th, t);
+        let s: f64 =
+            pr.x.iter()
+                .zip(v)
+                .map(|(p, vj)| vj * pr.activation.eval(u[0] * p[0] + u[1] * p[1] + u[2]))
+                .sum();
+        s / pr.beta
+    })
+}
+
+fn eigenvalues(m: &nalgebra::Matrix4<f64>) -> [f64; 4] {
+    let mut e: Vec<f64> = SymmetricEigen::new(*m)
+        .eigenvalues
+        .iter()
+        .copied()
+        .collect();
+    e.sort_by(|a, b| b.total_cmp(a));
+    [e[0], e[1], e[2], e[3]]
+}
+
+impl Stepper for PolyStepper {
+    fn step(&mut self) -> Option<Iterate> {
+        self.driver.step()
+    }
+    fn status(&self) -> Status {
+        self.driver.status()
+    }
+    fn is_done(&self) -> bool {
+        self.driver.is_done()
+    }
+    fn info(&self, _view: &ViewSpec) -> ProblemInfo {
+        ProblemInfo {
+            n: self.labels.len(),
+            p: 0,
+            exact: 0,
+            is_exact: true,
+            line_regions: Vec::new(),
+            line_chosen: Vec::new(),
+        }
+    }
+    fn snapshot(&self, iter: usize, view: &ViewSpec) -> Snapshot {
+        let problems = self.driver.problems();
+        let mut networks = Vec::new();
+        let mut lifted = Vec::new();
+        let mut eig = Vec::new();
+        let mut steps = Vec::new();
+        let mut bounds = Bounds {
+            upper: 0.0,
+            lower: 0.0,
+            certificate: f64::NEG_INFINITY,
+        };
+        let mut cert_u = [0.0; 3];
+        let mut dual = Vec::new();
+        let mut best_c = f64::NEG_INFINITY;
+        for (pr, (zp, zm)) in problems.iter().zip(self.driver.iterates()) {
+            let pair = [zp, zm].map(|z| make_balanced(&project_psd(&z)));
+            let net = pr.decompose(&pair[0], &pair[1]).unwrap_or(PolyNetwork {
+                activation: pr.activation,
+                neurons: Vec::new(),
+            });
+            let b = pr.certify(&net);
+            bounds.upper += b.upper;
+            bounds.lower += b.lower;
+            bounds.certificate = bounds.certificate.max(b.certificate);
+            let v = pr.loss.dual_point(&net.predict(&pr.x), &pr.y);
+            let (c, u, _) = certificate(&pr.x, &v, pr.activation);
+            if c > best_c || dual.is_empty() {
+                best_c = c;
+                cert_u = u;
+                dual = v;
+            }
+            steps.push(pair.map(|z| decompose(&z, 1e-12).unwrap_or_default()));
+            eig.push(pair.map(|z| eigenvalues(&z)));
+            lifted.push(pair);
+            networks.push(net);
+        }
+        let pr0 = problems[0];
+        let output = if self.classes > 1 {
+            // The predicted class (argmax over outputs).
+            Grid::sample(FIELD, FIELD, view.extent, |x, y| {
+                let scores: Vec<f64> = networks.iter().map(|n| n.eval([x, y])).collect();
+                (0..scores.len())
+                    .max_by(|&a, &b| scores[a].total_cmp(&scores[b]))
+                    .unwrap_or(0) as f64
+            })
+        } else {
+            Grid::sample(FIELD, FIELD, view.extent, |x, y| networks[0].eval([x, y]))
+        };
+        let certificate = certificate_field(pr0, &dual, view.t_max);
+        let labels = &self.labels;
+        Snapshot {
+            iter,
+            beta: pr0.beta,
+            network: ReluNetwork::default(),
+            bounds,
+            cert_u,
+            dual,
+            shown: Vec::new(),
+            kkt: Vec::new(),
+            pattern_sizes: Vec::new(),
+            train: poly_metrics(&networks, &pr0.x, labels, pr0.loss),
+            test: poly_metrics(&networks, &view.test_x, &view.test_y, pr0.loss),
+            output,
+            certificate,
+            poly: Some(Arc::new(PolyDetail {
+                networks,
+                lifted,
+                eig,
+                steps,
+                classes: self.classes,
+            })),
+        }
+    }
+    fn set_beta(&mut self, beta: f64) -> Result<()> {
+        self.driver.set_beta(beta)
+    }
+    fn rho(&self) -> f64 {
+        self.driver.rho()
+    }
+}
+
+/// The activation presets offered in the controls.
+pub const PRESETS: [(&str, PolyActivation); 3] = [
+    ("ReLU-like (0.09, 0.5, 0.47)", PolyActivation::RELU_LIKE),
+    (
+        "swish-like (0.1025, 0.5, 0.2397)",
+        PolyActivation::SWISH_LIKE,
+    ),
+    ("square (1, 0, 0)", PolyActivation::SQUARE),
+];

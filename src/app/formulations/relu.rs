@@ -5,12 +5,12 @@ use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::{Formulation, ProblemInput, Stepper};
+use crate::app::worker::{Optimum, ProblemInfo, Snapshot, ViewSpec, relu_info, relu_snapshot};
 use crate::convex::ReluProblem;
 use crate::error::Result;
 use crate::geometry::PatternMode;
-use crate::model::ReluNetwork;
 use crate::solve::driver::Driver;
-use crate::solve::{AdmmSettings, Iterate, Solution, SolveSettings, Status, solve_relu};
+use crate::solve::{AdmmSettings, Iterate, SolveSettings, Status, solve_relu};
 
 /// Convex ReLU (exact or sampled patterns).
 pub struct ConvexRelu;
@@ -65,7 +65,7 @@ impl Formulation for ConvexRelu {
         let driver = Driver::new(problem(input, input.patterns)?, &settings)?;
         Ok(Box::new(DriverStepper(driver)))
     }
-    fn optimum(&self, input: &ProblemInput, stop: &AtomicBool) -> Result<Solution> {
+    fn optimum(&self, input: &ProblemInput, stop: &AtomicBool) -> Result<Optimum> {
         // The optimum of the *exact* program: the global optimum of the network, whatever
         // patterns the stepped solver uses.
         let settings = SolveSettings {
@@ -76,12 +76,20 @@ impl Formulation for ConvexRelu {
             },
             ..SolveSettings::default()
         };
-        solve_relu(problem(input, PatternMode::Exact)?, &settings, |_| {
+        let sol = solve_relu(problem(input, PatternMode::Exact)?, &settings, |_| {
             if stop.load(Ordering::Relaxed) {
                 ControlFlow::Break(())
             } else {
                 ControlFlow::Continue(())
             }
+        })?;
+        Ok(Optimum {
+            bounds: sol.bounds,
+            status: sol.status,
+            seconds: sol.seconds,
+            neurons: sol.network.neurons.len(),
+            network: sol.network,
+            poly: None,
         })
     }
 }
@@ -98,11 +106,11 @@ impl Stepper for DriverStepper {
     fn is_done(&self) -> bool {
         self.0.is_done()
     }
-    fn network(&self) -> ReluNetwork {
-        self.0.network()
+    fn info(&self, view: &ViewSpec) -> ProblemInfo {
+        relu_info(self.0.problem(), view)
     }
-    fn problem(&self) -> &ReluProblem {
-        self.0.problem()
+    fn snapshot(&self, iter: usize, view: &ViewSpec) -> Snapshot {
+        relu_snapshot(self.0.problem(), self.0.network(), iter, view)
     }
     fn set_beta(&mut self, beta: f64) -> Result<()> {
         self.0.set_beta(beta)

@@ -51,12 +51,26 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         is_test[i] = true;
     }
     let ymax = ds.y.iter().fold(0.0f64, |m, y| m.max(y.abs()));
+    // Several outputs (polynomial model, §F.7): the field is the predicted class.
+    let classes = snap
+        .as_ref()
+        .and_then(|s| s.poly.as_ref())
+        .map_or(1, |p| p.classes);
     let tex = snap.as_ref().map(|s| {
         let scale = s.output.max_abs().max(1e-9);
         let key = paint::key(&[app.run_id(), s.iter as u64, dark as u64, 1]);
+        let bg = if dark {
+            Color32::from_gray(30)
+        } else {
+            Color32::from_gray(245)
+        };
         app.panel_state.textures.get(ui.ctx(), "boundary", key, || {
             paint::grid_image(&s.output, |v| {
-                paint::diverging((v / scale).tanh() * 1.6, dark)
+                if classes > 1 {
+                    paint::lerp(paint::seed_color(v.round() as usize), bg, 0.65)
+                } else {
+                    paint::diverging((v / scale).tanh() * 1.6, dark)
+                }
             })
         })
     });
@@ -116,8 +130,15 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
             pui.pointer_coordinate()
         });
     if let Some(s) = &snap {
-        let segs = s.output.contour(0.0);
-        paint::paint_segments(ui, &resp.transform, &segs, Stroke::new(2.0, outline));
+        let levels: Vec<f64> = if classes > 1 {
+            (0..classes - 1).map(|k| k as f64 + 0.5).collect()
+        } else {
+            vec![0.0]
+        };
+        for level in levels {
+            let segs = s.output.contour(level);
+            paint::paint_segments(ui, &resp.transform, &segs, Stroke::new(2.0, outline));
+        }
         // The hovered neuron (from any plot) as its line.
         if let Some(crate::app::NeuronRef::Convex(i)) = app.hovered
             && let Some(nr) = s.network.neurons.get(i)

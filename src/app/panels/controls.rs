@@ -287,6 +287,10 @@ fn formulation(app: &mut App, ui: &mut egui::Ui) {
         )
         .on_hover_text("Certified relative gap at which the solver stops");
     });
+    let (mut poly, mut poly_reg) = (s.poly, s.poly_reg);
+    if formulations::by_id(&model).is_some_and(|f| f.is_poly()) {
+        poly_controls(ui, &mut poly, &mut poly_reg);
+    }
     let new = crate::app::session::SolverSettings {
         model,
         loss,
@@ -295,6 +299,8 @@ fn formulation(app: &mut App, ui: &mut egui::Ui) {
         rho,
         tol,
         snapshot_every: s.snapshot_every,
+        poly,
+        poly_reg,
     };
     if new != s {
         let only_beta = crate::app::session::SolverSettings {
@@ -307,6 +313,57 @@ fn formulation(app: &mut App, ui: &mut egui::Ui) {
         } else {
             Restart::All
         });
+    }
+}
+
+/// Activation coefficients (presets or custom) and the SGD regularizer of the polynomial model.
+fn poly_controls(
+    ui: &mut egui::Ui,
+    poly: &mut crate::model::PolyActivation,
+    reg: &mut crate::solve::poly_sgd::PolyRegularizer,
+) {
+    use crate::solve::poly_sgd::PolyRegularizer;
+    let presets = formulations::poly::PRESETS;
+    let current = presets
+        .iter()
+        .find(|(_, a)| a == poly)
+        .map_or("custom", |(n, _)| n);
+    egui::ComboBox::from_label("σ(t) = a t² + b t + c")
+        .selected_text(current)
+        .show_ui(ui, |ui| {
+            for (name, a) in presets {
+                ui.selectable_value(poly, a, name);
+            }
+        });
+    let mut c = *poly;
+    ui.horizontal(|ui| {
+        ui.add(egui::DragValue::new(&mut c.a).speed(0.01).prefix("a "));
+        ui.add(egui::DragValue::new(&mut c.b).speed(0.01).prefix("b "));
+        ui.add(egui::DragValue::new(&mut c.c).speed(0.01).prefix("c "));
+    });
+    if c.validate().is_ok() {
+        *poly = c;
+    } else {
+        ui.colored_label(
+            Color32::from_rgb(220, 80, 60),
+            "a, b, c must be finite and not all zero",
+        );
+    }
+    ui.horizontal(|ui| {
+        ui.label("SGD regularizer:");
+        ui.radio_value(reg, PolyRegularizer::UnitL1, "‖u‖ = 1, ℓ1 on α");
+        ui.radio_value(reg, PolyRegularizer::WeightDecay, "weight decay");
+    });
+    if *reg == PolyRegularizer::WeightDecay {
+        let homogeneous = poly.b == 0.0 && poly.c == 0.0;
+        ui.label(
+            RichText::new(if homogeneous {
+                "Weight decay ½β Σ(‖u‖² + α²) has no exact convex form: training with it is                  NP-hard (Bartan & Pilanci). The SGD curves show the weight-decay objective;                  since σ = a t² is 2-homogeneous, each network is rescaled to unit-norm                  neurons and its gap is certified against the ℓ1 SDP."
+            } else {
+                "Weight decay ½β Σ(‖u‖² + α²) has no exact convex form: training with it is                  NP-hard (Bartan & Pilanci). With b or c ≠ 0 the network cannot be rescaled                  to unit-norm neurons, so the SDP does not bound it: the SGD curves show the                  weight-decay objective, uncertified."
+            })
+            .small(),
+        );
     }
 }
 
@@ -419,7 +476,7 @@ fn sgd(app: &mut App, ui: &mut egui::Ui) {
                 ui.strong(h);
             }
             ui.end_row();
-            let p_lo = app.optimum.as_ref().map(|o| o.solution.bounds.lower);
+            let p_lo = app.optimum.as_ref().map(|o| o.bounds.lower);
             for (k, b) in s.bounds.iter().enumerate() {
                 ui.colored_label(super::paint::seed_color(k), format!("{}", k + 1));
                 ui.monospace(format!("{:.5}", b.upper));

@@ -7,6 +7,7 @@ mod controls;
 mod neurons;
 mod objective;
 pub mod paint;
+pub mod poly;
 mod regions;
 mod timebar;
 
@@ -36,6 +37,8 @@ pub struct PanelState {
     pub cert_hover: Option<String>,
     /// Time bar: text field for jumping to an iteration.
     pub show_help: bool,
+    /// Polynomial model: output and decomposition step shown.
+    pub poly: poly::PolyPanelState,
 }
 
 impl Default for PanelState {
@@ -47,6 +50,7 @@ impl Default for PanelState {
             region_hover: None,
             cert_hover: None,
             show_help: false,
+            poly: Default::default(),
         }
     }
 }
@@ -141,6 +145,7 @@ pub fn central(app: &mut App, ui: &mut egui::Ui) {
             egui::Rect::from_min_size(egui::pos2(x, y), egui::vec2(w.max(50.0), h.max(50.0)))
         };
         let x0 = area.min.x;
+        let is_poly = is_poly(app);
         let cells: [(PlotId, egui::Rect, PlotFn); 5] = [
             (
                 PlotId::Boundary,
@@ -150,7 +155,7 @@ pub fn central(app: &mut App, ui: &mut egui::Ui) {
             (
                 PlotId::Regions,
                 r(x0 + w3 + gap, area.min.y, w3, top_h),
-                regions::show,
+                if is_poly { poly::show } else { regions::show },
             ),
             (
                 PlotId::Certificate,
@@ -170,7 +175,11 @@ pub fn central(app: &mut App, ui: &mut egui::Ui) {
                     area.width() - w_obj - gap,
                     area.max.y - row2,
                 ),
-                neurons::show,
+                if is_poly {
+                    poly::neurons
+                } else {
+                    neurons::show
+                },
             ),
         ];
         for (id, rect, body) in cells {
@@ -190,15 +199,22 @@ pub fn central(app: &mut App, ui: &mut egui::Ui) {
     });
 }
 
+/// Whether the chosen model is the polynomial one (its own decomposition and neuron panels).
+fn is_poly(app: &App) -> bool {
+    crate::app::formulations::by_id(&app.session.solver.model).is_some_and(|f| f.is_poly())
+}
+
 /// One plot on its own (image snapshots of each plot, tests).
 pub fn show_plot(app: &mut App, ui: &mut egui::Ui, id: PlotId) {
     install_fonts(ui.ctx());
     apply_theme(ui.ctx(), app.session.view.dark);
     let body: fn(&mut App, &mut egui::Ui) = match id {
         PlotId::Boundary => boundary::show,
+        PlotId::Regions if is_poly(app) => poly::show,
         PlotId::Regions => regions::show,
         PlotId::Certificate => certificate::show,
         PlotId::Objective => objective::show,
+        PlotId::Neurons if is_poly(app) => poly::neurons,
         PlotId::Neurons => neurons::show,
     };
     body(app, ui);

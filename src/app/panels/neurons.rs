@@ -64,10 +64,7 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
             Some(s) => (Some(s.network.clone()), s.iter as u64),
             None => (None, 0),
         },
-        Source::Optimum => (
-            app.optimum.as_ref().map(|o| o.solution.network.clone()),
-            u64::MAX,
-        ),
+        Source::Optimum => (app.optimum.as_ref().map(|o| o.network.clone()), u64::MAX),
         Source::Sgd(k) => match app.history.sgd_snapshot_at(t) {
             Some(s) => (s.networks.get(k).cloned(), s.epoch as u64 + (1 << 40)),
             None => (None, 0),

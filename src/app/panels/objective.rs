@@ -56,13 +56,13 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
                 "Keep the y axis on the optimum and the current values (off: pan and zoom freely)",
             );
         if let Some(o) = &app.optimum {
-            let b = o.solution.bounds;
+            let b = o.bounds;
             ui.label(format!("p* ∈ [{:.6}, {:.6}]", b.lower, b.upper))
                 .on_hover_text(format!(
                     "Certified optimum of the exact program ({} neurons, {}, {:.2} s)",
-                    o.solution.network.neurons.len(),
-                    o.solution.status.name(),
-                    o.solution.seconds
+                    o.neurons,
+                    o.status.name(),
+                    o.seconds
                 ));
         } else if let Some(e) = &app.optimum_error {
             ui.label(format!("optimum: {e}"));
@@ -76,8 +76,8 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         app.session.view.log_gap = log_gap;
         app.session_changed = true;
     }
-    let p_lo = app.optimum.as_ref().map(|o| o.solution.bounds.lower);
-    let p_up = app.optimum.as_ref().map(|o| o.solution.bounds.upper);
+    let p_lo = app.optimum.as_ref().map(|o| o.bounds.lower);
+    let p_up = app.optimum.as_ref().map(|o| o.bounds.upper);
     let tr = |v: f64| -> f64 {
         match (log_gap, p_lo) {
             (true, Some(lo)) => (v - lo).max(1e-16).log10(),
