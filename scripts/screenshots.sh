@@ -43,3 +43,5 @@ shoot() { # shoot NAME SESSION_OR_CSV SECONDS [xdotool key...]
 shoot spiral assets/sessions/spiral.json 25
 shoot light_regression assets/sessions/sine_light.json 25
 shoot linespace assets/sessions/xor_linespace.json 25
+shoot poly_xor assets/sessions/poly_xor.json 25
+shoot poly_spiral3 assets/sessions/poly_spiral3.json 25

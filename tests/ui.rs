@@ -312,7 +312,19 @@ fn example_sessions() -> Vec<(&'static str, Session)> {
     stress.sgd.width = 50;
     stress.sgd.epochs = 20_000;
     stress.view.speed = 0;
+    let mut poly = session(Preset::Xor, 40, true);
+    poly.solver.model = "poly".into();
+    poly.sgd.width = 0;
+    poly.sgd.seeds = 4;
+    poly.sgd.epochs = 3000;
+    poly.view.speed = 2;
+    let mut poly3 = session(Preset::Spiral3, 60, false);
+    poly3.solver.model = "poly".into();
+    poly3.solver.log_beta = -2.0;
+    poly3.view.speed = 2;
     vec![
+        ("poly_xor", poly),
+        ("poly_spiral3", poly3),
         ("spiral", spiral),
         ("sine_light", sine),
         ("xor_linespace", xor),

@@ -169,6 +169,8 @@ pub struct ProblemInfo {
     pub line_regions: Vec<u64>,
     /// Whether each line-space cell's pattern is one the solver uses.
     pub line_chosen: Vec<bool>,
+    /// Polynomial SDP: number of outputs (one `(Z₊, Z₋)` pair each); `None` for ReLU models.
+    pub poly_outputs: Option<usize>,
 }
 
 /// The state of the convex solver at one iteration: everything the panels draw.
@@ -218,6 +220,12 @@ pub struct PolyDetail {
     pub steps: Vec<[Vec<Step>; 2]>,
     /// Number of classes (1 = scalar output).
     pub classes: usize,
+    /// `vᵀσ(X̃u)/β` over line space per output.
+    pub certificates: Vec<Grid>,
+    /// `c(v)/β` per output.
+    pub cert: Vec<f64>,
+    /// Exact maximiser per output.
+    pub cert_u: Vec<[f64; 3]>,
 }
 
 /// SGD scalars after one epoch (all seeds).
@@ -574,6 +582,7 @@ pub fn relu_info(pr: &ReluProblem, view: &ViewSpec) -> ProblemInfo {
         is_exact: pr.is_exact,
         line_regions,
         line_chosen,
+        poly_outputs: None,
     }
 }
 

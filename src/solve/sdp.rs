@@ -599,6 +599,21 @@ impl PolyDriver {
         self.outputs.iter().map(|o| o.admm.z()).collect()
     }
 
+    /// What to show for each output: the ADMM iterate while the output is still being solved,
+    /// the best (possibly polished) pair once it is done.
+    pub fn shown_iterates(&self) -> Vec<(Matrix4<f64>, Matrix4<f64>)> {
+        self.outputs
+            .iter()
+            .map(|o| {
+                if o.done || self.is_done() && o.upper.is_finite() {
+                    o.z
+                } else {
+                    o.admm.z()
+                }
+            })
+            .collect()
+    }
+
     /// The lifted matrices of each output's best network.
     pub fn best_lifted(&self) -> Vec<(Matrix4<f64>, Matrix4<f64>)> {
         self.outputs.iter().map(|o| o.z).collect()

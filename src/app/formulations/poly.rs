@@ -154,6 +154,7 @@ impl Stepper for PolyStepper {
             is_exact: true,
             line_regions: Vec::new(),
             line_chosen: Vec::new(),
+            poly_outputs: Some(self.classes.max(1)),
         }
     }
     fn snapshot(&self, iter: usize, view: &ViewSpec) -> Snapshot {
@@ -170,7 +171,8 @@ impl Stepper for PolyStepper {
         let mut cert_u = [0.0; 3];
         let mut dual = Vec::new();
         let mut best_c = f64::NEG_INFINITY;
-        for (pr, (zp, zm)) in problems.iter().zip(self.driver.iterates()) {
+        let (mut certificates, mut cert, mut cert_us) = (Vec::new(), Vec::new(), Vec::new());
+        for (pr, (zp, zm)) in problems.iter().zip(self.driver.shown_iterates()) {
             let pair = [zp, zm].map(|z| make_balanced(&project_psd(&z)));
             let net = pr.decompose(&pair[0], &pair[1]).unwrap_or(PolyNetwork {
                 activation: pr.activation,
@@ -182,6 +184,9 @@ impl Stepper for PolyStepper {
             bounds.certificate = bounds.certificate.max(b.certificate);
             let v = pr.loss.dual_point(&net.predict(&pr.x), &pr.y);
             let (c, u, _) = certificate(&pr.x, &v, pr.activation);
+            certificates.push(certificate_field(pr, &v, view.t_max));
+            cert.push(c / pr.beta);
+            cert_us.push(u);
             if c > best_c || dual.is_empty() {
                 best_c = c;
                 cert_u = u;
@@ -204,7 +209,7 @@ impl Stepper for PolyStepper {
         } else {
             Grid::sample(FIELD, FIELD, view.extent, |x, y| networks[0].eval([x, y]))
         };
-        let certificate = certificate_field(pr0, &dual, view.t_max);
+        let certificate = certificates[0].clone();
         let labels = &self.labels;
         Snapshot {
             iter,
@@ -226,6 +231,9 @@ impl Stepper for PolyStepper {
                 eig,
                 steps,
                 classes: self.classes,
+                certificates,
+                cert,
+                cert_u: cert_us,
             })),
         }
     }

@@ -14,16 +14,34 @@ use crate::app::{App, NeuronRef, PlotId};
 use crate::geometry::grid::line_coords;
 
 pub fn show(app: &mut App, ui: &mut egui::Ui) {
-    title_row(
-        app,
-        ui,
-        PlotId::Certificate,
-        "Dual certificate h(θ, t)/β",
-        "For the residual v = −∇ℓ(ŷ) of the network at the cursor, h(u) = vᵀ(X̃u)₊ over unit \
-         directions u (each point is an oriented line). The network is globally optimal iff \
-         every neuron sits where h/β = sign(α) and |h|/β ≤ 1 everywhere; the exact maximum \
-         c(v)/β (★) certifies the lower bound.",
-    );
+    let is_poly = app
+        .history
+        .snapshot_at(app.shown_iter())
+        .is_some_and(|s| s.poly.is_some());
+    if is_poly {
+        title_row(
+            app,
+            ui,
+            PlotId::Certificate,
+            "Dual certificate vᵀσ(X̃u)/β",
+            "For the residual v = −∇ℓ(ŷ) of the network at the cursor, g(u) = vᵀσ(X̃u) over unit \
+             vectors u = (cos θ, sin θ, −t)/√(1 + t²) (the sphere, §G.5). The network is \
+             globally optimal iff every neuron sits where g/β = sign(α) and |g|/β ≤ 1 \
+             everywhere; the exact maximum c(v)/β (★) is a trust-region problem solved \
+             exactly. Several classes: the output chosen in the decomposition panel.",
+        );
+    } else {
+        title_row(
+            app,
+            ui,
+            PlotId::Certificate,
+            "Dual certificate h(θ, t)/β",
+            "For the residual v = −∇ℓ(ŷ) of the network at the cursor, h(u) = vᵀ(X̃u)₊ over unit \
+             directions u (each point is an oriented line). The network is globally optimal iff \
+             every neuron sits where h/β = sign(α) and |h|/β ≤ 1 everywhere; the exact maximum \
+             c(v)/β (★) certifies the lower bound.",
+        );
+    }
     let dark = app.session.view.dark;
     let t = app.shown_iter();
     let Some(s) = app.history.snapshot_at(t).cloned() else {
@@ -33,7 +51,22 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     let ds = &app.session.data.dataset;
     let tm = t_max(ds);
     let e = [0.0, std::f64::consts::TAU, -tm, tm];
-    let c_over_beta = s.bounds.certificate;
+    // The polynomial model: the chosen output's field, certificate and neurons.
+    let out = app.panel_state.poly.output;
+    let poly = s.poly.as_ref().map(|p| {
+        let o = out.min(p.certificates.len().saturating_sub(1));
+        (
+            p.certificates[o].clone(),
+            p.cert[o],
+            p.cert_u[o],
+            p.networks[o].neurons.clone(),
+        )
+    });
+    let (grid, c_over_beta, cert_u) = match &poly {
+        Some((g, c, u, _)) => (g.clone(), *c, *u),
+        None => (s.certificate.clone(), s.bounds.certificate, s.cert_u),
+    };
+    let poly_neurons = poly.map(|p| p.3).unwrap_or_default();
     ui.horizontal(|ui| {
         let ok = c_over_beta <= 1.0 + 1e-6;
         ui.label(
@@ -51,13 +84,13 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
             ui.label(egui::RichText::new(h).small());
         }
     });
-    let range = s.certificate.max_abs().max(1.0);
-    let key = paint::key(&[app.run_id(), s.iter as u64, dark as u64, 2]);
+    let range = grid.max_abs().max(1.0);
+    let key = paint::key(&[app.run_id(), s.iter as u64, dark as u64, out as u64, 2]);
     let tex = app
         .panel_state
         .textures
         .get(ui.ctx(), "certificate", key, || {
-            paint::grid_image(&s.certificate, |v| paint::diverging(v / range, dark))
+            paint::grid_image(&grid, |v| paint::diverging(v / range, dark))
         });
     let sgd = if app.session.view.sgd_lines {
         app.history.sgd_snapshot_at(t).cloned()
@@ -107,7 +140,17 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
                     );
                 }
             }
-            if let Some((a, b)) = line_coords(&s.cert_u) {
+            for nr in &poly_neurons {
+                if let Some((a, b)) = line_coords(&nr.u) {
+                    pui.points(
+                        Points::new("neuron", vec![[a, b]])
+                            .shape(MarkerShape::Diamond)
+                            .radius(5.0)
+                            .color(if nr.alpha >= 0.0 { POS } else { NEG }),
+                    );
+                }
+            }
+            if let Some((a, b)) = line_coords(&cert_u) {
                 pui.points(
                     Points::new("exact max", vec![[a, b]])
                         .shape(MarkerShape::Asterisk)
@@ -118,13 +161,13 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
             pui.pointer_coordinate()
         });
     for level in [1.0, -1.0] {
-        let segs = s.certificate.contour(level);
+        let segs = grid.contour(level);
         paint::paint_segments(ui, &resp.transform, &segs, Stroke::new(1.5, outline));
     }
     app.panel_state.cert_hover = None;
     if let Some(p) = resp.inner {
-        if let Some((c, r)) = s.certificate.cell_of([p.x, p.y]) {
-            let v = s.certificate.values[r * s.certificate.nx + c];
+        if let Some((c, r)) = grid.cell_of([p.x, p.y]) {
+            let v = grid.values[r * grid.nx + c];
             app.panel_state.cert_hover = Some(format!("h/β({:.2}, {:.2}) = {v:+.3}", p.x, p.y));
         }
         if let Some(pos) = resp.response.hover_pos() {

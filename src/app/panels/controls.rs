@@ -243,17 +243,20 @@ fn formulation(app: &mut App, ui: &mut egui::Ui) {
     )
     .on_hover_text("Weight decay β. Changing it warm-starts the solver (a regularisation path).");
     ui.label(RichText::new(format!("β = {:.4e}", 10f64.powf(log_beta))).small());
+    let uses_patterns = !formulations::by_id(&model).is_some_and(|f| f.is_poly());
     let mut exact = matches!(s.patterns, PatternMode::Exact);
     let (mut count, mut pseed) = match s.patterns {
         PatternMode::Sampled { count, seed } => (count, seed),
         PatternMode::Exact => (2000, 0),
     };
-    ui.horizontal(|ui| {
-        ui.label("Patterns:");
-        ui.radio_value(&mut exact, true, "exact");
-        ui.radio_value(&mut exact, false, "sampled");
-    });
-    if !exact {
+    if uses_patterns {
+        ui.horizontal(|ui| {
+            ui.label("Patterns:");
+            ui.radio_value(&mut exact, true, "exact");
+            ui.radio_value(&mut exact, false, "sampled");
+        });
+    }
+    if !exact && uses_patterns {
         ui.horizontal(|ui| {
             ui.add(
                 egui::DragValue::new(&mut count)
@@ -368,7 +371,21 @@ fn poly_controls(
 }
 
 fn solver(app: &mut App, ui: &mut egui::Ui) {
-    if let Some(p) = &app.problem {
+    if let Some(p) = &app.problem
+        && let Some(c) = p.poly_outputs
+    {
+        ui.label(format!(
+            "n = {} · SDP: {c} output(s), each Z₊, Z₋ ∈ S⁴ (2 × 10 variables)",
+            p.n
+        ));
+        ui.label(
+            RichText::new(
+                "ADMM: one 22×22 KKT factorisation, two 4×4 eigendecompositions per \
+                 iteration; polish: Newton on the face of the iterate",
+            )
+            .small(),
+        );
+    } else if let Some(p) = &app.problem {
         ui.label(format!(
             "n = {} · patterns P = {}{} · exact regions {}",
             p.n,

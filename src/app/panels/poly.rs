@@ -217,6 +217,19 @@ fn level_sets(app: &mut App, ui: &mut egui::Ui, detail: &PolyDetail, neuron: Opt
         });
     if let (Some(g), Some(n)) = (&field, neuron) {
         let outline = if dark { Color32::WHITE } else { Color32::BLACK };
+        // Level sets: parallel lines (σ depends on x̃ᵀu only); the zero set thicker.
+        let m = g.max_abs();
+        for k in 1..6 {
+            for sgn in [1.0, -1.0] {
+                let level = sgn * m * k as f64 / 6.0;
+                paint::paint_segments(
+                    ui,
+                    &resp.transform,
+                    &g.contour(level),
+                    Stroke::new(0.8, outline.gamma_multiply(0.6)),
+                );
+            }
+        }
         paint::paint_segments(
             ui,
             &resp.transform,
