@@ -324,3 +324,62 @@ fn trained_polynomial_networks_are_certified_against_the_sdp() {
         }
     }
 }
+
+/// Logistic and hinge losses (no reference values): for σ = t² the SDP-ADMM and the
+/// nuclear-norm FISTA are independent algorithms whose certified intervals must overlap; the
+/// hinge runs end certified too.
+#[test]
+fn logistic_and_hinge_are_certified_and_agree_across_algorithms() {
+    use convex_nn_explorer::solve::nuclear::NuclearSolver;
+    for file in ["datasets/spiral_30_101.csv", "datasets/xor_32_202.csv"] {
+        let ds = load_reference(file);
+        for beta in [0.01, 0.1] {
+            let pr = PolyProblem::new(
+                ds.x.clone(),
+                ds.y.clone(),
+                Loss::Logistic,
+                beta,
+                PolyActivation::SQUARE,
+            )
+            .unwrap();
+            let sdp = solve_poly(vec![pr], &PolySettings::default(), |_| {
+                ControlFlow::Continue(())
+            })
+            .unwrap();
+            let (nuc, _, status, _) = NuclearSolver::new(
+                ds.x.clone(),
+                ds.y.clone(),
+                Loss::Logistic,
+                beta,
+                1e-6,
+                200_000,
+            )
+            .unwrap()
+            .run();
+            assert_eq!(sdp.status, Status::Converged, "{file} {beta}");
+            assert_eq!(status, Status::Converged, "{file} {beta}");
+            let b = sdp.bounds;
+            assert!(b.lower <= nuc.upper * (1.0 + 1e-12) && nuc.lower <= b.upper * (1.0 + 1e-12));
+            eprintln!(
+                "{file} logistic β={beta}: SDP [{:.9}, {:.9}], nuclear [{:.9}, {:.9}]",
+                b.lower, b.upper, nuc.lower, nuc.upper
+            );
+            let pr = PolyProblem::new(
+                ds.x.clone(),
+                ds.y.clone(),
+                Loss::Hinge,
+                beta,
+                PolyActivation::RELU_LIKE,
+            )
+            .unwrap();
+            let settings = PolySettings {
+                tol: 1e-5,
+                ..PolySettings::default()
+            };
+            let sol =
+                solve_poly(vec![pr.clone()], &settings, |_| ControlFlow::Continue(())).unwrap();
+            assert_eq!(sol.status, Status::Converged, "{file} hinge {beta}");
+            assert!((pr.network_objective(&sol.networks[0]) - sol.bounds.upper).abs() < 1e-9);
+        }
+    }
+}

@@ -613,3 +613,32 @@ fn three_class_data_solve_with_vector_outputs() {
     assert!(acc > 0.9, "train accuracy {acc}");
     h.get_by_label_contains("output (class)");
 }
+
+/// σ(t) = t² in its nuclear-norm form (FISTA on W): the run converges and its certified
+/// interval overlaps the SDP optimum solved beside it (two algorithms, one value).
+#[test]
+fn nuclear_norm_form_agrees_with_the_sdp_optimum() {
+    let mut s = session(Preset::Moons, 30, false);
+    s.solver.model = "poly".into();
+    s.solver.poly = convex_nn_explorer::model::PolyActivation::SQUARE;
+    s.solver.poly_nuclear = true;
+    s.view.speed = 0;
+    let mut h = harness(app(s));
+    wait(&mut h, "the problem", |a| a.problem.is_some());
+    h.get_by_label_contains("nuclear-norm form");
+    h.get_by_label("Play").click();
+    wait(&mut h, "the end of the run", |a| {
+        a.convex_status.is_some() && a.optimum.is_some()
+    });
+    let a = h.state();
+    assert_eq!(
+        a.convex_status,
+        Some(convex_nn_explorer::solve::Status::Converged)
+    );
+    let it = a.history.iterates.last().unwrap();
+    let opt = a.optimum.as_ref().unwrap().bounds;
+    assert!(it.rel_gap <= 1e-6 && opt.rel_gap() <= 1e-6);
+    assert!(it.lower <= opt.upper * (1.0 + 1e-9) && opt.lower <= it.upper * (1.0 + 1e-9));
+    let snap = a.history.snapshots.last().unwrap();
+    assert!(snap.poly.as_ref().unwrap().networks[0].neurons.len() <= 3);
+}

@@ -349,12 +349,39 @@ impl App {
     /// Loads a CSV dataset; on error the data stay unchanged and the error is shown.
     pub fn load_csv(&mut self, path: &Path) {
         match read_csv(path, LabelMode::Auto) {
-            Ok(ds) => {
+            Ok(mut ds) => {
+                // With the polynomial model chosen, integer labels 0..C−1 (C ≥ 3) are classes
+                // (cli.md: "an integer class where a multi-class formulation is chosen").
+                let poly =
+                    formulations::by_id(&self.session.solver.model).is_some_and(|f| f.is_poly());
+                if poly
+                    && let Some(c) = class_count(&ds.y)
+                    && c >= 3
+                {
+                    ds.kind = TargetKind::MultiClass(c);
+                }
                 let n = ds.len();
                 self.set_dataset(ds);
                 self.info(format!("Loaded {n} points from {}", path.display()));
             }
             Err(e) => self.error(format!("Could not load the dataset: {e}")),
+        }
+    }
+
+    /// Turns integer labels `0..C−1` into classes (the polynomial SDP's vector outputs); an
+    /// error message otherwise. Undoable.
+    pub fn to_classes(&mut self) {
+        let ds = &self.session.data.dataset;
+        match class_count(&ds.y) {
+            Some(c) if c >= 2 => {
+                let mut ds = ds.clone();
+                ds.kind = TargetKind::MultiClass(c);
+                self.set_dataset(ds);
+            }
+            _ => self.error(
+                "To classes: every target must be an integer 0, 1, …, C−1 (C ≥ 2); ±1 labels \
+                 are already a binary problem",
+            ),
         }
     }
 
@@ -491,6 +518,7 @@ impl App {
             tol: s.solver.tol,
             poly: s.solver.poly,
             poly_reg: s.solver.poly_reg,
+            poly_nuclear: s.solver.poly_nuclear,
             classes,
             exact: Default::default(),
         })
@@ -1015,4 +1043,19 @@ pub fn run(open: Option<PathBuf>) -> crate::Result<()> {
         }),
     )
     .map_err(|e| crate::Error::InvalidSetting(format!("cannot open the window: {e}")))
+}
+
+/// `Some(C)` when every label is an integer in `0..C` (`C = max + 1 ≤ 10000`).
+pub fn class_count(y: &[f64]) -> Option<usize> {
+    if y.is_empty() {
+        return None;
+    }
+    let mut max = 0.0f64;
+    for &v in y {
+        if !(v >= 0.0 && v.fract() == 0.0 && v < 10_000.0) {
+            return None;
+        }
+        max = max.max(v);
+    }
+    Some(max as usize + 1)
 }

@@ -56,6 +56,9 @@ pub struct SolverSettings {
     /// Regularizer of the polynomial SGD runs.
     #[serde(default)]
     pub poly_reg: PolyRegularizer,
+    /// σ(t) = t²: solve the nuclear-norm form (FISTA on W) instead of the SDP.
+    #[serde(default)]
+    pub poly_nuclear: bool,
 }
 
 impl SolverSettings {
@@ -147,6 +150,7 @@ impl Default for Session {
                 snapshot_every: 5,
                 poly: PolyActivation::default(),
                 poly_reg: PolyRegularizer::default(),
+                poly_nuclear: false,
             },
             sgd: SgdChoice {
                 enabled: true,

@@ -165,6 +165,40 @@ impl NuclearSolver {
         self.status
     }
 
+    /// Changes β and continues from the current `W` (momentum restarted, bounds dropped).
+    pub fn set_beta(&mut self, beta: f64) -> Result<()> {
+        if !(beta.is_finite() && beta > 0.0) {
+            return Err(Error::InvalidSetting(format!(
+                "beta = {beta}: must be a positive finite number"
+            )));
+        }
+        self.beta = beta;
+        self.w_prev = self.w;
+        self.t = 1.0;
+        self.f_prev = f64::INFINITY;
+        self.best = Bounds {
+            upper: f64::INFINITY,
+            lower: f64::NEG_INFINITY,
+            certificate: f64::NAN,
+        };
+        self.status = Status::Running;
+        Ok(())
+    }
+
+    /// The lifted pair `(Z₊, Z₋)` of the SDP equivalent to `W`: `Z± = Σ_{±λᵢ>0} |λᵢ| [qᵢ;1][qᵢ;1]ᵀ`
+    /// (balanced, `Z₄± = Σ_{±λᵢ>0} |λᵢ|`).
+    pub fn lifted(&self) -> (nalgebra::Matrix4<f64>, nalgebra::Matrix4<f64>) {
+        let mut z = [nalgebra::Matrix4::zeros(), nalgebra::Matrix4::zeros()];
+        let e = SymmetricEigen::new((self.w + self.w.transpose()) * 0.5);
+        for i in 0..3 {
+            let l = e.eigenvalues[i];
+            let q = e.eigenvectors.column(i);
+            let y = nalgebra::Vector4::new(q[0], q[1], q[2], 1.0);
+            z[usize::from(l < 0.0)] += y * y.transpose() * l.abs();
+        }
+        (z[0], z[1])
+    }
+
     /// Ends the run.
     pub fn stop(&mut self) {
         if self.status == Status::Running {

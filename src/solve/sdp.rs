@@ -24,7 +24,7 @@ use crate::model::{Loss, PolyNetwork};
 pub struct PolySettings {
     /// Initial ADMM penalty ρ.
     pub rho: f64,
-    /// Residual balancing of ρ every 10 iterations.
+    /// Residual balancing of ρ at iterations 10, 20, 40, 80, ….
     pub adapt_rho: bool,
     /// Certified relative-gap tolerance `(upper − lower)/max(1, |upper|)`.
     pub tol: f64,
@@ -279,7 +279,10 @@ impl SdpAdmm {
         }
         self.primal = pri2.sqrt() / scale_p;
         self.dual = dual2.sqrt() / sd2.sqrt().max(1e-12);
-        if self.adapt && self.iter.is_multiple_of(10) {
+        // Residual balancing at iterations 10, 20, 40, 80, …: finitely many changes per
+        // thousand iterations, so the fixed-ρ convergence guarantee takes over (frequent
+        // changes made ADMM oscillate on logistic problems with large weights).
+        if self.adapt && self.iter.is_multiple_of(10) && (self.iter / 10).is_power_of_two() {
             let f = if self.primal > 10.0 * self.dual {
                 2.0
             } else if self.dual > 10.0 * self.primal {
@@ -303,19 +306,20 @@ impl SdpAdmm {
     }
 }
 
-/// Face-restricted Newton polish: keeps `Z± = U± S± U±ᵀ` on the eigenvector ranges of the
-/// iterate (eigenvalues above `thr·λmax`), solves the equality-constrained smooth problem in
-/// `S±` by Newton's method (one step for the squared loss), and returns the PSD pair when
-/// `S± ⪰ 0` (up to rounding). The caller certifies whatever comes out.
+/// A polished pair and, for the hinge loss, the dual point of the face LP.
+pub type Polished = (Matrix4<f64>, Matrix4<f64>, Option<Vec<f64>>);
+
+/// Face-restricted polish: keeps `Z± = U± S± U±ᵀ` on the eigenvector ranges of the iterate
+/// (eigenvalues above `thr·λmax`) and solves the restricted problem in `S±` exactly: Newton's
+/// method for the smooth losses (one step for the squared loss), a linear program (Clarabel)
+/// for the hinge loss. Returns the pair when `S± ⪰ 0` (up to rounding). The caller certifies
+/// whatever comes out.
 pub fn polish_on_face(
     pr: &PolyProblem,
     zp: &Matrix4<f64>,
     zm: &Matrix4<f64>,
     thr: f64,
-) -> Option<(Matrix4<f64>, Matrix4<f64>)> {
-    if pr.loss == Loss::Hinge {
-        return None;
-    }
+) -> Option<Polished> {
     let eigs = [zp, zm].map(|z| SymmetricEigen::new((z + z.transpose()) * 0.5));
     let lmax = eigs
         .iter()
@@ -355,6 +359,10 @@ pub fn polish_on_face(
             0.0
         }
     });
+    if pr.loss == Loss::Hinge {
+        let (s, v) = hinge_lp(pr, &b, &h, &c)?;
+        return psd_pair(&basis, &s).map(|(a, b)| (a, b, Some(v)));
+    }
     // Start: the iterate's coordinates on the face.
     let mut s = DVector::from_fn(p, |k, _| {
         let z = if basis[k].0 == 0 { zp } else { zm };
@@ -406,6 +414,14 @@ pub fn polish_on_face(
             break;
         }
     }
+    psd_pair(&basis, &s).map(|(a, b)| (a, b, None))
+}
+
+/// `Z± = Σ_k s_k E_k` when both are PSD up to rounding (then projected exactly).
+fn psd_pair(
+    basis: &[(usize, Matrix4<f64>)],
+    s: &DVector<f64>,
+) -> Option<(Matrix4<f64>, Matrix4<f64>)> {
     let mut out = [Matrix4::zeros(), Matrix4::zeros()];
     for (k, (side, m)) in basis.iter().enumerate() {
         out[*side] += m * s[k];
@@ -419,6 +435,86 @@ pub fn polish_on_face(
         }
     }
     Some((project_psd(&out[0]), project_psd(&out[1])))
+}
+
+/// The hinge loss restricted to a face: `min 1ᵀξ + hᵀs` s.t. `ξ ≥ 0`, `ξ_j ≥ 1 − y_j (Bs)_j`,
+/// `Cs = 0`, by Clarabel. Returns `s` and the dual point `v_j = y_j z_j` of the margin rows.
+fn hinge_lp(
+    pr: &PolyProblem,
+    b: &DMatrix<f64>,
+    h: &DVector<f64>,
+    c: &DMatrix<f64>,
+) -> Option<(DVector<f64>, Vec<f64>)> {
+    use clarabel::algebra::CscMatrix;
+    use clarabel::solver::{
+        DefaultSettings, DefaultSolver, IPSolver, SolverStatus, SupportedConeT,
+    };
+    let (n, p) = (b.nrows(), b.ncols());
+    let nvar = p + n;
+    let (mut ai, mut aj, mut av, mut rhs) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut row = 0;
+    for r in 0..2 {
+        for k in 0..p {
+            if c[(r, k)] != 0.0 {
+                ai.push(row);
+                aj.push(k);
+                av.push(c[(r, k)]);
+            }
+        }
+        rhs.push(0.0);
+        row += 1;
+    }
+    for j in 0..n {
+        // −ξ_j − y_j (Bs)_j + slack = −1, slack ≥ 0.
+        for k in 0..p {
+            ai.push(row);
+            aj.push(k);
+            av.push(-pr.y[j] * b[(j, k)]);
+        }
+        ai.push(row);
+        aj.push(p + j);
+        av.push(-1.0);
+        rhs.push(-1.0);
+        row += 1;
+    }
+    for j in 0..n {
+        ai.push(row);
+        aj.push(p + j);
+        av.push(-1.0);
+        rhs.push(0.0);
+        row += 1;
+    }
+    let cones = [
+        SupportedConeT::ZeroConeT(2),
+        SupportedConeT::NonnegativeConeT(2 * n),
+    ];
+    let mut q = vec![1.0; nvar];
+    for k in 0..p {
+        q[k] = h[k];
+    }
+    let pmat = CscMatrix::new_from_triplets(nvar, nvar, vec![], vec![], vec![]);
+    let amat = CscMatrix::new_from_triplets(row, nvar, ai, aj, av);
+    let settings = DefaultSettings::<f64> {
+        verbose: false,
+        max_iter: 100,
+        tol_gap_abs: 1e-11,
+        tol_gap_rel: 1e-11,
+        tol_feas: 1e-11,
+        ..DefaultSettings::default()
+    };
+    let mut solver = DefaultSolver::new(&pmat, &q, &amat, &rhs, &cones, settings).ok()?;
+    solver.solve();
+    let sol = &solver.solution;
+    if !matches!(
+        sol.status,
+        SolverStatus::Solved | SolverStatus::AlmostSolved
+    ) || sol.x.iter().any(|v| !v.is_finite())
+    {
+        return None;
+    }
+    let s = DVector::from_fn(p, |k, _| sol.x[k]);
+    let v = (0..n).map(|j| pr.y[j] * sol.z[2 + j]).collect();
+    Some((s, v))
 }
 
 /// `∂²ℓ/∂ŷ²` (0 for hinge).
@@ -667,8 +763,8 @@ impl PolyDriver {
                 if s.polish && o.bounds().rel_gap() <= s.polish_gap {
                     for thr in [1e-3, 1e-5, 1e-7] {
                         let pr = o.admm.problem();
-                        if let Some((a, b)) = polish_on_face(pr, &zp, &zm, thr)
-                            && o.offer(&a, &b, None)
+                        if let Some((a, b, v)) = polish_on_face(pr, &zp, &zm, thr)
+                            && o.offer(&a, &b, v)
                         {
                             o.polished = true;
                             phase = Phase::Polish;

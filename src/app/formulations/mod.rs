@@ -39,6 +39,8 @@ pub struct ProblemInput {
     pub poly: PolyActivation,
     /// Regularizer of the polynomial SGD runs.
     pub poly_reg: PolyRegularizer,
+    /// Solve σ(t) = t² in its nuclear-norm form (FISTA) instead of the SDP-ADMM.
+    pub poly_nuclear: bool,
     /// Number of classes (1 for binary or regression targets; `y` then holds labels 0..C−1).
     pub classes: usize,
     /// The exact region set of `x`, enumerated once by whichever thread needs it first.

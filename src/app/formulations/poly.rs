@@ -6,7 +6,7 @@ use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use nalgebra::SymmetricEigen;
+use nalgebra::{Matrix4, SymmetricEigen};
 
 use super::{Formulation, ProblemInput, Stepper};
 use crate::app::worker::{
@@ -20,6 +20,7 @@ use crate::decompose::poly::{decompose, make_balanced};
 use crate::error::Result;
 use crate::geometry::grid::{Grid, line_direction};
 use crate::model::{PolyActivation, PolyNetwork, ReluNetwork};
+use crate::solve::nuclear::NuclearSolver;
 use crate::solve::{Iterate, PolyDriver, PolySettings, Status, solve_poly};
 
 /// Polynomial activation (SDP).
@@ -71,6 +72,34 @@ impl Formulation for PolySdp {
         Ok(())
     }
     fn build(&self, input: &ProblemInput) -> Result<Box<dyn Stepper>> {
+        if input.poly_nuclear {
+            if input.poly != PolyActivation::SQUARE {
+                return Err(crate::Error::InvalidSetting(
+                    "the nuclear-norm form needs σ(t) = t² (a = 1, b = c = 0)".into(),
+                ));
+            }
+            let problems = problems(input)?;
+            let solvers = problems
+                .iter()
+                .map(|p| {
+                    NuclearSolver::new(
+                        p.x.clone(),
+                        p.y.clone(),
+                        p.loss,
+                        p.beta,
+                        input.tol / problems.len() as f64,
+                        1_000_000,
+                    )
+                })
+                .collect::<Result<Vec<_>>>()?;
+            return Ok(Box::new(NuclearStepper {
+                solvers,
+                problems,
+                labels: input.y.clone(),
+                classes: input.classes,
+                iter: 0,
+            }));
+        }
         let driver = PolyDriver::new(problems(input)?, &settings(input))?;
         Ok(Box::new(PolyStepper {
             driver,
@@ -158,90 +187,118 @@ impl Stepper for PolyStepper {
         }
     }
     fn snapshot(&self, iter: usize, view: &ViewSpec) -> Snapshot {
-        let problems = self.driver.problems();
-        let mut networks = Vec::new();
-        let mut lifted = Vec::new();
-        let mut eig = Vec::new();
-        let mut steps = Vec::new();
-        let mut bounds = Bounds {
-            upper: 0.0,
-            lower: 0.0,
-            certificate: f64::NEG_INFINITY,
-        };
-        let mut cert_u = [0.0; 3];
-        let mut dual = Vec::new();
-        let mut best_c = f64::NEG_INFINITY;
-        let (mut certificates, mut cert, mut cert_us) = (Vec::new(), Vec::new(), Vec::new());
-        for (pr, (zp, zm)) in problems.iter().zip(self.driver.shown_iterates()) {
-            let pair = [zp, zm].map(|z| make_balanced(&project_psd(&z)));
-            let net = pr.decompose(&pair[0], &pair[1]).unwrap_or(PolyNetwork {
-                activation: pr.activation,
-                neurons: Vec::new(),
-            });
-            let b = pr.certify(&net);
-            bounds.upper += b.upper;
-            bounds.lower += b.lower;
-            bounds.certificate = bounds.certificate.max(b.certificate);
-            let v = pr.loss.dual_point(&net.predict(&pr.x), &pr.y);
-            let (c, u, _) = certificate(&pr.x, &v, pr.activation);
-            certificates.push(certificate_field(pr, &v, view.t_max));
-            cert.push(c / pr.beta);
-            cert_us.push(u);
-            if c > best_c || dual.is_empty() {
-                best_c = c;
-                cert_u = u;
-                dual = v;
-            }
-            steps.push(pair.map(|z| decompose(&z, 1e-12).unwrap_or_default()));
-            eig.push(pair.map(|z| eigenvalues(&z)));
-            lifted.push(pair);
-            networks.push(net);
-        }
-        let pr0 = problems[0];
-        let output = if self.classes > 1 {
-            // The predicted class (argmax over outputs).
-            Grid::sample(FIELD, FIELD, view.extent, |x, y| {
-                let scores: Vec<f64> = networks.iter().map(|n| n.eval([x, y])).collect();
-                (0..scores.len())
-                    .max_by(|&a, &b| scores[a].total_cmp(&scores[b]))
-                    .unwrap_or(0) as f64
-            })
-        } else {
-            Grid::sample(FIELD, FIELD, view.extent, |x, y| networks[0].eval([x, y]))
-        };
-        let certificate = certificates[0].clone();
-        let labels = &self.labels;
-        Snapshot {
+        poly_snapshot(
+            &self.driver.problems(),
+            self.driver.shown_iterates(),
+            &self.labels,
+            self.classes,
             iter,
-            beta: pr0.beta,
-            network: ReluNetwork::default(),
-            bounds,
-            cert_u,
-            dual,
-            shown: Vec::new(),
-            kkt: Vec::new(),
-            pattern_sizes: Vec::new(),
-            train: poly_metrics(&networks, &pr0.x, labels, pr0.loss),
-            test: poly_metrics(&networks, &view.test_x, &view.test_y, pr0.loss),
-            output,
-            certificate,
-            poly: Some(Arc::new(PolyDetail {
-                networks,
-                lifted,
-                eig,
-                steps,
-                classes: self.classes,
-                certificates,
-                cert,
-                cert_u: cert_us,
-            })),
-        }
+            view,
+        )
     }
     fn set_beta(&mut self, beta: f64) -> Result<()> {
         self.driver.set_beta(beta)
     }
     fn rho(&self) -> f64 {
         self.driver.rho()
+    }
+}
+
+/// The nuclear-norm form for σ(t) = t² (§F.4): FISTA on W per output; shown through the
+/// equivalent lifted pair so the same panels (decomposition, certificate) apply.
+struct NuclearStepper {
+    solvers: Vec<NuclearSolver>,
+    problems: Vec<PolyProblem>,
+    labels: Vec<f64>,
+    classes: usize,
+    iter: usize,
+}
+
+impl NuclearStepper {
+    fn bounds(&self) -> Bounds {
+        let mut b = Bounds {
+            upper: 0.0,
+            lower: 0.0,
+            certificate: f64::NEG_INFINITY,
+        };
+        for s in &self.solvers {
+            let o = s.bounds();
+            b.upper += o.upper;
+            b.lower += o.lower;
+            b.certificate = b.certificate.max(o.certificate);
+        }
+        b
+    }
+}
+
+impl Stepper for NuclearStepper {
+    fn step(&mut self) -> Option<Iterate> {
+        if self.is_done() {
+            return None;
+        }
+        let t0 = std::time::Instant::now();
+        self.iter += 1;
+        let mut last = None;
+        let mut objective = 0.0;
+        for s in &mut self.solvers {
+            if let Some(it) = s.step() {
+                objective += it.convex_objective;
+                last = Some(it);
+            }
+        }
+        let mut it = last?;
+        let b = self.bounds();
+        it.iter = self.iter;
+        it.upper = b.upper;
+        it.lower = b.lower;
+        it.rel_gap = b.rel_gap();
+        it.certificate = b.certificate;
+        it.convex_objective = objective;
+        it.checked_at = self.iter - self.iter % 10;
+        it.seconds = t0.elapsed().as_secs_f64();
+        it.status = self.status();
+        it.active_blocks = self.solvers.iter().map(|s| s.network().neurons.len()).sum();
+        Some(it)
+    }
+    fn status(&self) -> Status {
+        let st: Vec<Status> = self.solvers.iter().map(NuclearSolver::status).collect();
+        if st.iter().all(|s| *s == Status::Converged) {
+            Status::Converged
+        } else {
+            st.into_iter()
+                .find(|s| !matches!(s, Status::Converged | Status::Running))
+                .unwrap_or(Status::Running)
+        }
+    }
+    fn is_done(&self) -> bool {
+        self.status() != Status::Running
+            && self.solvers.iter().all(|s| s.status() != Status::Running)
+    }
+    fn info(&self, _view: &ViewSpec) -> ProblemInfo {
+        ProblemInfo {
+            n: self.labels.len(),
+            p: 0,
+            exact: 0,
+            is_exact: true,
+            line_regions: Vec::new(),
+            line_chosen: Vec::new(),
+            poly_outputs: Some(self.classes.max(1)),
+        }
+    }
+    fn snapshot(&self, iter: usize, view: &ViewSpec) -> Snapshot {
+        let problems: Vec<&PolyProblem> = self.problems.iter().collect();
+        let pairs = self.solvers.iter().map(NuclearSolver::lifted).collect();
+        poly_snapshot(&problems, pairs, &self.labels, self.classes, iter, view)
+    }
+    fn set_beta(&mut self, beta: f64) -> Result<()> {
+        for (s, p) in self.solvers.iter_mut().zip(&mut self.problems) {
+            s.set_beta(beta)?;
+            *p = p.with_beta(beta)?;
+        }
+        Ok(())
+    }
+    fn rho(&self) -> f64 {
+        f64::NAN
     }
 }
 
@@ -254,3 +311,90 @@ pub const PRESETS: [(&str, PolyActivation); 3] = [
     ),
     ("square (1, 0, 0)", PolyActivation::SQUARE),
 ];
+
+/// The snapshot of PSD pairs (one per output): balanced, decomposed, certified.
+fn poly_snapshot(
+    problems: &[&PolyProblem],
+    pairs: Vec<(Matrix4<f64>, Matrix4<f64>)>,
+    labels: &[f64],
+    classes: usize,
+    iter: usize,
+    view: &ViewSpec,
+) -> Snapshot {
+    let mut networks = Vec::new();
+    let mut lifted = Vec::new();
+    let mut eig = Vec::new();
+    let mut steps = Vec::new();
+    let mut bounds = Bounds {
+        upper: 0.0,
+        lower: 0.0,
+        certificate: f64::NEG_INFINITY,
+    };
+    let mut cert_u = [0.0; 3];
+    let mut dual = Vec::new();
+    let mut best_c = f64::NEG_INFINITY;
+    let (mut certificates, mut cert, mut cert_us) = (Vec::new(), Vec::new(), Vec::new());
+    for (pr, (zp, zm)) in problems.iter().zip(pairs) {
+        let pair = [zp, zm].map(|z| make_balanced(&project_psd(&z)));
+        let net = pr.decompose(&pair[0], &pair[1]).unwrap_or(PolyNetwork {
+            activation: pr.activation,
+            neurons: Vec::new(),
+        });
+        let b = pr.certify(&net);
+        bounds.upper += b.upper;
+        bounds.lower += b.lower;
+        bounds.certificate = bounds.certificate.max(b.certificate);
+        let v = pr.loss.dual_point(&net.predict(&pr.x), &pr.y);
+        let (c, u, _) = certificate(&pr.x, &v, pr.activation);
+        certificates.push(certificate_field(pr, &v, view.t_max));
+        cert.push(c / pr.beta);
+        cert_us.push(u);
+        if c > best_c || dual.is_empty() {
+            best_c = c;
+            cert_u = u;
+            dual = v;
+        }
+        steps.push(pair.map(|z| decompose(&z, 1e-12).unwrap_or_default()));
+        eig.push(pair.map(|z| eigenvalues(&z)));
+        lifted.push(pair);
+        networks.push(net);
+    }
+    let pr0 = problems[0];
+    let output = if classes > 1 {
+        // The predicted class (argmax over outputs).
+        Grid::sample(FIELD, FIELD, view.extent, |x, y| {
+            let scores: Vec<f64> = networks.iter().map(|n| n.eval([x, y])).collect();
+            (0..scores.len())
+                .max_by(|&a, &b| scores[a].total_cmp(&scores[b]))
+                .unwrap_or(0) as f64
+        })
+    } else {
+        Grid::sample(FIELD, FIELD, view.extent, |x, y| networks[0].eval([x, y]))
+    };
+    let certificate = certificates[0].clone();
+    Snapshot {
+        iter,
+        beta: pr0.beta,
+        network: ReluNetwork::default(),
+        bounds,
+        cert_u,
+        dual,
+        shown: Vec::new(),
+        kkt: Vec::new(),
+        pattern_sizes: Vec::new(),
+        train: poly_metrics(&networks, &pr0.x, labels, pr0.loss),
+        test: poly_metrics(&networks, &view.test_x, &view.test_y, pr0.loss),
+        output,
+        certificate,
+        poly: Some(Arc::new(PolyDetail {
+            networks,
+            lifted,
+            eig,
+            steps,
+            classes,
+            certificates,
+            cert,
+            cert_u: cert_us,
+        })),
+    }
+}

@@ -161,6 +161,17 @@ fn dataset(app: &mut App, ui: &mut egui::Ui) {
             ds.kind = TargetKind::Regression;
             app.set_dataset(ds);
         }
+        if !matches!(app.session.data.dataset.kind, TargetKind::MultiClass(_))
+            && ui
+                .button("To classes")
+                .on_hover_text(
+                    "Treat integer targets 0..C−1 as classes (the polynomial SDP fits one output \
+                     per class)",
+                )
+                .clicked()
+        {
+            app.to_classes();
+        }
     });
     ui.horizontal(|ui| {
         if ui.button("Load CSV…").clicked() {
@@ -290,9 +301,19 @@ fn formulation(app: &mut App, ui: &mut egui::Ui) {
         )
         .on_hover_text("Certified relative gap at which the solver stops");
     });
-    let (mut poly, mut poly_reg) = (s.poly, s.poly_reg);
+    let (mut poly, mut poly_reg, mut poly_nuclear) = (s.poly, s.poly_reg, s.poly_nuclear);
     if formulations::by_id(&model).is_some_and(|f| f.is_poly()) {
         poly_controls(ui, &mut poly, &mut poly_reg);
+        if poly == crate::model::PolyActivation::SQUARE {
+            ui.checkbox(&mut poly_nuclear, "nuclear-norm form (FISTA on W)")
+                .on_hover_text(
+                    "For σ(t) = t² the SDP is min ℓ(x̃ᵀWx̃, y) + β‖W‖_* over symmetric 3×3 W; \
+                     Neural Decomposition is the eigendecomposition W = Σ λᵢqᵢqᵢᵀ (u = qᵢ, α = λᵢ). \
+                     The optimum line still comes from the SDP: two algorithms, one value.",
+                );
+        } else {
+            poly_nuclear = false;
+        }
     }
     let new = crate::app::session::SolverSettings {
         model,
@@ -304,6 +325,7 @@ fn formulation(app: &mut App, ui: &mut egui::Ui) {
         snapshot_every: s.snapshot_every,
         poly,
         poly_reg,
+        poly_nuclear,
     };
     if new != s {
         let only_beta = crate::app::session::SolverSettings {
