@@ -318,7 +318,9 @@ fn example_sessions() -> Vec<(&'static str, Session)> {
     poly.sgd.seeds = 4;
     poly.sgd.epochs = 3000;
     poly.view.speed = 2;
-    let mut poly3 = session(Preset::Spiral3, 60, false);
+    let mut poly3 = session(Preset::Spiral3, 60, true);
+    poly3.sgd.width = 0;
+    poly3.sgd.epochs = 3000;
     poly3.solver.model = "poly".into();
     poly3.solver.log_beta = -2.0;
     poly3.view.speed = 2;
@@ -589,18 +591,32 @@ fn polynomial_sdp_plays_to_the_certified_optimum_with_its_decomposition() {
     h.get_by_label_contains("certified optimum:");
 }
 
-/// Vector outputs in the window: a three-class preset solves one (Z₊, Z₋) pair per class and
-/// the boundary shows the predicted class; the convex ReLU model explains why it cannot.
+/// Vector outputs in the window: a three-class preset solves one (Z₊, Z₋) pair per class, the
+/// boundary shows the predicted class, and SGD trains one network per class.
 #[test]
 fn three_class_data_solve_with_vector_outputs() {
-    let mut s = session(Preset::Blobs3, 30, false);
+    let mut s = session(Preset::Blobs3, 30, true);
     s.solver.model = "poly".into();
+    s.sgd.epochs = 200;
     s.view.speed = 0;
     let mut h = harness(app(s));
     wait(&mut h, "the problem", |a| a.problem.is_some());
     h.get_by_label("Play").click();
-    wait(&mut h, "the end of the run", |a| a.convex_status.is_some());
+    wait(&mut h, "the end of the run", |a| {
+        a.convex_status.is_some() && a.optimum.is_some()
+    });
+    wait(&mut h, "an SGD snapshot", |a| {
+        a.history.sgd_snapshots.len() > 1
+    });
     let a = h.state();
+    // SGD on three outputs (one scalar network per class) never beats the certified optimum.
+    let opt = a.optimum.as_ref().unwrap().bounds;
+    for snap in &a.history.sgd_snapshots {
+        for b in &snap.bounds {
+            assert!(b.upper >= opt.lower * (1.0 - 1e-9));
+            assert!(b.lower <= opt.upper * (1.0 + 1e-9));
+        }
+    }
     assert_eq!(
         a.convex_status,
         Some(convex_nn_explorer::solve::Status::Converged)

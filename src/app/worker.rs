@@ -643,14 +643,15 @@ pub struct SgdJob {
 /// The seeds being trained.
 enum Seeds {
     Relu(Vec<SgdTrainer>),
-    Poly(Vec<PolyTrainer>),
+    /// Per seed, one trainer per output (the multi-class problem decouples, §F.7).
+    Poly(Vec<Vec<PolyTrainer>>, Vec<Vec<f64>>),
 }
 
 impl Seeds {
     fn len(&self) -> usize {
         match self {
             Seeds::Relu(t) => t.len(),
-            Seeds::Poly(t) => t.len(),
+            Seeds::Poly(t, _) => t.len(),
         }
     }
 
@@ -664,11 +665,13 @@ impl Seeds {
                     (r.seconds, r.objective)
                 })
                 .collect(),
-            Seeds::Poly(t) => t
+            Seeds::Poly(t, _) => t
                 .iter_mut()
-                .map(|t| {
-                    let r = t.step();
-                    (r.seconds, r.objective)
+                .map(|outputs| {
+                    outputs.iter_mut().fold((0.0, 0.0), |(s, o), t| {
+                        let r = t.step();
+                        (s + r.seconds, o + r.objective)
+                    })
                 })
                 .collect(),
         }
@@ -716,32 +719,35 @@ fn sgd_thread(
         });
     }
     let built = if job.poly {
-        let targets: Vec<f64> = if input.classes > 1 {
-            // One-vs-rest on the first class is not the model: SGD compares on scalar outputs.
-            return sink.send(Event::Error(
-                Role::Sgd,
-                "SGD comparison for multi-class data is not available: the SDP's vector \
-                 outputs are solved, SGD trains scalar outputs"
-                    .into(),
-            ));
+        let targets = if input.classes > 1 {
+            crate::convex::poly::one_vs_rest(&input.y, input.classes)
         } else {
-            input.y.clone()
+            vec![input.y.clone()]
         };
         settings
             .into_iter()
             .map(|s| {
-                PolyTrainer::new(
-                    input.x.clone(),
-                    targets.clone(),
-                    input.loss,
-                    input.beta,
-                    input.poly,
-                    input.poly_reg,
-                    s,
-                )
+                targets
+                    .iter()
+                    .enumerate()
+                    .map(|(c, y)| {
+                        PolyTrainer::new(
+                            input.x.clone(),
+                            y.clone(),
+                            input.loss,
+                            input.beta,
+                            input.poly,
+                            input.poly_reg,
+                            SgdSettings {
+                                seed: s.seed + 7919 * c as u64,
+                                ..s
+                            },
+                        )
+                    })
+                    .collect::<crate::error::Result<Vec<_>>>()
             })
             .collect::<crate::error::Result<Vec<_>>>()
-            .map(Seeds::Poly)
+            .map(|t| Seeds::Poly(t, targets))
     } else {
         settings
             .into_iter()
@@ -774,27 +780,42 @@ fn sgd_thread(
                     .collect();
                 (networks, bounds, test)
             }
-            Seeds::Poly(trainers) => {
+            Seeds::Poly(trainers, targets) => {
                 // Certified against the ℓ1 SDP when the learned function has a unit-norm form
-                // (always for unit-norm + ℓ1; for weight decay only with σ = a t²).
+                // (always for unit-norm + ℓ1; for weight decay only with σ = a t²); bounds of
+                // the outputs add up.
                 let bounds = trainers
                     .iter()
-                    .map(|t| match t.unit_network() {
-                        Some(net) => {
-                            let mut b =
-                                certify_poly(&input.x, &input.y, input.loss, input.beta, &net);
-                            b.upper = t.objective();
-                            b
+                    .map(|outputs| {
+                        let mut total = Bounds {
+                            upper: 0.0,
+                            lower: 0.0,
+                            certificate: f64::NEG_INFINITY,
+                        };
+                        for (t, y) in outputs.iter().zip(targets) {
+                            total.upper += t.objective();
+                            match t.unit_network() {
+                                Some(net) => {
+                                    let b = certify_poly(&input.x, y, input.loss, input.beta, &net);
+                                    total.lower += b.lower;
+                                    total.certificate = total.certificate.max(b.certificate);
+                                }
+                                None => {
+                                    total.lower = f64::NEG_INFINITY;
+                                    total.certificate = f64::NAN;
+                                }
+                            }
                         }
-                        None => Bounds {
-                            upper: t.objective(),
-                            ..Bounds::unknown()
-                        },
+                        total
                     })
                     .collect();
                 let test = trainers
                     .iter()
-                    .map(|t| poly_metrics(&[t.network()], &test.0, &test.1, input.loss))
+                    .map(|outputs| {
+                        let nets: Vec<PolyNetwork> =
+                            outputs.iter().map(PolyTrainer::network).collect();
+                        poly_metrics(&nets, &test.0, &test.1, input.loss)
+                    })
                     .collect();
                 (Vec::new(), bounds, test)
             }

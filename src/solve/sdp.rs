@@ -330,8 +330,11 @@ pub fn polish_on_face(
     }
     // Basis of the face: E_k = U B_k Uᵀ (sign ±).
     let mut basis: Vec<(usize, Matrix4<f64>)> = Vec::new();
+    // Per side: (first basis index, face dimension r).
+    let mut faces = [(0usize, 0usize); 2];
     for (side, e) in eigs.iter().enumerate() {
         let cols: Vec<usize> = (0..4).filter(|&i| e.eigenvalues[i] > thr * lmax).collect();
+        faces[side] = (basis.len(), cols.len());
         for (a, &i) in cols.iter().enumerate() {
             for &j in &cols[a..] {
                 let (qi, qj) = (e.eigenvectors.column(i), e.eigenvectors.column(j));
@@ -360,7 +363,7 @@ pub fn polish_on_face(
         }
     });
     if pr.loss == Loss::Hinge {
-        let (s, v) = hinge_lp(pr, &b, &h, &c)?;
+        let (s, v) = hinge_lp(pr, &b, &h, &c, &faces)?;
         return psd_pair(&basis, &s).map(|(a, b)| (a, b, Some(v)));
     }
     // Start: the iterate's coordinates on the face.
@@ -438,12 +441,15 @@ fn psd_pair(
 }
 
 /// The hinge loss restricted to a face: `min 1ᵀξ + hᵀs` s.t. `ξ ≥ 0`, `ξ_j ≥ 1 − y_j (Bs)_j`,
-/// `Cs = 0`, by Clarabel. Returns `s` and the dual point `v_j = y_j z_j` of the margin rows.
+/// `Cs = 0`, and `S± ⪰ 0` where the face has dimension ≤ 2 (`s ≥ 0`, or a second-order cone
+/// for a 2×2 block), by Clarabel. Returns `s` and the dual point `v_j = y_j z_j` of the margin
+/// rows.
 fn hinge_lp(
     pr: &PolyProblem,
     b: &DMatrix<f64>,
     h: &DVector<f64>,
     c: &DMatrix<f64>,
+    faces: &[(usize, usize); 2],
 ) -> Option<(DVector<f64>, Vec<f64>)> {
     use clarabel::algebra::CscMatrix;
     use clarabel::solver::{
@@ -484,10 +490,41 @@ fn hinge_lp(
         rhs.push(0.0);
         row += 1;
     }
-    let cones = [
+    let mut cones = vec![
         SupportedConeT::ZeroConeT(2),
         SupportedConeT::NonnegativeConeT(2 * n),
     ];
+    for &(k0, r) in faces {
+        match r {
+            1 => {
+                ai.push(row);
+                aj.push(k0);
+                av.push(-1.0);
+                rhs.push(0.0);
+                row += 1;
+                cones.push(SupportedConeT::NonnegativeConeT(1));
+            }
+            2 => {
+                // S = [s0, s1/√2; s1/√2, s2] ⪰ 0 ⟺ (s0 + s2, s0 − s2, √2 s1) ∈ SOC.
+                let entries: [&[(usize, f64)]; 3] = [
+                    &[(k0, -1.0), (k0 + 2, -1.0)],
+                    &[(k0, -1.0), (k0 + 2, 1.0)],
+                    &[(k0 + 1, -std::f64::consts::SQRT_2)],
+                ];
+                for e in entries {
+                    for &(k, v) in e {
+                        ai.push(row);
+                        aj.push(k);
+                        av.push(v);
+                    }
+                    rhs.push(0.0);
+                    row += 1;
+                }
+                cones.push(SupportedConeT::SecondOrderConeT(3));
+            }
+            _ => {}
+        }
+    }
     let mut q = vec![1.0; nvar];
     for k in 0..p {
         q[k] = h[k];
