@@ -392,3 +392,64 @@ fn solve_poly_multiclass_nuclear_and_errors() {
         assert!(err.contains(needle), "{all:?}: {err}");
     }
 }
+
+/// `sgd --model poly`: every run is certified against the SDP and never beats its optimum; weight
+/// decay with σ = t² is certified through the rescaled network, with b ≠ 0 it is uncertified.
+#[test]
+fn sgd_poly_runs_are_certified_against_the_sdp() {
+    let data = reference("xor_32_202.csv");
+    let base = [
+        "sgd",
+        "--model",
+        "poly",
+        "--data",
+        &data,
+        "--width",
+        "4",
+        "--seeds",
+        "3",
+        "--epochs",
+        "800",
+        "--optimizer",
+        "adam",
+        "--lr",
+        "0.01",
+        "--json",
+    ];
+    for (extra, certified) in [
+        (vec!["--poly", "relu"], true),
+        (
+            vec!["--poly", "square", "--regularizer", "weight-decay"],
+            true,
+        ),
+        (
+            vec!["--poly", "relu", "--regularizer", "weight-decay"],
+            false,
+        ),
+    ] {
+        let mut all: Vec<&str> = base.to_vec();
+        all.extend(extra.iter());
+        let (code, out, err) = run(&all);
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let lo = v["optimum_lower_bound"].as_f64().unwrap();
+        let up = v["optimum_upper_bound"].as_f64().unwrap();
+        assert!(lo <= up && (up - lo) <= 1e-6 * up);
+        let runs = v["runs"].as_array().unwrap();
+        assert_eq!(runs.len(), 3);
+        for r in runs {
+            assert_eq!(r["lower_bound"].is_f64(), certified, "{extra:?}");
+            if certified {
+                let l1 = r["l1_objective"].as_f64().unwrap();
+                assert!(
+                    l1 >= lo * (1.0 - 1e-9),
+                    "{extra:?}: {l1} below the optimum {lo}"
+                );
+                assert!(r["lower_bound"].as_f64().unwrap() <= up * (1.0 + 1e-9));
+            }
+        }
+    }
+    let (code, _, err) = run(&["sgd", "--model", "path9", "--data", &data, "--width", "2"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("--model"));
+}

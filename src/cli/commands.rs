@@ -312,6 +312,20 @@ struct SgdJson {
 }
 
 fn sgd(rest: &[String], out: &mut dyn Write) -> Result<()> {
+    let model = rest
+        .windows(2)
+        .find(|w| w[0] == "--model")
+        .map(|w| w[1].as_str())
+        .or_else(|| rest.iter().find_map(|a| a.strip_prefix("--model=")));
+    match model {
+        None | Some("relu") => {}
+        Some("poly") => return super::poly::sgd(rest, out),
+        Some(other) => {
+            return Err(Error::InvalidSetting(format!(
+                "--model {other:?}: sgd trains relu or poly networks"
+            )));
+        }
+    }
     let args = Args::parse(
         rest,
         &[
@@ -327,6 +341,7 @@ fn sgd(rest: &[String], out: &mut dyn Write) -> Result<()> {
             "--batch-size",
             "--init-scale",
             "--history-every",
+            "--model",
         ],
         &["--json", "--standardize", "--no-optimum"],
     )?;

@@ -25,6 +25,8 @@ USAGE:
   convex-nn-explorer sgd --data FILE --width M [--loss L] [--beta B] [--seeds K] [--epochs E]
                          [--lr LR] [--lr-final LR] [--optimizer gd|sgd|adam] [--batch-size S] [--init-scale S]
                          [--no-optimum] [--json]
+  convex-nn-explorer sgd --model poly --data FILE --width M [--poly A,B,C|relu|swish|square]
+                         [--regularizer l1|weight-decay] [same training flags as above]
   convex-nn-explorer generate --preset NAME [--n N] [--noise S] [--seed SEED] > FILE
   convex-nn-explorer help
 
