@@ -422,7 +422,9 @@ pub(super) fn sgd(rest: &[String], out: &mut dyn Write) -> Result<()> {
         ds = ds.standardized().0;
     }
     let t0 = std::time::Instant::now();
-    let results: Vec<Result<(u64, PolyTrainer, Vec<f64>, f64)>> = std::thread::scope(|scope| {
+    // (seed, trainer, objective history, final accuracy)
+    type Trained = (u64, PolyTrainer, Vec<f64>, f64);
+    let results: Vec<Result<Trained>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..seeds)
             .map(|seed| {
                 let (x, y) = (ds.x.clone(), ds.y.clone());
