@@ -658,3 +658,61 @@ fn nuclear_norm_form_agrees_with_the_sdp_optimum() {
     let snap = a.history.snapshots.last().unwrap();
     assert!(snap.poly.as_ref().unwrap().networks[0].neurons.len() <= 3);
 }
+
+/// Degenerate data with the polynomial model: one point, duplicated points, one class (all
+/// +1) and collinear points all run to a certified optimum with no error message.
+#[test]
+fn polynomial_model_handles_degenerate_data() {
+    let cases: Vec<(&str, Vec<[f64; 2]>, Vec<f64>)> = vec![
+        ("one point", vec![[0.3, -0.2]], vec![1.0]),
+        (
+            "duplicates",
+            vec![[0.0, 0.0], [0.0, 0.0], [1.0, 1.0], [1.0, 1.0], [0.5, -0.5]],
+            vec![1.0, 1.0, -1.0, -1.0, 1.0],
+        ),
+        (
+            "one class",
+            vec![[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]],
+            vec![1.0; 3],
+        ),
+        (
+            "collinear",
+            (0..8)
+                .map(|i| [i as f64 * 0.2 - 0.7, i as f64 * 0.1])
+                .collect(),
+            (0..8)
+                .map(|i| if i % 3 == 0 { 1.0 } else { -1.0 })
+                .collect(),
+        ),
+    ];
+    for (name, x, y) in cases {
+        let mut s = session(Preset::Xor, 10, false);
+        s.solver.model = "poly".into();
+        s.data.dataset = convex_nn_explorer::data::Dataset::new(
+            x,
+            y,
+            convex_nn_explorer::data::TargetKind::Binary,
+        )
+        .unwrap();
+        s.view.speed = 0;
+        let mut h = harness(app(s));
+        wait(&mut h, name, |a| {
+            a.problem.is_some() || !a.messages.is_empty()
+        });
+        h.get_by_label("Play").click();
+        wait(&mut h, name, |a| {
+            (a.convex_status.is_some() && a.optimum.is_some()) || a.messages.iter().any(|m| m.error)
+        });
+        let a = h.state();
+        assert!(
+            !a.messages.iter().any(|m| m.error),
+            "{name}: {:?}",
+            a.messages.iter().map(|m| &m.text).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            a.convex_status,
+            Some(convex_nn_explorer::solve::Status::Converged),
+            "{name}"
+        );
+    }
+}
