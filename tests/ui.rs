@@ -663,7 +663,8 @@ fn nuclear_norm_form_agrees_with_the_sdp_optimum() {
 /// +1) and collinear points all run to a certified optimum with no error message.
 #[test]
 fn polynomial_model_handles_degenerate_data() {
-    let cases: Vec<(&str, Vec<[f64; 2]>, Vec<f64>)> = vec![
+    type Case = (&'static str, Vec<[f64; 2]>, Vec<f64>);
+    let cases: Vec<Case> = vec![
         ("one point", vec![[0.3, -0.2]], vec![1.0]),
         (
             "duplicates",

@@ -59,6 +59,18 @@ impl Args {
         self.switches.iter().any(|s| s == name)
     }
 
+    /// `--beta` (default 0.1), a positive finite number.
+    pub fn beta(&self) -> Result<f64> {
+        let beta: f64 = self.parsed("--beta", 0.1, "a positive number")?;
+        if beta.is_finite() && beta > 0.0 {
+            Ok(beta)
+        } else {
+            Err(Error::InvalidSetting(format!(
+                "--beta {beta}: must be a positive finite number"
+            )))
+        }
+    }
+
     /// Parses a flag's value with `FromStr`, or returns `default`.
     pub fn parsed<T: std::str::FromStr>(&self, name: &str, default: T, what: &str) -> Result<T> {
         match self.get(name) {

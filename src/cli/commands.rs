@@ -129,12 +129,7 @@ fn solve(rest: &[String], out: &mut dyn Write) -> Result<()> {
         }
     }
     let loss = Loss::parse(args.get("--loss").unwrap_or("squared"))?;
-    let beta: f64 = args.parsed("--beta", 0.1, "a positive number")?;
-    if !(beta.is_finite() && beta > 0.0) {
-        return Err(Error::InvalidSetting(format!(
-            "--beta {beta}: must be a positive finite number"
-        )));
-    }
+    let beta = args.beta()?;
     let mode = PatternMode::parse(args.get("--patterns").unwrap_or("exact"))?;
     let mut settings = SolveSettings {
         max_iter: args.parsed("--max-iter", 10_000usize, "a positive integer")?,
@@ -311,6 +306,52 @@ struct SgdJson {
     seconds: f64,
 }
 
+/// The training flags shared by `sgd` and `sgd --model poly`: settings, seed count, history
+/// spacing.
+pub(super) fn sgd_settings(args: &Args) -> Result<(SgdSettings, u64, usize)> {
+    args.required("--width")?;
+    let d = SgdSettings::default();
+    let lr = args.parsed("--lr", d.lr, "a positive number")?;
+    let settings = SgdSettings {
+        width: args.parsed("--width", 0usize, "a positive integer")?,
+        lr,
+        lr_final: args.parsed("--lr-final", lr, "a positive number")?,
+        epochs: args.parsed("--epochs", d.epochs, "a non-negative integer")?,
+        init_scale: args.parsed("--init-scale", d.init_scale, "a positive number")?,
+        optimizer: Optimizer::parse(args.get("--optimizer").unwrap_or("gd"))?,
+        batch_size: args.parsed("--batch-size", d.batch_size, "a positive integer")?,
+        seed: 0,
+    };
+    settings.validate()?;
+    let seeds: u64 = args.parsed("--seeds", 1u64, "a positive integer")?;
+    if seeds == 0 {
+        return Err(Error::InvalidSetting("--seeds must be ≥ 1".into()));
+    }
+    let every: usize = args.parsed(
+        "--history-every",
+        (settings.epochs / 100).max(1),
+        "a positive integer",
+    )?;
+    Ok((settings, seeds, every))
+}
+
+/// Flags of `sgd` (both models).
+pub(super) const SGD_FLAGS: [&str; 13] = [
+    "--data",
+    "--width",
+    "--loss",
+    "--beta",
+    "--seeds",
+    "--epochs",
+    "--lr",
+    "--lr-final",
+    "--optimizer",
+    "--batch-size",
+    "--init-scale",
+    "--history-every",
+    "--model",
+];
+
 fn sgd(rest: &[String], out: &mut dyn Write) -> Result<()> {
     let model = rest
         .windows(2)
@@ -328,56 +369,12 @@ fn sgd(rest: &[String], out: &mut dyn Write) -> Result<()> {
     }
     let args = Args::parse(
         rest,
-        &[
-            "--data",
-            "--width",
-            "--loss",
-            "--beta",
-            "--seeds",
-            "--epochs",
-            "--lr",
-            "--lr-final",
-            "--optimizer",
-            "--batch-size",
-            "--init-scale",
-            "--history-every",
-            "--model",
-        ],
+        &SGD_FLAGS,
         &["--json", "--standardize", "--no-optimum"],
     )?;
     let loss = Loss::parse(args.get("--loss").unwrap_or("squared"))?;
-    let beta: f64 = args.parsed("--beta", 0.1, "a positive number")?;
-    if !(beta.is_finite() && beta > 0.0) {
-        return Err(Error::InvalidSetting(format!(
-            "--beta {beta}: must be a positive finite number"
-        )));
-    }
-    let d = SgdSettings::default();
-    let settings = SgdSettings {
-        width: args.parsed("--width", 0usize, "a positive integer")?,
-        lr: args.parsed("--lr", d.lr, "a positive number")?,
-        lr_final: 0.0,
-        epochs: args.parsed("--epochs", d.epochs, "a non-negative integer")?,
-        init_scale: args.parsed("--init-scale", d.init_scale, "a positive number")?,
-        optimizer: Optimizer::parse(args.get("--optimizer").unwrap_or("gd"))?,
-        batch_size: args.parsed("--batch-size", d.batch_size, "a positive integer")?,
-        seed: 0,
-    };
-    let settings = SgdSettings {
-        lr_final: args.parsed("--lr-final", settings.lr, "a positive number")?,
-        ..settings
-    };
-    args.required("--width")?;
-    settings.validate()?;
-    let seeds: u64 = args.parsed("--seeds", 1u64, "a positive integer")?;
-    if seeds == 0 {
-        return Err(Error::InvalidSetting("--seeds must be ≥ 1".into()));
-    }
-    let every: usize = args.parsed(
-        "--history-every",
-        (settings.epochs / 100).max(1),
-        "a positive integer",
-    )?;
+    let beta = args.beta()?;
+    let (settings, seeds, every) = sgd_settings(&args)?;
     let ds = load(&args)?;
     let t0 = std::time::Instant::now();
     let seed_list: Vec<u64> = (0..seeds).collect();

@@ -5,13 +5,13 @@ use std::io::Write;
 use std::ops::ControlFlow;
 use std::path::Path;
 
-use nalgebra::{Matrix4, SymmetricEigen};
+use nalgebra::Matrix4;
 use serde::Serialize;
 
 use super::Args;
 use super::commands::{json_out, write_out};
 use crate::convex::PolyProblem;
-use crate::convex::poly::one_vs_rest;
+use crate::convex::poly::{one_vs_rest, sorted_eigenvalues};
 use crate::data::{LabelMode, TargetKind, read_csv};
 use crate::error::{Error, Result};
 use crate::model::{Loss, PolyActivation, PolyNetwork};
@@ -60,16 +60,6 @@ fn rows(m: &Matrix4<f64>) -> [[f64; 4]; 4] {
     std::array::from_fn(|i| std::array::from_fn(|j| m[(i, j)]))
 }
 
-fn eigenvalues(m: &Matrix4<f64>) -> [f64; 4] {
-    let mut e: Vec<f64> = SymmetricEigen::new(*m)
-        .eigenvalues
-        .iter()
-        .copied()
-        .collect();
-    e.sort_by(|a, b| b.total_cmp(a));
-    [e[0], e[1], e[2], e[3]]
-}
-
 pub(super) fn solve(rest: &[String], out: &mut dyn Write) -> Result<()> {
     let args = Args::parse(
         rest,
@@ -88,12 +78,7 @@ pub(super) fn solve(rest: &[String], out: &mut dyn Write) -> Result<()> {
     )?;
     let act = PolyActivation::parse(args.get("--poly").unwrap_or("relu"))?;
     let loss = Loss::parse(args.get("--loss").unwrap_or("squared"))?;
-    let beta: f64 = args.parsed("--beta", 0.1, "a positive number")?;
-    if !(beta.is_finite() && beta > 0.0) {
-        return Err(Error::InvalidSetting(format!(
-            "--beta {beta}: must be a positive finite number"
-        )));
-    }
+    let beta = args.beta()?;
     let regularizer = args.get("--regularizer").unwrap_or("l1");
     let nuclear = match regularizer {
         "l1" => false,
@@ -244,8 +229,8 @@ pub(super) fn solve(rest: &[String], out: &mut dyn Write) -> Result<()> {
                 output: c,
                 z_plus: rows(zp),
                 z_minus: rows(zm),
-                eig_plus: eigenvalues(zp),
-                eig_minus: eigenvalues(zm),
+                eig_plus: sorted_eigenvalues(zp),
+                eig_minus: sorted_eigenvalues(zm),
             })
             .collect(),
     };
@@ -354,37 +339,14 @@ struct PolySgdJson {
 /// SDP (§G.5), with the SDP's certified optimum for comparison.
 pub(super) fn sgd(rest: &[String], out: &mut dyn Write) -> Result<()> {
     use crate::certify::poly::certify_poly;
+    use crate::solve::SgdSettings;
     use crate::solve::poly_sgd::{PolyRegularizer, PolyTrainer};
-    use crate::solve::{Optimizer, SgdSettings};
-    let args = Args::parse(
-        rest,
-        &[
-            "--data",
-            "--model",
-            "--width",
-            "--loss",
-            "--beta",
-            "--seeds",
-            "--epochs",
-            "--lr",
-            "--lr-final",
-            "--optimizer",
-            "--batch-size",
-            "--init-scale",
-            "--history-every",
-            "--poly",
-            "--regularizer",
-        ],
-        &["--json", "--standardize", "--no-optimum"],
-    )?;
+    let mut flags = super::commands::SGD_FLAGS.to_vec();
+    flags.extend(["--poly", "--regularizer"]);
+    let args = Args::parse(rest, &flags, &["--json", "--standardize", "--no-optimum"])?;
     let act = PolyActivation::parse(args.get("--poly").unwrap_or("relu"))?;
     let loss = Loss::parse(args.get("--loss").unwrap_or("squared"))?;
-    let beta: f64 = args.parsed("--beta", 0.1, "a positive number")?;
-    if !(beta.is_finite() && beta > 0.0) {
-        return Err(Error::InvalidSetting(format!(
-            "--beta {beta}: must be a positive finite number"
-        )));
-    }
+    let beta = args.beta()?;
     let reg = match args.get("--regularizer").unwrap_or("l1") {
         "l1" => PolyRegularizer::UnitL1,
         "weight-decay" => PolyRegularizer::WeightDecay,
@@ -394,29 +356,7 @@ pub(super) fn sgd(rest: &[String], out: &mut dyn Write) -> Result<()> {
             )));
         }
     };
-    args.required("--width")?;
-    let d = SgdSettings::default();
-    let lr = args.parsed("--lr", d.lr, "a positive number")?;
-    let settings = SgdSettings {
-        width: args.parsed("--width", 0usize, "a positive integer")?,
-        lr,
-        lr_final: args.parsed("--lr-final", lr, "a positive number")?,
-        epochs: args.parsed("--epochs", d.epochs, "a non-negative integer")?,
-        init_scale: args.parsed("--init-scale", d.init_scale, "a positive number")?,
-        optimizer: Optimizer::parse(args.get("--optimizer").unwrap_or("gd"))?,
-        batch_size: args.parsed("--batch-size", d.batch_size, "a positive integer")?,
-        seed: 0,
-    };
-    settings.validate()?;
-    let seeds: u64 = args.parsed("--seeds", 1u64, "a positive integer")?;
-    if seeds == 0 {
-        return Err(Error::InvalidSetting("--seeds must be ≥ 1".into()));
-    }
-    let every: usize = args.parsed(
-        "--history-every",
-        (settings.epochs / 100).max(1),
-        "a positive integer",
-    )?;
+    let (settings, seeds, every) = super::commands::sgd_settings(&args)?;
     let mut ds = read_csv(Path::new(args.required("--data")?), LabelMode::Auto)?;
     if args.has("--standardize") {
         ds = ds.standardized().0;

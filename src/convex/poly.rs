@@ -61,6 +61,17 @@ pub fn project_psd(m: &Matrix4<f64>) -> Matrix4<f64> {
     out
 }
 
+/// Eigenvalues of a symmetric 4×4 matrix, largest first.
+pub fn sorted_eigenvalues(m: &Matrix4<f64>) -> [f64; 4] {
+    let mut e: Vec<f64> = SymmetricEigen::new((m + m.transpose()) * 0.5)
+        .eigenvalues
+        .iter()
+        .copied()
+        .collect();
+    e.sort_by(|a, b| b.total_cmp(a));
+    [e[0], e[1], e[2], e[3]]
+}
+
 /// `svec(G)`, `G = diag(1, 1, 1, −1)`: `c_G · svec Z = tr Z₁ − Z₄`.
 pub const C_G: Svec = [1.0, 1.0, 1.0, -1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
 /// `svec(E₄₄)`: `e₄ · svec Z = Z₄`.

@@ -17,7 +17,7 @@ use std::time::Instant;
 use rand::{SeedableRng, rngs::StdRng, seq::SliceRandom};
 use serde::{Deserialize, Serialize};
 
-use super::sgd::{Optimizer, SgdSettings};
+use super::sgd::{Optimizer, SgdSettings, adam_step};
 use crate::error::{Error, Result};
 use crate::geometry::patterns::normal;
 use crate::model::{Loss, PolyActivation, PolyNetwork, PolyNeuron};
@@ -252,22 +252,20 @@ impl PolyTrainer {
         }
         let adam = self.settings.optimizer == Optimizer::Adam;
         if adam {
-            let (b1, b2, eps): (f64, f64, f64) = (0.9, 0.999, 1e-8);
-            self.t += 1;
-            let c1 = 1.0 - b1.powi(self.t.min(i32::MAX as u64) as i32);
-            let c2 = 1.0 - b2.powi(self.t.min(i32::MAX as u64) as i32);
-            for k in 0..self.theta.len() {
-                if unit {
-                    grad[k][3] += self.beta * self.theta[k][3].signum();
-                }
-                for c in 0..4 {
-                    let g = grad[k][c];
-                    self.m1[k][c] = b1 * self.m1[k][c] + (1.0 - b1) * g;
-                    self.m2[k][c] = b2 * self.m2[k][c] + (1.0 - b2) * g * g;
-                    self.theta[k][c] -=
-                        lr * (self.m1[k][c] / c1) / ((self.m2[k][c] / c2).sqrt() + eps);
+            if unit {
+                for (g, p) in grad.iter_mut().zip(&self.theta) {
+                    g[3] += self.beta * p[3].signum();
                 }
             }
+            self.t += 1;
+            adam_step(
+                &mut self.theta,
+                &mut self.m1,
+                &mut self.m2,
+                &grad,
+                self.t,
+                lr,
+            );
         } else {
             for (p, g) in self.theta.iter_mut().zip(&grad) {
                 for c in 0..4 {
@@ -295,12 +293,7 @@ impl PolyTrainer {
 
     /// Learning rate in force (geometric decay from `lr` to `lr_final`).
     pub fn current_lr(&self) -> f64 {
-        let s = &self.settings;
-        if s.lr_final == s.lr || s.epochs <= 1 {
-            return s.lr;
-        }
-        let frac = (self.epoch as f64 / (s.epochs - 1) as f64).min(1.0);
-        s.lr * (s.lr_final / s.lr).powf(frac)
+        self.settings.lr_at(self.epoch)
     }
 
     /// One epoch (one full-batch step for GD, `⌈n/B⌉` minibatch steps otherwise).

@@ -88,7 +88,39 @@ impl Default for SgdSettings {
     }
 }
 
+/// One Adam step (β₁ = 0.9, β₂ = 0.999, ε = 1e-8) on blocks of 4 parameters; `t` is the
+/// 1-based step count.
+pub(crate) fn adam_step(
+    theta: &mut [[f64; 4]],
+    m1: &mut [[f64; 4]],
+    m2: &mut [[f64; 4]],
+    grad: &[[f64; 4]],
+    t: u64,
+    lr: f64,
+) {
+    let (b1, b2, eps): (f64, f64, f64) = (0.9, 0.999, 1e-8);
+    let c1 = 1.0 - b1.powi(t.min(i32::MAX as u64) as i32);
+    let c2 = 1.0 - b2.powi(t.min(i32::MAX as u64) as i32);
+    for k in 0..theta.len() {
+        for c in 0..4 {
+            let g = grad[k][c];
+            m1[k][c] = b1 * m1[k][c] + (1.0 - b1) * g;
+            m2[k][c] = b2 * m2[k][c] + (1.0 - b2) * g * g;
+            theta[k][c] -= lr * (m1[k][c] / c1) / ((m2[k][c] / c2).sqrt() + eps);
+        }
+    }
+}
+
 impl SgdSettings {
+    /// The learning rate at `epoch`: geometric decay from `lr` to `lr_final` over `epochs`.
+    pub fn lr_at(&self, epoch: usize) -> f64 {
+        if self.lr_final == self.lr || self.epochs <= 1 {
+            return self.lr;
+        }
+        let frac = (epoch as f64 / (self.epochs - 1) as f64).min(1.0);
+        self.lr * (self.lr_final / self.lr).powf(frac)
+    }
+
     /// Checks ranges; the message names the setting.
     pub fn validate(&self) -> Result<()> {
         let bad = |m: String| Err(Error::InvalidSetting(m));
@@ -279,12 +311,7 @@ impl SgdTrainer {
 
     /// Learning rate in force during the current epoch.
     pub fn current_lr(&self) -> f64 {
-        let s = &self.settings;
-        if s.lr_final == s.lr || s.epochs <= 1 {
-            return s.lr;
-        }
-        let frac = (self.epoch as f64 / (s.epochs - 1) as f64).min(1.0);
-        s.lr * (s.lr_final / s.lr).powf(frac)
+        self.settings.lr_at(self.epoch)
     }
 
     fn apply(&mut self) {
@@ -298,20 +325,15 @@ impl SgdTrainer {
                 }
             }
             Optimizer::Adam => {
-                let (b1, b2, eps): (f64, f64, f64) = (0.9, 0.999, 1e-8);
                 self.t += 1;
-                let c1 = 1.0 - b1.powi(self.t.min(i32::MAX as u64) as i32);
-                let c2 = 1.0 - b2.powi(self.t.min(i32::MAX as u64) as i32);
-                for k in 0..self.theta.len() {
-                    for c in 0..4 {
-                        let g = self.grad[k][c];
-                        self.m1[k][c] = b1 * self.m1[k][c] + (1.0 - b1) * g;
-                        self.m2[k][c] = b2 * self.m2[k][c] + (1.0 - b2) * g * g;
-                        let mh = self.m1[k][c] / c1;
-                        let vh = self.m2[k][c] / c2;
-                        self.theta[k][c] -= lr * mh / (vh.sqrt() + eps);
-                    }
-                }
+                adam_step(
+                    &mut self.theta,
+                    &mut self.m1,
+                    &mut self.m2,
+                    &self.grad,
+                    self.t,
+                    lr,
+                );
             }
         }
     }

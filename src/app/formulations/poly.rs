@@ -6,7 +6,7 @@ use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use nalgebra::{Matrix4, SymmetricEigen};
+use nalgebra::Matrix4;
 
 use super::{Formulation, ProblemInput, Stepper};
 use crate::app::worker::{
@@ -15,7 +15,7 @@ use crate::app::worker::{
 use crate::certify::Bounds;
 use crate::certify::poly::certificate;
 use crate::convex::PolyProblem;
-use crate::convex::poly::{one_vs_rest, project_psd};
+use crate::convex::poly::{one_vs_rest, project_psd, sorted_eigenvalues};
 use crate::decompose::poly::{decompose, make_balanced};
 use crate::error::Result;
 use crate::geometry::grid::{Grid, line_direction};
@@ -155,14 +155,17 @@ fn certificate_field(pr: &PolyProblem, v: &[f64], t_max: f64) -> Grid {
     })
 }
 
-fn eigenvalues(m: &nalgebra::Matrix4<f64>) -> [f64; 4] {
-    let mut e: Vec<f64> = SymmetricEigen::new(*m)
-        .eigenvalues
-        .iter()
-        .copied()
-        .collect();
-    e.sort_by(|a, b| b.total_cmp(a));
-    [e[0], e[1], e[2], e[3]]
+/// Problem facts of the polynomial model.
+fn poly_info(n: usize, classes: usize) -> ProblemInfo {
+    ProblemInfo {
+        n,
+        p: 0,
+        exact: 0,
+        is_exact: true,
+        line_regions: Vec::new(),
+        line_chosen: Vec::new(),
+        poly_outputs: Some(classes.max(1)),
+    }
 }
 
 impl Stepper for PolyStepper {
@@ -176,15 +179,7 @@ impl Stepper for PolyStepper {
         self.driver.is_done()
     }
     fn info(&self, _view: &ViewSpec) -> ProblemInfo {
-        ProblemInfo {
-            n: self.labels.len(),
-            p: 0,
-            exact: 0,
-            is_exact: true,
-            line_regions: Vec::new(),
-            line_chosen: Vec::new(),
-            poly_outputs: Some(self.classes.max(1)),
-        }
+        poly_info(self.labels.len(), self.classes)
     }
     fn snapshot(&self, iter: usize, view: &ViewSpec) -> Snapshot {
         poly_snapshot(
@@ -275,15 +270,7 @@ impl Stepper for NuclearStepper {
             && self.solvers.iter().all(|s| s.status() != Status::Running)
     }
     fn info(&self, _view: &ViewSpec) -> ProblemInfo {
-        ProblemInfo {
-            n: self.labels.len(),
-            p: 0,
-            exact: 0,
-            is_exact: true,
-            line_regions: Vec::new(),
-            line_chosen: Vec::new(),
-            poly_outputs: Some(self.classes.max(1)),
-        }
+        poly_info(self.labels.len(), self.classes)
     }
     fn snapshot(&self, iter: usize, view: &ViewSpec) -> Snapshot {
         let problems: Vec<&PolyProblem> = self.problems.iter().collect();
@@ -355,7 +342,7 @@ fn poly_snapshot(
             dual = v;
         }
         steps.push(pair.map(|z| decompose(&z, 1e-12).unwrap_or_default()));
-        eig.push(pair.map(|z| eigenvalues(&z)));
+        eig.push(pair.map(|z| sorted_eigenvalues(&z)));
         lifted.push(pair);
         networks.push(net);
     }
