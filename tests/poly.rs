@@ -209,6 +209,10 @@ fn certificate_is_exact_against_dense_and_fine_grids() {
                 c - fine <= 1e-6 * c.max(1.0),
                 "{file}: exact {c} vs fine grid {fine} (coarse {best})"
             );
+            eprintln!(
+                "{file} {act:?}: exact {c:.12}, fine grid {fine:.12} (c − fine = {:.1e}), coarse {best:.12}",
+                c - fine
+            );
         }
     }
 }
