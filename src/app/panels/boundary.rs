@@ -139,6 +139,20 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
             let segs = s.output.contour(level);
             paint::paint_segments(ui, &resp.transform, &segs, Stroke::new(2.0, outline));
         }
+        // Polynomial model: the neuron selected in the decomposition panel, where σ(x̃ᵀu) = 0.
+        if let (Some(p), Some(nr)) = (&s.poly, app.panel_state.poly.selected) {
+            let act = p.networks[0].activation;
+            let segs: Vec<[[f64; 2]; 2]> = super::poly::zero_lines(act, nr.u)
+                .iter()
+                .filter_map(|l| paint::clip_line(l, extent))
+                .collect();
+            paint::paint_segments(
+                ui,
+                &resp.transform,
+                &segs,
+                Stroke::new(2.5, Color32::YELLOW),
+            );
+        }
         // The hovered neuron (from any plot) as its line.
         if let Some(crate::app::NeuronRef::Convex(i)) = app.hovered
             && let Some(nr) = s.network.neurons.get(i)

@@ -67,6 +67,7 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         None => (s.certificate.clone(), s.bounds.certificate, s.cert_u),
     };
     let poly_neurons = poly.map(|p| p.3).unwrap_or_default();
+    let selected = app.panel_state.poly.selected.filter(|_| s.poly.is_some());
     ui.horizontal(|ui| {
         let ok = c_over_beta <= 1.0 + 1e-6;
         ui.label(
@@ -139,6 +140,16 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
                             }),
                     );
                 }
+            }
+            if let Some(sel) = selected
+                && let Some((a, b)) = line_coords(&sel.u)
+            {
+                pui.points(
+                    Points::new("selected neuron", vec![[a, b]])
+                        .shape(MarkerShape::Diamond)
+                        .radius(8.0)
+                        .color(Color32::YELLOW),
+                );
             }
             for nr in &poly_neurons {
                 if let Some((a, b)) = line_coords(&nr.u) {

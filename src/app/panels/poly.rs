@@ -24,6 +24,27 @@ pub struct PolyPanelState {
     pub output: usize,
     /// Step index over `Z₊`'s steps followed by `Z₋`'s.
     pub step: usize,
+    /// The neuron of the selected step (drawn in the boundary and certificate plots too).
+    pub selected: Option<PolyNeuron>,
+}
+
+/// The lines of the plane where a neuron's `σ(x̃ᵀu)` vanishes: `x̃ᵀu = r` for each real root
+/// `r` of `σ`, as `u − r·e₃` (zero, one or two parallel lines).
+pub fn zero_lines(act: crate::model::PolyActivation, u: [f64; 3]) -> Vec<[f64; 3]> {
+    let roots: Vec<f64> = if act.a != 0.0 {
+        let disc = act.b * act.b - 4.0 * act.a * act.c;
+        if disc < 0.0 {
+            Vec::new()
+        } else {
+            let s = disc.sqrt();
+            vec![(-act.b + s) / (2.0 * act.a), (-act.b - s) / (2.0 * act.a)]
+        }
+    } else if act.b != 0.0 {
+        vec![-act.c / act.b]
+    } else {
+        Vec::new()
+    };
+    roots.into_iter().map(|r| [u[0], u[1], u[2] - r]).collect()
 }
 
 fn fmt_vec(v: &[f64]) -> String {
@@ -72,7 +93,9 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
          eigenvalues (bars) bound the number of neurons: rank Z₊ + rank Z₋ ≤ 8. Neural \
          Decomposition splits Z into rank-one pieces y yᵀ with ‖t‖ = |s| (y = (t, s)), each a \
          neuron u = t/s with α = ±s². Step through the splits; the plane shows the neuron's \
-         level sets: its contribution α σ(x̃ᵀu) is constant along lines parallel to x̃ᵀu = 0.",
+         level sets: its contribution α σ(x̃ᵀu) is constant along lines parallel to x̃ᵀu = 0. \
+         The selected neuron is yellow in the boundary plot (where σ = 0) and in the \
+         certificate plot.",
     );
     let t = app.shown_iter();
     let Some(detail) = app.history.snapshot_at(t).and_then(|s| s.poly.clone()) else {
@@ -133,6 +156,7 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         ),
         None => ui.label(RichText::new("→ s ≈ 0: numerical noise, dropped").small()),
     };
+    st.selected = neuron;
     app.panel_state.poly = st;
     level_sets(app, ui, &detail, neuron);
 }
@@ -310,4 +334,50 @@ pub fn neurons(app: &mut App, ui: &mut egui::Ui) {
             );
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::PolyActivation;
+
+    /// Points on the drawn lines are zeros of the neuron's activation; no line without a root.
+    #[test]
+    fn zero_lines_are_where_sigma_vanishes() {
+        let u = [0.6, -0.48, 0.64];
+        for act in [
+            PolyActivation::RELU_LIKE,
+            PolyActivation::SWISH_LIKE,
+            PolyActivation::SQUARE,
+            PolyActivation {
+                a: 0.0,
+                b: 2.0,
+                c: 1.0,
+            },
+        ] {
+            let lines = zero_lines(act, u);
+            assert!(!lines.is_empty(), "{act:?}");
+            for l in lines {
+                // A point on l: x̃ᵀl = 0 with x₂ = 0.3 → x₁ = −(0.3 l₂ + l₃)/l₁.
+                let x = [-(0.3 * l[1] + l[2]) / l[0], 0.3];
+                let t = u[0] * x[0] + u[1] * x[1] + u[2];
+                assert!(
+                    act.eval(t).abs() < 1e-12,
+                    "{act:?}: σ({t}) = {}",
+                    act.eval(t)
+                );
+            }
+        }
+        assert!(
+            zero_lines(
+                PolyActivation {
+                    a: 1.0,
+                    b: 0.0,
+                    c: 1.0
+                },
+                u
+            )
+            .is_empty()
+        );
+    }
 }
