@@ -352,8 +352,7 @@ impl App {
             Ok(mut ds) => {
                 // With the polynomial model chosen, integer labels 0..C−1 (C ≥ 3) are classes
                 // (cli.md: "an integer class where a multi-class formulation is chosen").
-                let poly =
-                    formulations::by_id(&self.session.solver.model).is_some_and(|f| f.is_poly());
+                let poly = self.is_poly_model();
                 if poly
                     && let Some(c) = class_count(&ds.y)
                     && c >= 3
@@ -486,6 +485,11 @@ impl App {
         }
     }
 
+    /// Whether the chosen model is the polynomial SDP (its own panels, classes, SGD networks).
+    pub fn is_poly_model(&self) -> bool {
+        formulations::by_id(&self.session.solver.model).is_some_and(|f| f.is_poly())
+    }
+
     /// Current problem input (training points).
     fn input(&self) -> Result<formulations::ProblemInput, String> {
         let s = &self.session;
@@ -494,7 +498,7 @@ impl App {
         if ds.is_empty() {
             return Err("The dataset is empty: draw or load some points.".into());
         }
-        let poly = formulations::by_id(&s.solver.model).is_some_and(|f| f.is_poly());
+        let poly = self.is_poly_model();
         let classes = match ds.kind {
             TargetKind::MultiClass(c) if poly => c.max(1),
             _ => 1,
@@ -636,7 +640,7 @@ impl App {
             lr: c.lr,
             epochs: c.epochs,
             snapshot_every: (self.session.solver.snapshot_every * 5).max(10),
-            poly: formulations::by_id(&self.session.solver.model).is_some_and(|f| f.is_poly()),
+            poly: self.is_poly_model(),
         };
         self.sgd_width = Some(width);
         let sink = self.sink(Role::Sgd);

@@ -97,15 +97,29 @@ pub fn certificate(x: &[[f64; 2]], v: &[f64], act: PolyActivation) -> (f64, [f64
 /// upper = its objective, lower = the dual objective at its scaled residual. Returns the bounds
 /// with `certificate = c(v)/β`.
 pub fn certify_poly(x: &[[f64; 2]], y: &[f64], loss: Loss, beta: f64, net: &PolyNetwork) -> Bounds {
+    certify_poly_detail(x, y, loss, beta, net).0
+}
+
+/// [`certify_poly`] with the exact maximiser `u` of the certificate and the (domain-clamped,
+/// unscaled) dual point `v` it was computed at, for plotting.
+pub fn certify_poly_detail(
+    x: &[[f64; 2]],
+    y: &[f64],
+    loss: Loss,
+    beta: f64,
+    net: &PolyNetwork,
+) -> (Bounds, [f64; 3], Vec<f64>) {
     let yhat = net.predict(x);
     let upper = loss.total(&yhat, y) + net.l1_penalty(beta);
-    let v = loss.dual_point(&yhat, y);
-    let (lower, c) = lower_bound(x, y, loss, beta, net.activation, v);
-    Bounds {
+    let mut v = loss.dual_point(&yhat, y);
+    loss.clamp_dual(&mut v, y);
+    let (lower, c, u) = lower_bound_detail(x, y, loss, beta, net.activation, v.clone());
+    let bounds = Bounds {
         upper,
         lower,
         certificate: c,
-    }
+    };
+    (bounds, u, v)
 }
 
 /// Lower bound from any candidate dual point `v`: `(D(v·min(1, β/c(v))), c(v)/β)`.
@@ -115,14 +129,27 @@ pub fn lower_bound(
     loss: Loss,
     beta: f64,
     act: PolyActivation,
-    mut v: Vec<f64>,
+    v: Vec<f64>,
 ) -> (f64, f64) {
+    let (lb, c, _) = lower_bound_detail(x, y, loss, beta, act, v);
+    (lb, c)
+}
+
+/// [`lower_bound`] with the maximiser `u` of `c(v)`.
+fn lower_bound_detail(
+    x: &[[f64; 2]],
+    y: &[f64],
+    loss: Loss,
+    beta: f64,
+    act: PolyActivation,
+    mut v: Vec<f64>,
+) -> (f64, f64, [f64; 3]) {
     loss.clamp_dual(&mut v, y);
-    let (c, _, _) = certificate(x, &v, act);
+    let (c, u, _) = certificate(x, &v, act);
     let c_safe = c.max(0.0) * (1.0 + super::CERTIFICATE_SAFETY) + f64::MIN_POSITIVE;
     let scale = if c_safe > beta { beta / c_safe } else { 1.0 };
     v.iter_mut().for_each(|a| *a *= scale);
-    (loss.dual_objective(&v, y), c / beta)
+    (loss.dual_objective(&v, y), c / beta, u)
 }
 
 #[cfg(test)]

@@ -59,6 +59,18 @@ impl Args {
         self.switches.iter().any(|s| s == name)
     }
 
+    /// The value of `name` in raw arguments (`--name V` or `--name=V`) before parsing: picks
+    /// which subcommand variant parses the rest.
+    pub fn peek<'a>(rest: &'a [String], name: &str) -> Option<&'a str> {
+        rest.iter().enumerate().find_map(|(i, a)| {
+            if a == name {
+                rest.get(i + 1).map(String::as_str)
+            } else {
+                a.strip_prefix(name)?.strip_prefix('=')
+            }
+        })
+    }
+
     /// `--beta` (default 0.1), a positive finite number.
     pub fn beta(&self) -> Result<f64> {
         let beta: f64 = self.parsed("--beta", 0.1, "a positive number")?;

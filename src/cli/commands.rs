@@ -86,9 +86,7 @@ struct SolveJson {
 }
 
 fn solve(rest: &[String], out: &mut dyn Write) -> Result<()> {
-    let is_poly = rest.windows(2).any(|w| w[0] == "--model" && w[1] == "poly")
-        || rest.iter().any(|a| a == "--model=poly");
-    if is_poly {
+    if Args::peek(rest, "--model") == Some("poly") {
         return super::poly::solve(rest, out);
     }
     let args = Args::parse(
@@ -353,12 +351,7 @@ pub(super) const SGD_FLAGS: [&str; 13] = [
 ];
 
 fn sgd(rest: &[String], out: &mut dyn Write) -> Result<()> {
-    let model = rest
-        .windows(2)
-        .find(|w| w[0] == "--model")
-        .map(|w| w[1].as_str())
-        .or_else(|| rest.iter().find_map(|a| a.strip_prefix("--model=")));
-    match model {
+    match Args::peek(rest, "--model") {
         None | Some("relu") => {}
         Some("poly") => return super::poly::sgd(rest, out),
         Some(other) => {

@@ -12,7 +12,7 @@ use nalgebra::{Matrix4, SymmetricEigen};
 
 use crate::certify::Bounds;
 use crate::certify::poly::certify_poly;
-use crate::decompose::poly::{decompose, make_balanced, neurons};
+use crate::decompose::poly::{Step, decompose, make_balanced, neurons};
 use crate::error::{Error, Result};
 use crate::model::{Loss, PolyActivation, PolyNetwork};
 
@@ -76,6 +76,10 @@ pub fn sorted_eigenvalues(m: &Matrix4<f64>) -> [f64; 4] {
 pub const C_G: Svec = [1.0, 1.0, 1.0, -1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
 /// `svec(E₄₄)`: `e₄ · svec Z = Z₄`.
 pub const E_4: Svec = [0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+
+/// A Neural Decomposition with its record: the network, the balanced `[Z₊, Z₋]` and the steps
+/// of each.
+pub type Decomposition = (PolyNetwork, [Matrix4<f64>; 2], [Vec<Step>; 2]);
 
 /// One scalar-output instance of the SDP.
 #[derive(Debug, Clone)]
@@ -166,17 +170,22 @@ impl PolyProblem {
     /// Neural Decomposition (§F.3) of a PSD pair: balances each matrix, splits it into rank-one
     /// pieces and returns the network (`α = +s²` from `Z₊`, `−s²` from `Z₋`).
     pub fn decompose(&self, zp: &Matrix4<f64>, zm: &Matrix4<f64>) -> Result<PolyNetwork> {
+        Ok(self.decompose_steps(zp, zm)?.0)
+    }
+
+    /// [`PolyProblem::decompose`] with its record: the balanced pair `[Z₊, Z₋]` and the steps
+    /// of each.
+    pub fn decompose_steps(&self, zp: &Matrix4<f64>, zm: &Matrix4<f64>) -> Result<Decomposition> {
         const TOL: f64 = 1e-12;
-        let mut all = Vec::new();
-        for (z, sign) in [(zp, 1.0), (zm, -1.0)] {
-            let zb = make_balanced(&project_psd(z));
-            let steps = decompose(&zb, TOL)?;
-            all.extend(neurons(&steps, sign, zb[(3, 3)], TOL));
-        }
-        Ok(PolyNetwork {
+        let pair = [zp, zm].map(|z| make_balanced(&project_psd(z)));
+        let steps = [decompose(&pair[0], TOL)?, decompose(&pair[1], TOL)?];
+        let mut all = neurons(&steps[0], 1.0, pair[0][(3, 3)], TOL);
+        all.extend(neurons(&steps[1], -1.0, pair[1][(3, 3)], TOL));
+        let net = PolyNetwork {
             activation: self.activation,
             neurons: all,
-        })
+        };
+        Ok((net, pair, steps))
     }
 
     /// Certified bounds of any polynomial network on this problem (§G.5).

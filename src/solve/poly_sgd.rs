@@ -17,8 +17,8 @@ use std::time::Instant;
 use rand::{SeedableRng, rngs::StdRng, seq::SliceRandom};
 use serde::{Deserialize, Serialize};
 
-use super::sgd::{Optimizer, SgdSettings, adam_step};
-use crate::error::{Error, Result};
+use super::sgd::{Optimizer, SgdSettings, adam_step, check_training_input};
+use crate::error::Result;
 use crate::geometry::patterns::normal;
 use crate::model::{Loss, PolyActivation, PolyNetwork, PolyNeuron};
 
@@ -82,17 +82,7 @@ impl PolyTrainer {
     ) -> Result<Self> {
         settings.validate()?;
         act.validate()?;
-        if x.is_empty() || x.len() != y.len() {
-            return Err(Error::InvalidData(format!(
-                "{} points and {} targets",
-                x.len(),
-                y.len()
-            )));
-        }
-        if !(beta.is_finite() && beta >= 0.0) {
-            return Err(Error::InvalidSetting(format!("beta = {beta}: must be ≥ 0")));
-        }
-        loss.check_targets(&y)?;
+        check_training_input(&x, &y, loss, beta)?;
         let mut rng = StdRng::seed_from_u64(settings.seed);
         let s = settings.init_scale;
         let mut theta: Vec<[f64; 4]> = (0..settings.width)

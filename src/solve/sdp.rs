@@ -80,11 +80,13 @@ impl PolySettings {
 #[derive(Debug, Clone)]
 pub struct SdpAdmm {
     problem: PolyProblem,
-    kkt: nalgebra::LU<f64, nalgebra::Dyn, nalgebra::Dyn>,
+    kkt: nalgebra::LU<f64, nalgebra::Const<22>, nalgebra::Const<22>>,
     w: [f64; 20],
     z: [f64; 20],
     lam: [f64; 20],
     r: Vec<f64>,
+    /// `r` of the previous iteration (dual residual), reused buffer.
+    r_prev: Vec<f64>,
     mu: Vec<f64>,
     kw: Vec<f64>,
     rho: f64,
@@ -94,7 +96,7 @@ pub struct SdpAdmm {
     dual: f64,
 }
 
-fn kkt_matrix(lifted: &[Svec]) -> DMatrix<f64> {
+fn kkt_matrix(lifted: &[Svec]) -> nalgebra::SMatrix<f64, 22, 22> {
     let mut g = [[0.0; 10]; 10];
     for a in lifted {
         for i in 0..10 {
@@ -103,7 +105,7 @@ fn kkt_matrix(lifted: &[Svec]) -> DMatrix<f64> {
             }
         }
     }
-    let mut m = DMatrix::zeros(22, 22);
+    let mut m = nalgebra::SMatrix::<f64, 22, 22>::zeros();
     for i in 0..10 {
         for j in 0..10 {
             m[(i, j)] = g[i][j];
@@ -145,6 +147,7 @@ impl SdpAdmm {
             z: [0.0; 20],
             lam: [0.0; 20],
             r: vec![0.0; n],
+            r_prev: vec![0.0; n],
             mu: vec![0.0; n],
             kw: vec![0.0; n],
             rho,
@@ -202,15 +205,14 @@ impl SdpAdmm {
                 atd[i] += a[i] * d;
             }
         }
-        let mut rhs = DVector::zeros(22);
+        let mut rhs = nalgebra::SVector::<f64, 22>::zeros();
         for i in 0..10 {
             rhs[i] = self.z[i] - self.lam[i] + atd[i] - br * E_4[i];
             rhs[i + 10] = self.z[i + 10] - self.lam[i + 10] - atd[i] - br * E_4[i];
         }
-        let sol = self.kkt.solve(&rhs).unwrap_or_else(|| DVector::zeros(22));
-        for i in 0..20 {
-            self.w[i] = sol[i];
-        }
+        // The matrix was checked invertible when it was factored.
+        self.kkt.solve_mut(&mut rhs);
+        self.w.copy_from_slice(&rhs.as_slice()[..20]);
         let mut diff = [0.0; 10];
         for i in 0..10 {
             diff[i] = self.w[i] - self.w[i + 10];
@@ -227,14 +229,10 @@ impl SdpAdmm {
             let p = svec(&project_psd(&smat(&t)));
             self.z[10 * side..10 * side + 10].copy_from_slice(&p);
         }
-        let r_old = std::mem::take(&mut self.r);
-        self.r = self
-            .kw
-            .iter()
-            .zip(&self.mu)
-            .zip(&pr.y)
-            .map(|((kw, m), y)| pr.loss.prox(kw + m, *y, self.rho))
-            .collect();
+        std::mem::swap(&mut self.r, &mut self.r_prev);
+        for (j, r) in self.r.iter_mut().enumerate() {
+            *r = pr.loss.prox(self.kw[j] + self.mu[j], pr.y[j], self.rho);
+        }
         for i in 0..20 {
             self.lam[i] += self.w[i] - self.z[i];
         }
@@ -252,7 +250,7 @@ impl SdpAdmm {
             pri2 += (self.kw[j] - self.r[j]).powi(2);
         }
         let mut dr = [0.0; 10];
-        for ((a, r), ro) in pr.lifted.iter().zip(&self.r).zip(&r_old) {
+        for ((a, r), ro) in pr.lifted.iter().zip(&self.r).zip(&self.r_prev) {
             let d = r - ro;
             for i in 0..10 {
                 dr[i] += a[i] * d;
@@ -306,6 +304,26 @@ impl SdpAdmm {
     }
 }
 
+/// Eigenvalues of `Z₊` and `Z₋` and the cut-off `thr·λmax` below which directions are dropped.
+fn face_eigs(
+    zp: &Matrix4<f64>,
+    zm: &Matrix4<f64>,
+    thr: f64,
+) -> ([SymmetricEigen<f64, nalgebra::U4>; 2], f64) {
+    let eigs = [zp, zm].map(|z| SymmetricEigen::new((z + z.transpose()) * 0.5));
+    let lmax = eigs
+        .iter()
+        .flat_map(|e| e.eigenvalues.iter().copied())
+        .fold(0.0, f64::max);
+    (eigs, thr * lmax)
+}
+
+/// Dimensions of the face `polish_on_face` would use at `thr`.
+fn face_dims(zp: &Matrix4<f64>, zm: &Matrix4<f64>, thr: f64) -> [usize; 2] {
+    let (eigs, cut) = face_eigs(zp, zm, thr);
+    eigs.map(|e| e.eigenvalues.iter().filter(|&&l| l > cut).count())
+}
+
 /// A polished pair and, for the hinge loss, the dual point of the face LP.
 pub type Polished = (Matrix4<f64>, Matrix4<f64>, Option<Vec<f64>>);
 
@@ -320,12 +338,8 @@ pub fn polish_on_face(
     zm: &Matrix4<f64>,
     thr: f64,
 ) -> Option<Polished> {
-    let eigs = [zp, zm].map(|z| SymmetricEigen::new((z + z.transpose()) * 0.5));
-    let lmax = eigs
-        .iter()
-        .flat_map(|e| e.eigenvalues.iter().copied())
-        .fold(0.0, f64::max);
-    if lmax <= 0.0 {
+    let (eigs, cut) = face_eigs(zp, zm, thr);
+    if cut <= 0.0 {
         return None;
     }
     // Basis of the face: E_k = U B_k Uᵀ (sign ±).
@@ -333,7 +347,7 @@ pub fn polish_on_face(
     // Per side: (first basis index, face dimension r).
     let mut faces = [(0usize, 0usize); 2];
     for (side, e) in eigs.iter().enumerate() {
-        let cols: Vec<usize> = (0..4).filter(|&i| e.eigenvalues[i] > thr * lmax).collect();
+        let cols: Vec<usize> = (0..4).filter(|&i| e.eigenvalues[i] > cut).collect();
         faces[side] = (basis.len(), cols.len());
         for (a, &i) in cols.iter().enumerate() {
             for &j in &cols[a..] {
@@ -576,7 +590,6 @@ struct OutputState {
     network: PolyNetwork,
     z: (Matrix4<f64>, Matrix4<f64>),
     done: bool,
-    polished: bool,
 }
 
 impl OutputState {
@@ -631,8 +644,6 @@ pub struct PolySolution {
     pub lifted: Vec<(Matrix4<f64>, Matrix4<f64>)>,
     /// Certified bounds summed over outputs.
     pub bounds: Bounds,
-    /// Per-output bounds.
-    pub output_bounds: Vec<Bounds>,
     /// Final status.
     pub status: Status,
     /// ADMM iterations (the largest over outputs).
@@ -648,6 +659,8 @@ pub struct PolyDriver {
     status: Status,
     iter: usize,
     checked_at: usize,
+    /// SDP objective at the PSD iterates, summed over outputs, at the last check.
+    convex_objective: f64,
     t0: Instant,
 }
 
@@ -673,7 +686,6 @@ impl PolyDriver {
                     },
                     z: (Matrix4::zeros(), Matrix4::zeros()),
                     done: false,
-                    polished: false,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -683,6 +695,7 @@ impl PolyDriver {
             status: Status::Running,
             iter: 0,
             checked_at: 0,
+            convex_objective: f64::NAN,
             t0: Instant::now(),
         })
     }
@@ -727,11 +740,6 @@ impl PolyDriver {
         self.outputs.iter().map(|o| o.network.clone()).collect()
     }
 
-    /// The current ADMM iterates `(Z₊, Z₋)` of each output.
-    pub fn iterates(&self) -> Vec<(Matrix4<f64>, Matrix4<f64>)> {
-        self.outputs.iter().map(|o| o.admm.z()).collect()
-    }
-
     /// What to show for each output: the ADMM iterate while the output is still being solved,
     /// the best (possibly polished) pair once it is done.
     pub fn shown_iterates(&self) -> Vec<(Matrix4<f64>, Matrix4<f64>)> {
@@ -767,7 +775,6 @@ impl PolyDriver {
             o.lower = f64::NEG_INFINITY;
             o.certificate = f64::NAN;
             o.done = false;
-            o.polished = false;
         }
         self.status = Status::Running;
         Ok(())
@@ -798,12 +805,18 @@ impl PolyDriver {
                 let (zp, zm) = o.admm.z();
                 o.offer(&zp, &zm, Some(o.admm.dual_point()));
                 if s.polish && o.bounds().rel_gap() <= s.polish_gap {
+                    // Faces at three eigenvalue cut-offs; equal faces are solved once.
+                    let mut tried = Vec::new();
                     for thr in [1e-3, 1e-5, 1e-7] {
+                        let dims = face_dims(&zp, &zm, thr);
+                        if tried.contains(&dims) {
+                            continue;
+                        }
+                        tried.push(dims);
                         let pr = o.admm.problem();
                         if let Some((a, b, v)) = polish_on_face(pr, &zp, &zm, thr)
                             && o.offer(&a, &b, v)
                         {
-                            o.polished = true;
                             phase = Phase::Polish;
                         }
                     }
@@ -815,6 +828,14 @@ impl PolyDriver {
         }
         if check {
             self.checked_at = self.iter;
+            self.convex_objective = self
+                .outputs
+                .iter()
+                .map(|o| {
+                    let (zp, zm) = o.admm.z();
+                    o.admm.problem().sdp_objective(&zp, &zm)
+                })
+                .sum();
         }
         let b = self.bounds();
         if self.status == Status::Running {
@@ -824,14 +845,6 @@ impl PolyDriver {
                 self.status = Status::MaxIter;
             }
         }
-        let convex_objective = self
-            .outputs
-            .iter()
-            .map(|o| {
-                let (zp, zm) = o.admm.z();
-                o.admm.problem().sdp_objective(&zp, &zm)
-            })
-            .sum();
         Some(Iterate {
             iter: self.iter,
             phase,
@@ -839,7 +852,7 @@ impl PolyDriver {
             lower: b.lower,
             rel_gap: b.rel_gap(),
             certificate: b.certificate,
-            convex_objective,
+            convex_objective: self.convex_objective,
             checked_at: self.checked_at,
             primal_residual: pri,
             dual_residual: dua,
@@ -856,7 +869,6 @@ impl PolyDriver {
             networks: self.networks(),
             lifted: self.best_lifted(),
             bounds: self.bounds(),
-            output_bounds: self.outputs.iter().map(OutputState::bounds).collect(),
             status: self.status,
             iterations: self.iter,
             seconds: self.t0.elapsed().as_secs_f64(),

@@ -88,6 +88,22 @@ impl Default for SgdSettings {
     }
 }
 
+/// Checks what a trainer is given: points and targets of equal, non-zero length, `β ≥ 0`,
+/// targets the loss accepts.
+pub(crate) fn check_training_input(x: &[[f64; 2]], y: &[f64], loss: Loss, beta: f64) -> Result<()> {
+    if x.is_empty() || x.len() != y.len() {
+        return Err(Error::InvalidData(format!(
+            "{} points and {} targets",
+            x.len(),
+            y.len()
+        )));
+    }
+    if !(beta.is_finite() && beta >= 0.0) {
+        return Err(Error::InvalidSetting(format!("beta = {beta}: must be ≥ 0")));
+    }
+    loss.check_targets(y)
+}
+
 /// One Adam step (β₁ = 0.9, β₂ = 0.999, ε = 1e-8) on blocks of 4 parameters; `t` is the
 /// 1-based step count.
 pub(crate) fn adam_step(
@@ -192,17 +208,7 @@ impl SgdTrainer {
         settings: SgdSettings,
     ) -> Result<Self> {
         settings.validate()?;
-        if x.is_empty() || x.len() != y.len() {
-            return Err(Error::InvalidData(format!(
-                "{} points and {} targets",
-                x.len(),
-                y.len()
-            )));
-        }
-        if !(beta.is_finite() && beta >= 0.0) {
-            return Err(Error::InvalidSetting(format!("beta = {beta}: must be ≥ 0")));
-        }
-        loss.check_targets(&y)?;
+        check_training_input(&x, &y, loss, beta)?;
         let mut rng = StdRng::seed_from_u64(settings.seed);
         let s = settings.init_scale;
         let theta = (0..settings.width)

@@ -13,10 +13,9 @@ use crate::app::worker::{
     FIELD, LINE_FIELD, Optimum, PolyDetail, ProblemInfo, Snapshot, ViewSpec, poly_metrics,
 };
 use crate::certify::Bounds;
-use crate::certify::poly::certificate;
+use crate::certify::poly::certify_poly_detail;
 use crate::convex::PolyProblem;
-use crate::convex::poly::{one_vs_rest, project_psd, sorted_eigenvalues};
-use crate::decompose::poly::{decompose, make_balanced};
+use crate::convex::poly::{one_vs_rest, sorted_eigenvalues};
 use crate::error::Result;
 use crate::geometry::grid::{Grid, line_direction};
 use crate::model::{PolyActivation, PolyNetwork, ReluNetwork};
@@ -322,26 +321,27 @@ fn poly_snapshot(
     let mut best_c = f64::NEG_INFINITY;
     let (mut certificates, mut cert, mut cert_us) = (Vec::new(), Vec::new(), Vec::new());
     for (pr, (zp, zm)) in problems.iter().zip(pairs) {
-        let pair = [zp, zm].map(|z| make_balanced(&project_psd(&z)));
-        let net = pr.decompose(&pair[0], &pair[1]).unwrap_or(PolyNetwork {
-            activation: pr.activation,
-            neurons: Vec::new(),
+        let (net, pair, out_steps) = pr.decompose_steps(&zp, &zm).unwrap_or_else(|_| {
+            let empty = PolyNetwork {
+                activation: pr.activation,
+                neurons: Vec::new(),
+            };
+            (empty, [Matrix4::zeros(); 2], [Vec::new(), Vec::new()])
         });
-        let b = pr.certify(&net);
+        let (b, u, v) = certify_poly_detail(&pr.x, &pr.y, pr.loss, pr.beta, &net);
         bounds.upper += b.upper;
         bounds.lower += b.lower;
         bounds.certificate = bounds.certificate.max(b.certificate);
-        let v = pr.loss.dual_point(&net.predict(&pr.x), &pr.y);
-        let (c, u, _) = certificate(&pr.x, &v, pr.activation);
+        let c = b.certificate * pr.beta;
         certificates.push(certificate_field(pr, &v, view.t_max));
-        cert.push(c / pr.beta);
+        cert.push(b.certificate);
         cert_us.push(u);
         if c > best_c || dual.is_empty() {
             best_c = c;
             cert_u = u;
             dual = v;
         }
-        steps.push(pair.map(|z| decompose(&z, 1e-12).unwrap_or_default()));
+        steps.push(out_steps);
         eig.push(pair.map(|z| sorted_eigenvalues(&z)));
         lifted.push(pair);
         networks.push(net);

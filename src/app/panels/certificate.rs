@@ -11,7 +11,8 @@ use super::paint::{self, NEG, POS};
 use super::{hover, t_max, title_row};
 use crate::app::worker::significant_top;
 use crate::app::{App, NeuronRef, PlotId};
-use crate::geometry::grid::line_coords;
+use crate::geometry::grid::{Grid, line_coords};
+use crate::model::PolyNeuron;
 
 pub fn show(app: &mut App, ui: &mut egui::Ui) {
     let is_poly = app
@@ -53,20 +54,19 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     let e = [0.0, std::f64::consts::TAU, -tm, tm];
     // The polynomial model: the chosen output's field, certificate and neurons.
     let out = app.panel_state.poly.output;
-    let poly = s.poly.as_ref().map(|p| {
-        let o = out.min(p.certificates.len().saturating_sub(1));
-        (
-            p.certificates[o].clone(),
-            p.cert[o],
-            p.cert_u[o],
-            p.networks[o].neurons.clone(),
-        )
-    });
-    let (grid, c_over_beta, cert_u) = match &poly {
-        Some((g, c, u, _)) => (g.clone(), *c, *u),
-        None => (s.certificate.clone(), s.bounds.certificate, s.cert_u),
-    };
-    let poly_neurons = poly.map(|p| p.3).unwrap_or_default();
+    let (grid, c_over_beta, cert_u, poly_neurons): (&Grid, f64, [f64; 3], &[PolyNeuron]) =
+        match s.poly.as_deref() {
+            Some(p) => {
+                let o = out.min(p.certificates.len().saturating_sub(1));
+                (
+                    &p.certificates[o],
+                    p.cert[o],
+                    p.cert_u[o],
+                    &p.networks[o].neurons,
+                )
+            }
+            None => (&s.certificate, s.bounds.certificate, s.cert_u, &[]),
+        };
     let selected = app.panel_state.poly.selected.filter(|_| s.poly.is_some());
     ui.horizontal(|ui| {
         // Green: dual feasible as is; amber: within 0.1 % (the bound scales v by β/c, which
@@ -94,7 +94,7 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         .panel_state
         .textures
         .get(ui.ctx(), "certificate", key, || {
-            paint::grid_image(&grid, |v| paint::diverging(v / range, dark))
+            paint::grid_image(grid, |v| paint::diverging(v / range, dark))
         });
     let sgd = if app.session.view.sgd_lines {
         app.history.sgd_snapshot_at(t).cloned()
@@ -154,7 +154,7 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
                         .color(Color32::YELLOW),
                 );
             }
-            for nr in &poly_neurons {
+            for nr in poly_neurons {
                 if let Some((a, b)) = line_coords(&nr.u) {
                     pui.points(
                         Points::new("neuron", vec![[a, b]])

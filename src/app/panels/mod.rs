@@ -145,7 +145,7 @@ pub fn central(app: &mut App, ui: &mut egui::Ui) {
             egui::Rect::from_min_size(egui::pos2(x, y), egui::vec2(w.max(50.0), h.max(50.0)))
         };
         let x0 = area.min.x;
-        let is_poly = is_poly(app);
+        let is_poly = app.is_poly_model();
         let cells: [(PlotId, egui::Rect, PlotFn); 5] = [
             (
                 PlotId::Boundary,
@@ -199,22 +199,17 @@ pub fn central(app: &mut App, ui: &mut egui::Ui) {
     });
 }
 
-/// Whether the chosen model is the polynomial one (its own decomposition and neuron panels).
-fn is_poly(app: &App) -> bool {
-    crate::app::formulations::by_id(&app.session.solver.model).is_some_and(|f| f.is_poly())
-}
-
 /// One plot on its own (image snapshots of each plot, tests).
 pub fn show_plot(app: &mut App, ui: &mut egui::Ui, id: PlotId) {
     install_fonts(ui.ctx());
     apply_theme(ui.ctx(), app.session.view.dark);
     let body: fn(&mut App, &mut egui::Ui) = match id {
         PlotId::Boundary => boundary::show,
-        PlotId::Regions if is_poly(app) => poly::show,
+        PlotId::Regions if app.is_poly_model() => poly::show,
         PlotId::Regions => regions::show,
         PlotId::Certificate => certificate::show,
         PlotId::Objective => objective::show,
-        PlotId::Neurons if is_poly(app) => poly::neurons,
+        PlotId::Neurons if app.is_poly_model() => poly::neurons,
         PlotId::Neurons => neurons::show,
     };
     body(app, ui);
