@@ -9,6 +9,7 @@
 //! The math and its conventions are in `shared/design/formulations.md` (§0.3: bias by augmenting
 //! `x` with 1, losses summed over samples, strict pattern rule). Nothing here depends on a GUI.
 
+#[cfg(feature = "gui")]
 pub mod app;
 pub mod certify;
 pub mod cli;

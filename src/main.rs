@@ -1,6 +1,7 @@
 //! `convex-nn-explorer`: without arguments it opens the desktop explorer (restoring the
 //! autosaved session); `--open FILE` opens a dataset (CSV) or a session (JSON) in it; with a
-//! subcommand it runs the headless CLI (shared/design/cli.md).
+//! subcommand it runs the headless CLI (docs/math.md#cli-contract). Built without the default
+//! `gui` feature it is the CLI alone.
 
 use std::process::ExitCode;
 
@@ -25,6 +26,11 @@ fn main() -> ExitCode {
         eprintln!("error: {}: no such file", p.display());
         return ExitCode::from(2);
     }
+    window(open)
+}
+
+#[cfg(feature = "gui")]
+fn window(open: Option<std::path::PathBuf>) -> ExitCode {
     match convex_nn_explorer::app::run(open) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -32,4 +38,13 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+#[cfg(not(feature = "gui"))]
+fn window(_open: Option<std::path::PathBuf>) -> ExitCode {
+    eprintln!(
+        "error: this build has no desktop window (built without the `gui` feature); run a \
+         subcommand, e.g. `convex-nn-explorer help`"
+    );
+    ExitCode::from(2)
 }

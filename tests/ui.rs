@@ -1,5 +1,6 @@
 //! Headless UI tests (issue 4): `egui_kittest` drives the real `App::ui` — the same function the
 //! window runs — by label, and image snapshots render each plot on the CPU.
+#![cfg(feature = "gui")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
