@@ -6,8 +6,10 @@
 //! polish, dual certificates that *prove* how far any network (ADMM's or SGD's) is from the
 //! global optimum, and the maps between networks and the convex program.
 //!
-//! The math and its conventions are in `shared/design/formulations.md` (§0.3: bias by augmenting
-//! `x` with 1, losses summed over samples, strict pattern rule). Nothing here depends on a GUI.
+//! The math and its conventions are in `docs/math.md` (`#conventions`: bias by augmenting `x`
+//! with 1, losses summed over samples, strict pattern rule). The formulations the CLI and the
+//! app offer are registered in [`formulation`]. Only [`app`] (behind the default `gui` feature)
+//! depends on a GUI.
 
 #[cfg(feature = "gui")]
 pub mod app;
@@ -17,6 +19,7 @@ pub mod convex;
 pub mod data;
 pub mod decompose;
 pub mod error;
+pub mod formulation;
 pub mod geometry;
 pub mod model;
 pub mod solve;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::worker::{SgdPoint, SgdSnapshot, Snapshot};
+use crate::formulation::{SgdPoint, SgdSnapshot, Snapshot};
 use crate::solve::Iterate;
 
 /// Most snapshots kept per series; beyond, every other one is dropped (keyframes stay evenly
@@ -179,10 +179,10 @@ impl History {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::certify::Bounds;
+    use crate::formulation::{ModelSnapshot, ReluSnapshot};
     use crate::geometry::grid::Grid;
     use crate::model::ReluNetwork;
 
@@ -196,22 +196,24 @@ mod tests {
         Arc::new(Snapshot {
             iter,
             beta: 0.1,
-            network: ReluNetwork::default(),
             bounds: Bounds {
                 upper: 1.0,
                 lower: 0.0,
                 certificate: 1.0,
             },
-            cert_u: [0.0, 0.0, 1.0],
-            dual: vec![],
-            shown: vec![],
-            kkt: vec![],
-            pattern_sizes: vec![],
             train: None,
             test: None,
             output: g.clone(),
-            certificate: g,
-            poly: None,
+            classes: 1,
+            model: ModelSnapshot::Relu(Box::new(ReluSnapshot {
+                network: ReluNetwork::default(),
+                cert_u: [0.0, 0.0, 1.0],
+                dual: vec![],
+                shown: vec![],
+                kkt: vec![],
+                pattern_sizes: vec![],
+                certificate: g,
+            })),
         })
     }
 

@@ -1,9 +1,8 @@
-//! The desktop explorer (issue 4): a thin eframe/egui shell over the library. The state lives in
+//! The desktop explorer: a thin eframe/egui shell over the library. The state lives in
 //! [`App`]; [`App::ui`] is a plain function of it so the real window and the headless
 //! `egui_kittest` tests drive the same code. Solvers run on worker threads ([`worker`]); every
 //! panel draws the run's [`history`] at one iteration cursor.
 
-pub mod formulations;
 pub mod history;
 pub mod panels;
 pub mod session;
@@ -17,10 +16,11 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::{Duration, Instant};
 
 use crate::data::{Dataset, LabelMode, TargetKind, read_csv};
+use crate::formulation::{self, Formulation, Optimum, ProblemInfo, ProblemInput, ViewSpec};
 use crate::solve::Status;
 use history::History;
 use session::Session;
-use worker::{Cmd, Event, Optimum, ProblemInfo, Repaint, Role, Sink, ViewSpec, Worker};
+use worker::{Cmd, Event, Repaint, Role, Sink, Worker};
 
 /// Debounce before edits restart the solvers.
 pub const DEBOUNCE: Duration = Duration::from_millis(300);
@@ -350,10 +350,9 @@ impl App {
     pub fn load_csv(&mut self, path: &Path) {
         match read_csv(path, LabelMode::Auto) {
             Ok(mut ds) => {
-                // With the polynomial model chosen, integer labels 0..C−1 (C ≥ 3) are classes
-                // (cli.md: "an integer class where a multi-class formulation is chosen").
-                let poly = self.is_poly_model();
-                if poly
+                // With a multi-class formulation chosen, integer labels 0..C−1 (C ≥ 3) are
+                // classes (docs/math.md#cli-contract).
+                if self.formulation().is_some_and(|f| f.multiclass())
                     && let Some(c) = class_count(&ds.y)
                     && c >= 3
                 {
@@ -485,26 +484,32 @@ impl App {
         }
     }
 
-    /// Whether the chosen model is the polynomial SDP (its own panels, classes, SGD networks).
-    pub fn is_poly_model(&self) -> bool {
-        formulations::by_id(&self.session.solver.model).is_some_and(|f| f.is_poly())
+    /// The chosen formulation (`None` for a planned or unknown model id).
+    pub fn formulation(&self) -> Option<&'static dyn Formulation> {
+        formulation::by_id(&self.session.solver.model)
+    }
+
+    /// The kind of model chosen (ReLU panels for a planned or unknown id).
+    pub fn model_kind(&self) -> formulation::ModelKind {
+        self.formulation()
+            .map_or(formulation::ModelKind::Relu, |f| f.kind())
     }
 
     /// Current problem input (training points).
-    fn input(&self) -> Result<formulations::ProblemInput, String> {
+    fn input(&self) -> Result<ProblemInput, String> {
         let s = &self.session;
         let (train, _) = self.split();
         let ds = s.data.dataset.subset(&train);
         if ds.is_empty() {
             return Err("The dataset is empty: draw or load some points.".into());
         }
-        let poly = self.is_poly_model();
+        let multiclass = self.formulation().is_some_and(|f| f.multiclass());
         let classes = match ds.kind {
-            TargetKind::MultiClass(c) if poly => c.max(1),
+            TargetKind::MultiClass(c) if multiclass => c.max(1),
             _ => 1,
         };
         if let TargetKind::MultiClass(c) = ds.kind
-            && !poly
+            && !multiclass
         {
             return Err(format!(
                 "This dataset has {c} classes; the convex ReLU network has one output \
@@ -512,7 +517,7 @@ impl App {
                  polynomial SDP's vector outputs."
             ));
         }
-        Ok(formulations::ProblemInput {
+        Ok(ProblemInput {
             x: ds.x,
             y: ds.y,
             loss: s.solver.loss,
@@ -520,9 +525,11 @@ impl App {
             patterns: s.solver.patterns,
             rho: s.solver.rho,
             tol: s.solver.tol,
-            poly: s.solver.poly,
-            poly_reg: s.solver.poly_reg,
-            poly_nuclear: s.solver.poly_nuclear,
+            poly: formulation::PolyOptions {
+                activation: s.solver.poly,
+                regularizer: s.solver.poly_reg,
+                nuclear: s.solver.poly_nuclear,
+            },
             classes,
             exact: Default::default(),
         })
@@ -555,17 +562,19 @@ impl App {
                 return;
             }
         };
-        let Some(f) = formulations::by_id(&self.session.solver.model) else {
-            self.stop_all();
-            self.error(format!("Unknown model {:?}", self.session.solver.model));
-            return;
-        };
-        if let Err(why) = f.available() {
+        let Some(f) = self.formulation() else {
             self.stop_all();
             self.history = History::default();
-            self.error(format!("{} is not in this build yet ({why}).", f.name()));
+            let id = &self.session.solver.model;
+            match formulation::planned(id) {
+                Some(p) => self.error(format!(
+                    "{} is not in this build yet ({}).",
+                    p.name, p.reason
+                )),
+                None => self.error(format!("Unknown model {id:?}")),
+            }
             return;
-        }
+        };
         let beta = input.beta;
         let warm = what == Restart::Beta && self.convex.as_ref().is_some_and(|w| !w.is_finished());
         // Without a live solver to warm-start, a β change starts from scratch.
@@ -619,32 +628,33 @@ impl App {
         self.messages.retain(|m| !m.error);
     }
 
-    fn start_sgd_if_ready(&mut self, input: formulations::ProblemInput) {
+    fn start_sgd_if_ready(&mut self, input: ProblemInput) {
         let c = &self.session.sgd;
+        let Some(f) = self.formulation() else {
+            return;
+        };
         if !c.enabled || self.sgd.is_some() {
             return;
         }
         let width = if c.width > 0 {
             c.width
         } else if let Some(o) = &self.optimum {
-            o.neurons.max(1)
+            o.network.neurons().max(1)
         } else {
             return; // waits for the optimum's neuron count
         };
-        let (_, test) = self.split();
-        let t = self.session.data.dataset.subset(&test);
-        let job = worker::SgdJob {
+        let job = formulation::SgdJob {
             width,
             seeds: c.seeds,
             optimizer: c.optimizer,
             lr: c.lr,
             epochs: c.epochs,
-            snapshot_every: (self.session.solver.snapshot_every * 5).max(10),
-            poly: self.is_poly_model(),
         };
+        let every = (self.session.solver.snapshot_every * 5).max(10);
         self.sgd_width = Some(width);
         let sink = self.sink(Role::Sgd);
-        self.sgd = Some(worker::spawn_sgd(input, job, (t.x, t.y), sink));
+        let view = self.view_spec();
+        self.sgd = Some(worker::spawn_sgd(f, input, job, view, every, sink));
         self.free_running = false;
         self.sgd_busy = false;
     }

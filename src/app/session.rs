@@ -36,7 +36,7 @@ pub struct DataSettings {
 /// Formulation and solver settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SolverSettings {
-    /// Formulation id (see `app::formulations`).
+    /// Formulation id (the registry in `crate::formulation`; the same ids as `--model`).
     pub model: String,
     /// Loss.
     pub loss: Loss,
@@ -220,7 +220,7 @@ impl Session {
 
     /// Parses and validates JSON text.
     pub fn from_json(text: &str, source: &str) -> Result<Self> {
-        let s: Session = serde_json::from_str(text).map_err(|e| Error::Parse {
+        let mut s: Session = serde_json::from_str(text).map_err(|e| Error::Parse {
             source_name: source.into(),
             line: e.line(),
             message: e.to_string(),
@@ -231,6 +231,12 @@ impl Session {
                 s.version
             )));
         }
+        // Earlier builds named two planned models differently from the command line.
+        s.solver.model = match s.solver.model.as_str() {
+            "gated" => "gated-relu".into(),
+            "robust" => "robust-relu".into(),
+            _ => s.solver.model,
+        };
         s.validate()?;
         Ok(s)
     }
@@ -274,7 +280,6 @@ pub fn autosave_path() -> Option<PathBuf> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

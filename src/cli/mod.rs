@@ -1,14 +1,12 @@
-//! The headless interface of `shared/design/cli.md`: `solve`, `patterns`, `generate` (and, as
-//! later issues land, `sgd`). Every error is one line on stderr with a non-zero exit code.
-//!
-//! The flag parser is hand-written (no clap) so that error messages stay one line and name the
-//! flag, as the contract requires.
+//! The headless command line (`docs/math.md#cli-contract`): `solve`, `sgd`, `patterns`,
+//! `generate`. A thin shell: `solve` and `sgd` hand over to the formulation registry
+//! ([`crate::formulation`]), which owns each model's flags and report. Every error is one line
+//! on stderr with a non-zero exit code.
 
-mod args;
 mod commands;
-mod poly;
+pub mod output;
 
-pub use args::Args;
+pub use crate::formulation::Args;
 
 /// Usage text printed by `--help` and on a missing subcommand.
 pub const USAGE: &str = "\

@@ -209,7 +209,6 @@ pub fn write_csv(path: &Path, ds: &Dataset) -> Result<()> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use rand::{RngExt, SeedableRng, rngs::StdRng};

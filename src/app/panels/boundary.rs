@@ -51,11 +51,8 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         is_test[i] = true;
     }
     let ymax = ds.y.iter().fold(0.0f64, |m, y| m.max(y.abs()));
-    // Several outputs (polynomial model, §F.7): the field is the predicted class.
-    let classes = snap
-        .as_ref()
-        .and_then(|s| s.poly.as_ref())
-        .map_or(1, |p| p.classes);
+    // Several outputs: the field is the predicted class.
+    let classes = snap.as_ref().map_or(1, |s| s.classes);
     let tex = snap.as_ref().map(|s| {
         let scale = s.output.max_abs().max(1e-9);
         let key = paint::key(&[app.run_id(), s.iter as u64, dark as u64, 1]);
@@ -140,7 +137,7 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
             paint::paint_segments(ui, &resp.transform, &segs, Stroke::new(2.0, outline));
         }
         // Polynomial model: the neuron selected in the decomposition panel, where σ(x̃ᵀu) = 0.
-        if let (Some(p), Some(nr)) = (&s.poly, app.panel_state.poly.selected) {
+        if let (Some(p), Some(nr)) = (s.poly(), app.panel_state.poly.selected) {
             let act = p.networks[0].activation;
             let segs: Vec<[[f64; 2]; 2]> = super::poly::zero_lines(act, nr.u)
                 .iter()
@@ -155,7 +152,7 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         }
         // The hovered neuron (from any plot) as its line.
         if let Some(crate::app::NeuronRef::Convex(i)) = app.hovered
-            && let Some(nr) = s.network.neurons.get(i)
+            && let Some(nr) = s.relu().and_then(|r| r.network.neurons.get(i))
             && let Some(seg) = paint::clip_line(&nr.u, extent)
         {
             paint::paint_segments(

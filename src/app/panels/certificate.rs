@@ -9,40 +9,13 @@ use egui_plot::{MarkerShape, Plot, PlotPoint, Points};
 
 use super::paint::{self, NEG, POS};
 use super::{hover, t_max, title_row};
-use crate::app::worker::significant_top;
 use crate::app::{App, NeuronRef, PlotId};
-use crate::geometry::grid::{Grid, line_coords};
-use crate::model::PolyNeuron;
+use crate::formulation::snapshot::significant_top;
+use crate::geometry::grid::line_coords;
 
 pub fn show(app: &mut App, ui: &mut egui::Ui) {
-    let is_poly = app
-        .history
-        .snapshot_at(app.shown_iter())
-        .is_some_and(|s| s.poly.is_some());
-    if is_poly {
-        title_row(
-            app,
-            ui,
-            PlotId::Certificate,
-            "Dual certificate vᵀσ(X̃u)/β",
-            "For the residual v = −∇ℓ(ŷ) of the network at the cursor, g(u) = vᵀσ(X̃u) over unit \
-             vectors u = (cos θ, sin θ, −t)/√(1 + t²) (the sphere, §G.5). The network is \
-             globally optimal iff every neuron sits where g/β = sign(α) and |g|/β ≤ 1 \
-             everywhere; the exact maximum c(v)/β (★) is a trust-region problem solved \
-             exactly. Several classes: the output chosen in the decomposition panel.",
-        );
-    } else {
-        title_row(
-            app,
-            ui,
-            PlotId::Certificate,
-            "Dual certificate h(θ, t)/β",
-            "For the residual v = −∇ℓ(ŷ) of the network at the cursor, h(u) = vᵀ(X̃u)₊ over unit \
-             directions u (each point is an oriented line). The network is globally optimal iff \
-             every neuron sits where h/β = sign(α) and |h|/β ≤ 1 everywhere; the exact maximum \
-             c(v)/β (★) certifies the lower bound.",
-        );
-    }
+    let (title, help) = app.model_kind().certificate_caption();
+    title_row(app, ui, PlotId::Certificate, title, help);
     let dark = app.session.view.dark;
     let t = app.shown_iter();
     let Some(s) = app.history.snapshot_at(t).cloned() else {
@@ -52,22 +25,11 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     let ds = &app.session.data.dataset;
     let tm = t_max(ds);
     let e = [0.0, std::f64::consts::TAU, -tm, tm];
-    // The polynomial model: the chosen output's field, certificate and neurons.
-    let out = app.panel_state.poly.output;
-    let (grid, c_over_beta, cert_u, poly_neurons): (&Grid, f64, [f64; 3], &[PolyNeuron]) =
-        match s.poly.as_deref() {
-            Some(p) => {
-                let o = out.min(p.certificates.len().saturating_sub(1));
-                (
-                    &p.certificates[o],
-                    p.cert[o],
-                    p.cert_u[o],
-                    &p.networks[o].neurons,
-                )
-            }
-            None => (&s.certificate, s.bounds.certificate, s.cert_u, &[]),
-        };
-    let selected = app.panel_state.poly.selected.filter(|_| s.poly.is_some());
+    // The map of the output chosen in the decomposition panel (one output for ReLU models).
+    let view = s.certificate(app.panel_state.poly.output);
+    let (grid, c_over_beta, cert_u) = (view.grid, view.c_over_beta, view.argmax);
+    let out = view.output;
+    let selected = app.panel_state.poly.selected.filter(|_| s.poly().is_some());
     ui.horizontal(|ui| {
         // Green: dual feasible as is; amber: within 0.1 % (the bound scales v by β/c, which
         // costs about that fraction); red: far from feasible.
@@ -80,8 +42,8 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         };
         ui.label(egui::RichText::new(format!("c(v)/β = {c_over_beta:.6}")).color(color))
             .on_hover_text(
-                "Exact maximum of |h|/β over all directions (ReLU: sweep over regions and arcs, \
-             §G.2; polynomial: two trust-region problems, §G.5). ≤ 1 means the residual is dual \
+                "Exact maximum of |h|/β over all directions (ReLU: sweep over regions and arcs; \
+             polynomial: two trust-region problems). ≤ 1 means the residual is dual \
              feasible as is; otherwise the lower bound uses v·β/c(v).",
             );
         if let Some(h) = &app.panel_state.cert_hover {
@@ -113,7 +75,7 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         .show(ui, |pui| {
             pui.image(paint::plot_image("h/β", tex, e));
             if let Some(sg) = &sgd {
-                for (k, net) in sg.networks.iter().enumerate() {
+                for (k, net) in sg.relu_networks().into_iter().enumerate() {
                     let pts: Vec<[f64; 2]> = significant_top(net, 12)
                         .into_iter()
                         .filter_map(|i| line_coords(&net.neurons[i].u).map(|(a, b)| [a, b]))
@@ -126,17 +88,21 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
                     );
                 }
             }
-            for &i in &s.shown {
-                let nr = &s.network.neurons[i];
-                if let Some((a, b)) = line_coords(&nr.u) {
-                    let hl = hovered == Some(NeuronRef::Convex(i));
+            for m in &view.markers {
+                if let Some((a, b)) = line_coords(&m.u) {
+                    let hl = m
+                        .neuron
+                        .is_some_and(|i| hovered == Some(NeuronRef::Convex(i)));
+                    let name = m
+                        .neuron
+                        .map_or("neuron".into(), |i| format!("neuron {}", i + 1));
                     pui.points(
-                        Points::new(format!("neuron {}", i + 1), vec![[a, b]])
+                        Points::new(name, vec![[a, b]])
                             .shape(MarkerShape::Diamond)
                             .radius(if hl { 8.0 } else { 5.0 })
                             .color(if hl {
                                 Color32::YELLOW
-                            } else if nr.alpha >= 0.0 {
+                            } else if m.alpha >= 0.0 {
                                 POS
                             } else {
                                 NEG
@@ -153,16 +119,6 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
                         .radius(8.0)
                         .color(Color32::YELLOW),
                 );
-            }
-            for nr in poly_neurons {
-                if let Some((a, b)) = line_coords(&nr.u) {
-                    pui.points(
-                        Points::new("neuron", vec![[a, b]])
-                            .shape(MarkerShape::Diamond)
-                            .radius(5.0)
-                            .color(if nr.alpha >= 0.0 { POS } else { NEG }),
-                    );
-                }
             }
             if let Some((a, b)) = line_coords(&cert_u) {
                 pui.points(
@@ -185,11 +141,12 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
             app.panel_state.cert_hover = Some(format!("h/β({:.2}, {:.2}) = {v:+.3}", p.x, p.y));
         }
         if let Some(pos) = resp.response.hover_pos() {
-            let best = s
-                .shown
+            let best = view
+                .markers
                 .iter()
-                .filter_map(|&i| {
-                    let (a, b) = line_coords(&s.network.neurons[i].u)?;
+                .filter_map(|m| {
+                    let i = m.neuron?;
+                    let (a, b) = line_coords(&m.u)?;
                     let q = resp.transform.position_from_point(&PlotPoint::new(a, b));
                     Some((i, q.distance(pos)))
                 })

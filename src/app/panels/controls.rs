@@ -4,9 +4,9 @@
 use eframe::egui;
 use egui::{Color32, RichText};
 
-use crate::app::formulations;
 use crate::app::{App, DialogKind, Restart, ShotTarget};
 use crate::data::{Preset, TargetKind};
+use crate::formulation::{self, ProblemDetail};
 use crate::geometry::PatternMode;
 use crate::model::Loss;
 use crate::solve::Optimizer;
@@ -197,7 +197,7 @@ fn dataset(app: &mut App, ui: &mut egui::Ui) {
     }
     // Train / test metrics at the cursor.
     if let Some(s) = app.history.snapshot_at(app.shown_iter()) {
-        let fmt = |m: Option<crate::app::worker::Metrics>| match m {
+        let fmt = |m: Option<crate::formulation::Metrics>| match m {
             Some(m) if m.accuracy.is_finite() => {
                 format!("loss {:.4}, accuracy {:.1}%", m.loss, 100.0 * m.accuracy)
             }
@@ -212,30 +212,34 @@ fn dataset(app: &mut App, ui: &mut egui::Ui) {
 fn formulation(app: &mut App, ui: &mut egui::Ui) {
     let s = app.session.solver.clone();
     let mut model = s.model.clone();
-    let current = formulations::by_id(&model);
+    let current = formulation::by_id(&model);
+    let planned = formulation::planned(&model);
     egui::ComboBox::from_label("Model")
-        .selected_text(current.map_or("?", |f| f.name()))
+        .selected_text(current.map_or_else(|| planned.map_or("?", |p| p.name), |f| f.name()))
         .show_ui(ui, |ui| {
-            for f in formulations::all() {
-                let label = match f.available() {
-                    Ok(()) => f.name().to_string(),
-                    Err(_) => format!("{} (planned)", f.name()),
-                };
-                let r = ui.selectable_value(&mut model, f.id().to_string(), label);
-                if let Err(why) = f.available() {
-                    r.on_hover_text(why);
-                }
+            for f in formulation::all() {
+                ui.selectable_value(&mut model, f.id().to_string(), f.name());
+            }
+            // Planned formulations are listed, greyed out, with what they will solve.
+            for p in formulation::PLANNED {
+                ui.add_enabled(
+                    false,
+                    egui::Button::selectable(false, format!("{} (planned)", p.name)),
+                )
+                .on_disabled_hover_text(format!("{}\n\n{}", p.summary, p.reason));
             }
         });
-    if let Some(f) = formulations::by_id(&model) {
+    if let Some(f) = formulation::by_id(&model) {
         egui::Frame::group(ui.style()).show(ui, |ui| {
             ui.label(RichText::new(f.summary()).small());
-            if let Err(why) = f.available() {
-                ui.colored_label(
-                    Color32::from_rgb(220, 140, 60),
-                    format!("Not in this build: {why}"),
-                );
-            }
+        });
+    } else if let Some(p) = planned {
+        egui::Frame::group(ui.style()).show(ui, |ui| {
+            ui.label(RichText::new(p.summary).small());
+            ui.colored_label(
+                Color32::from_rgb(220, 140, 60),
+                format!("Not in this build: {}", p.reason),
+            );
         });
     }
     let mut loss = s.loss;
@@ -254,7 +258,8 @@ fn formulation(app: &mut App, ui: &mut egui::Ui) {
     )
     .on_hover_text("Weight decay β. Changing it warm-starts the solver (a regularisation path).");
     ui.label(RichText::new(format!("β = {:.4e}", 10f64.powf(log_beta))).small());
-    let uses_patterns = !formulations::by_id(&model).is_some_and(|f| f.is_poly());
+    let chosen = formulation::by_id(&model);
+    let uses_patterns = chosen.is_none_or(|f| f.uses_patterns());
     let mut exact = matches!(s.patterns, PatternMode::Exact);
     let (mut count, mut pseed) = match s.patterns {
         PatternMode::Sampled { count, seed } => (count, seed),
@@ -301,32 +306,19 @@ fn formulation(app: &mut App, ui: &mut egui::Ui) {
         )
         .on_hover_text("Certified relative gap at which the solver stops");
     });
-    let (mut poly, mut poly_reg, mut poly_nuclear) = (s.poly, s.poly_reg, s.poly_nuclear);
-    if formulations::by_id(&model).is_some_and(|f| f.is_poly()) {
-        poly_controls(ui, &mut poly, &mut poly_reg);
-        if poly == crate::model::PolyActivation::SQUARE {
-            ui.checkbox(&mut poly_nuclear, "nuclear-norm form (FISTA on W)")
-                .on_hover_text(
-                    "For σ(t) = t² the SDP is min ℓ(x̃ᵀWx̃, y) + β‖W‖_* over symmetric 3×3 W; \
-                     Neural Decomposition is the eigendecomposition W = Σ λᵢqᵢqᵢᵀ (u = qᵢ, α = λᵢ). \
-                     The optimum line still comes from the SDP: two algorithms, one value.",
-                );
-        } else {
-            poly_nuclear = false;
-        }
-    }
-    let new = crate::app::session::SolverSettings {
+    let mut new = crate::app::session::SolverSettings {
         model,
         loss,
         log_beta,
         patterns,
         rho,
         tol,
-        snapshot_every: s.snapshot_every,
-        poly,
-        poly_reg,
-        poly_nuclear,
+        ..s.clone()
     };
+    // The chosen model's own options (e.g. the polynomial activation).
+    if let Some(f) = chosen {
+        (super::model_panels(f.kind()).options)(&mut new, ui);
+    }
     if new != s {
         let only_beta = crate::app::session::SolverSettings {
             log_beta: s.log_beta,
@@ -341,64 +333,11 @@ fn formulation(app: &mut App, ui: &mut egui::Ui) {
     }
 }
 
-/// Activation coefficients (presets or custom) and the SGD regularizer of the polynomial model.
-fn poly_controls(
-    ui: &mut egui::Ui,
-    poly: &mut crate::model::PolyActivation,
-    reg: &mut crate::solve::poly_sgd::PolyRegularizer,
-) {
-    use crate::solve::poly_sgd::PolyRegularizer;
-    let presets = formulations::poly::PRESETS;
-    let current = presets
-        .iter()
-        .find(|(_, a)| a == poly)
-        .map_or("custom", |(n, _)| n);
-    egui::ComboBox::from_label("σ(t) = a t² + b t + c")
-        .selected_text(current)
-        .show_ui(ui, |ui| {
-            for (name, a) in presets {
-                ui.selectable_value(poly, a, name);
-            }
-        });
-    let mut c = *poly;
-    ui.horizontal(|ui| {
-        ui.add(egui::DragValue::new(&mut c.a).speed(0.01).prefix("a "));
-        ui.add(egui::DragValue::new(&mut c.b).speed(0.01).prefix("b "));
-        ui.add(egui::DragValue::new(&mut c.c).speed(0.01).prefix("c "));
-    });
-    if c.validate().is_ok() {
-        *poly = c;
-    } else {
-        ui.colored_label(
-            Color32::from_rgb(220, 80, 60),
-            "a, b, c must be finite and not all zero",
-        );
-    }
-    ui.horizontal(|ui| {
-        ui.label("SGD regularizer:");
-        ui.radio_value(reg, PolyRegularizer::UnitL1, "‖u‖ = 1, ℓ1 on α");
-        ui.radio_value(reg, PolyRegularizer::WeightDecay, "weight decay");
-    });
-    if *reg == PolyRegularizer::WeightDecay {
-        let homogeneous = poly.b == 0.0 && poly.c == 0.0;
-        ui.label(
-            RichText::new(if homogeneous {
-                "Weight decay ½β Σ(‖u‖² + α²) has no exact convex form: training with it is                  NP-hard (Bartan & Pilanci). The SGD curves show the weight-decay objective;                  since σ = a t² is 2-homogeneous, each network is rescaled to unit-norm                  neurons and its gap is certified against the ℓ1 SDP."
-            } else {
-                "Weight decay ½β Σ(‖u‖² + α²) has no exact convex form: training with it is                  NP-hard (Bartan & Pilanci). With b or c ≠ 0 the network cannot be rescaled                  to unit-norm neurons, so the SDP does not bound it: the SGD curves show the                  weight-decay objective, uncertified."
-            })
-            .small(),
-        );
-    }
-}
-
 fn solver(app: &mut App, ui: &mut egui::Ui) {
-    if let Some(p) = &app.problem
-        && let Some(c) = p.poly_outputs
-    {
+    let detail = app.problem.as_ref().map(|p| (p.n, &p.detail));
+    if let Some((n, ProblemDetail::Poly { outputs: c })) = detail {
         ui.label(format!(
-            "n = {} · SDP: {c} output(s), each Z₊, Z₋ ∈ S⁴ (2 × 10 variables)",
-            p.n
+            "n = {n} · SDP: {c} output(s), each Z₊, Z₋ ∈ S⁴ (2 × 10 variables)"
         ));
         ui.label(
             RichText::new(
@@ -407,19 +346,22 @@ fn solver(app: &mut App, ui: &mut egui::Ui) {
             )
             .small(),
         );
-    } else if let Some(p) = &app.problem {
+    } else if let Some((
+        n,
+        ProblemDetail::Relu {
+            p, exact, is_exact, ..
+        },
+    )) = detail
+    {
         ui.label(format!(
-            "n = {} · patterns P = {}{} · exact regions {}",
-            p.n,
-            p.p,
-            if p.is_exact { "" } else { " (sampled)" },
-            p.exact
+            "n = {n} · patterns P = {p}{} · exact regions {exact}",
+            if *is_exact { "" } else { " (sampled)" },
         ));
         ui.label(
             RichText::new(format!(
                 "variables: 2P blocks of 3 = {} · constraints 2Pn = {}",
-                6 * p.p,
-                2 * p.p * p.n
+                6 * p,
+                2 * p * n
             ))
             .small(),
         );

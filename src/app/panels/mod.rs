@@ -16,8 +16,10 @@ use std::path::Path;
 use eframe::egui;
 use egui::{Color32, Key};
 
+use super::session::SolverSettings;
 use super::{App, NeuronRef, PlotId, ShotTarget};
 use crate::data::Dataset;
+use crate::formulation::ModelKind;
 
 pub use controls::side_panel;
 pub use timebar::time_bar;
@@ -78,7 +80,8 @@ pub fn t_max(ds: &Dataset) -> f64 {
 }
 
 /// A plot's drawing function.
-type PlotFn = fn(&mut App, &mut egui::Ui);
+/// A plot or panel body.
+pub type PlotFn = fn(&mut App, &mut egui::Ui);
 
 /// Dark or light visuals.
 pub fn apply_theme(ctx: &egui::Context, dark: bool) {
@@ -145,7 +148,7 @@ pub fn central(app: &mut App, ui: &mut egui::Ui) {
             egui::Rect::from_min_size(egui::pos2(x, y), egui::vec2(w.max(50.0), h.max(50.0)))
         };
         let x0 = area.min.x;
-        let is_poly = app.is_poly_model();
+        let model = model_panels(app.model_kind());
         let cells: [(PlotId, egui::Rect, PlotFn); 5] = [
             (
                 PlotId::Boundary,
@@ -155,7 +158,7 @@ pub fn central(app: &mut App, ui: &mut egui::Ui) {
             (
                 PlotId::Regions,
                 r(x0 + w3 + gap, area.min.y, w3, top_h),
-                if is_poly { poly::show } else { regions::show },
+                model.regions,
             ),
             (
                 PlotId::Certificate,
@@ -175,11 +178,7 @@ pub fn central(app: &mut App, ui: &mut egui::Ui) {
                     area.width() - w_obj - gap,
                     area.max.y - row2,
                 ),
-                if is_poly {
-                    poly::neurons
-                } else {
-                    neurons::show
-                },
+                model.neurons,
             ),
         ];
         for (id, rect, body) in cells {
@@ -199,18 +198,44 @@ pub fn central(app: &mut App, ui: &mut egui::Ui) {
     });
 }
 
+/// The panels that depend on the kind of model: what the regions and neuron slots show, and the
+/// model's own options in the Formulation section. The one place that matches on the kind.
+pub struct ModelPanels {
+    /// The second plot of the top row.
+    pub regions: PlotFn,
+    /// The table beside the objective plot.
+    pub neurons: PlotFn,
+    /// Extra options in the Formulation section.
+    pub options: fn(&mut SolverSettings, &mut egui::Ui),
+}
+
+/// The panels of a kind of model.
+pub fn model_panels(kind: ModelKind) -> ModelPanels {
+    match kind {
+        ModelKind::Relu => ModelPanels {
+            regions: regions::show,
+            neurons: neurons::show,
+            options: |_, _| {},
+        },
+        ModelKind::Poly => ModelPanels {
+            regions: poly::show,
+            neurons: poly::neurons,
+            options: poly::options,
+        },
+    }
+}
+
 /// One plot on its own (image snapshots of each plot, tests).
 pub fn show_plot(app: &mut App, ui: &mut egui::Ui, id: PlotId) {
     install_fonts(ui.ctx());
     apply_theme(ui.ctx(), app.session.view.dark);
-    let body: fn(&mut App, &mut egui::Ui) = match id {
+    let model = model_panels(app.model_kind());
+    let body: PlotFn = match id {
         PlotId::Boundary => boundary::show,
-        PlotId::Regions if app.is_poly_model() => poly::show,
-        PlotId::Regions => regions::show,
+        PlotId::Regions => model.regions,
         PlotId::Certificate => certificate::show,
         PlotId::Objective => objective::show,
-        PlotId::Neurons if app.is_poly_model() => poly::neurons,
-        PlotId::Neurons => neurons::show,
+        PlotId::Neurons => model.neurons,
     };
     body(app, ui);
 }
@@ -319,7 +344,6 @@ pub fn save_png(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

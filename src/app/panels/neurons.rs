@@ -8,9 +8,9 @@ use egui::Color32;
 
 use super::paint;
 use super::{data_extent, hover, title_row};
-use crate::app::worker::significant;
 use crate::app::{App, NeuronRef, PlotId};
 use crate::certify::kkt_report;
+use crate::formulation::snapshot::significant;
 use crate::geometry::grid::Grid;
 use crate::model::ReluNetwork;
 
@@ -39,6 +39,49 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
          every neuron is balanced (‖u‖ = |α|) and its KKT residual is 0.",
     );
     let t = app.shown_iter();
+    let src = source_picker(app, ui, t);
+    let Some((net, iter_key)) = network(app, src, t) else {
+        ui.label("nothing to show yet");
+        return;
+    };
+    let (train, _) = app.split();
+    let tr = app.session.data.dataset.subset(&train);
+    let loss = app.session.solver.loss;
+    let beta = app.history.beta_at(t).unwrap_or(app.session.solver.beta());
+    let kkt = if tr.is_empty() || loss.check_targets(&tr.y).is_err() {
+        Vec::new()
+    } else {
+        kkt_report(&tr.x, &tr.y, loss, beta, &net)
+    };
+    // Rows: the significant neurons, largest ‖u‖·|α| first (original numbering kept).
+    let rows = significant(&net);
+    if rows.len() < net.neurons.len() {
+        ui.label(
+            egui::RichText::new(format!(
+                "{} of {} neurons shown (the others are below 10⁻³ of the largest, or beyond the first 60)",
+                rows.len(),
+                net.neurons.len()
+            ))
+            .small(),
+        );
+    }
+    let atlas = thumbnails(app, ui, src, iter_key, &net, &rows);
+    let rows = Rows {
+        net: &net,
+        rows: &rows,
+        kkt: &kkt,
+        on: rows.iter().map(|&i| on_count(&tr.x, &net, i)).collect(),
+        atlas,
+        src,
+        hovered: app.hovered,
+    };
+    if let Some(h) = table(ui, &rows) {
+        hover(app, h);
+    }
+}
+
+/// The network picker; returns the chosen source.
+fn source_picker(app: &mut App, ui: &mut egui::Ui, t: usize) -> Source {
     let seeds = app
         .history
         .sgd_snapshot_at(t)
@@ -59,52 +102,51 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
             }
         });
     app.panel_state.neuron_source = src;
-    let (net, iter_key): (Option<ReluNetwork>, u64) = match src {
-        Source::Convex => match app.history.snapshot_at(t) {
-            Some(s) => (Some(s.network.clone()), s.iter as u64),
-            None => (None, 0),
-        },
-        Source::Optimum => (app.optimum.as_ref().map(|o| o.network.clone()), u64::MAX),
-        Source::Sgd(k) => match app.history.sgd_snapshot_at(t) {
-            Some(s) => (s.networks.get(k).cloned(), s.epoch as u64 + (1 << 40)),
-            None => (None, 0),
-        },
-    };
-    let Some(net) = net else {
-        ui.label("nothing to show yet");
-        return;
-    };
-    let (train, _) = app.split();
-    let tr = app.session.data.dataset.subset(&train);
-    let loss = app.session.solver.loss;
-    let beta = app.history.beta_at(t).unwrap_or(app.session.solver.beta());
-    let kkt = if tr.is_empty() || loss.check_targets(&tr.y).is_err() {
-        Vec::new()
-    } else {
-        kkt_report(&tr.x, &tr.y, loss, beta, &net)
-    };
+    src
+}
+
+/// The chosen network at iteration `t` and a key of its version (for the texture cache).
+fn network(app: &App, src: Source, t: usize) -> Option<(ReluNetwork, u64)> {
+    match src {
+        Source::Convex => {
+            let s = app.history.snapshot_at(t)?;
+            Some((s.relu()?.network.clone(), s.iter as u64))
+        }
+        Source::Optimum => Some((app.optimum.as_ref()?.network.relu()?.clone(), u64::MAX)),
+        Source::Sgd(k) => {
+            let s = app.history.sgd_snapshot_at(t)?;
+            Some((
+                s.networks.get(k)?.relu()?.clone(),
+                s.epoch as u64 + (1 << 40),
+            ))
+        }
+    }
+}
+
+/// Number of training points neuron `i` is on for.
+fn on_count(x: &[[f64; 2]], net: &ReluNetwork, i: usize) -> usize {
+    x.iter().filter(|p| net.neurons[i].pre(**p) > 0.0).count()
+}
+
+/// One texture with a thumbnail of each row's output α(uᵀx̃)₊ over the plane.
+fn thumbnails(
+    app: &mut App,
+    ui: &egui::Ui,
+    src: Source,
+    iter_key: u64,
+    net: &ReluNetwork,
+    rows: &[usize],
+) -> Option<egui::TextureId> {
+    let m = rows.len();
     let dark = app.session.view.dark;
     let e = data_extent(&app.session.data.dataset);
-    // Rows: the significant neurons, largest ‖u‖·|α| first (original numbering kept).
-    let rows = significant(&net);
-    if rows.len() < net.neurons.len() {
-        ui.label(
-            egui::RichText::new(format!(
-                "{} of {} neurons shown (the others are below 10⁻³ of the largest, or beyond the first 60)",
-                rows.len(),
-                net.neurons.len()
-            ))
-            .small(),
-        );
-    }
-    let m = rows.len();
     let src_key = match src {
         Source::Convex => 1,
         Source::Optimum => 2,
         Source::Sgd(k) => 3 + k as u64,
     };
     let key = paint::key(&[app.run_id(), src_key, iter_key, dark as u64, 5]);
-    let atlas = (m > 0).then(|| {
+    (m > 0).then(|| {
         app.panel_state.textures.get(ui.ctx(), "thumbs", key, || {
             // A grid atlas (ATLAS_COLS per row) keeps every side far below texture limits.
             let rows_n = m.div_ceil(ATLAS_COLS);
@@ -124,11 +166,26 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
             }
             img
         })
-    });
-    let hovered = app.hovered;
-    let mut new_hover = None;
-    // Fixed column widths and a virtualised list: only visible rows are laid out.
-    const W: [f32; 9] = [36.0, 26.0, 58.0, 58.0, 62.0, 58.0, 62.0, 34.0, 56.0];
+    })
+}
+
+/// What the table shows.
+struct Rows<'a> {
+    net: &'a ReluNetwork,
+    rows: &'a [usize],
+    kkt: &'a [crate::certify::NeuronKkt],
+    /// Points each row's neuron is on for.
+    on: Vec<usize>,
+    atlas: Option<egui::TextureId>,
+    src: Source,
+    hovered: Option<NeuronRef>,
+}
+
+/// Fixed column widths.
+const W: [f32; 9] = [36.0, 26.0, 58.0, 58.0, 62.0, 58.0, 62.0, 34.0, 56.0];
+
+/// The header and a virtualised list (only visible rows are laid out); returns the hovered row.
+fn table(ui: &mut egui::Ui, t: &Rows) -> Option<NeuronRef> {
     let row_h = THUMB as f32 + 4.0;
     ui.horizontal(|ui| {
         for (h, w) in [
@@ -148,64 +205,63 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
             ui.add_sized([w, 16.0], egui::Label::new(egui::RichText::new(h).strong()));
         }
     });
-    let on_count = |i: usize| {
-        tr.x.iter()
-            .filter(|p| net.neurons[i].pre(**p) > 0.0)
-            .count()
-    };
+    let mut new_hover = None;
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
-        .show_rows(ui, row_h, rows.len(), |ui, range| {
+        .show_rows(ui, row_h, t.rows.len(), |ui, range| {
             for row_no in range {
-                let i = rows[row_no];
-                let nr = &net.neurons[i];
-                let me = match src {
+                let i = t.rows[row_no];
+                let me = match t.src {
                     Source::Sgd(k) => NeuronRef::Sgd(k, i),
                     _ => NeuronRef::Convex(i),
                 };
-                let hl = hovered == Some(me);
-                let txt = |s: String| {
-                    let r = egui::RichText::new(s).monospace();
-                    if hl { r.color(Color32::YELLOW) } else { r }
-                };
-                let r = ui.horizontal(|ui| {
-                    ui.set_height(row_h);
-                    ui.add_sized([W[0], row_h], egui::Label::new(txt(format!("{}", i + 1))));
-                    if let Some(tex) = atlas {
-                        let rows_n = m.div_ceil(ATLAS_COLS) as f32;
-                        let (ar, ac) = ((row_no / ATLAS_COLS) as f32, (row_no % ATLAS_COLS) as f32);
-                        let cols = ATLAS_COLS as f32;
-                        let uv = egui::Rect::from_min_max(
-                            egui::pos2(ac / cols, ar / rows_n),
-                            egui::pos2((ac + 1.0) / cols, (ar + 1.0) / rows_n),
-                        );
-                        ui.add_sized(
-                            [W[1], row_h],
-                            egui::Image::new((tex, egui::vec2(THUMB as f32, THUMB as f32))).uv(uv),
-                        );
-                    }
-                    let k = kkt
-                        .get(i)
-                        .map_or("–".to_string(), |k| format!("{:.1e}", k.residual));
-                    let cells = [
-                        format!("{:+.3}", nr.u[0]),
-                        format!("{:+.3}", nr.u[1]),
-                        format!("{:+.3}", nr.u[2]),
-                        format!("{:+.3}", nr.alpha),
-                        format!("{:.4}", nr.norm_u() * nr.alpha.abs()),
-                        format!("{}", on_count(i)),
-                        k,
-                    ];
-                    for (c, w) in cells.into_iter().zip(&W[2..]) {
-                        ui.add_sized([*w, row_h], egui::Label::new(txt(c)));
-                    }
-                });
+                let r = ui.horizontal(|ui| row(ui, t, row_no, t.hovered == Some(me)));
                 if ui.rect_contains_pointer(r.response.rect) {
                     new_hover = Some(me);
                 }
             }
         });
-    if let Some(h) = new_hover {
-        hover(app, h);
+    new_hover
+}
+
+/// One row: number, thumbnail, u, α, ‖u‖·|α|, points on, KKT residual.
+fn row(ui: &mut egui::Ui, t: &Rows, row_no: usize, hl: bool) {
+    let row_h = THUMB as f32 + 4.0;
+    let i = t.rows[row_no];
+    let nr = &t.net.neurons[i];
+    let txt = |s: String| {
+        let r = egui::RichText::new(s).monospace();
+        if hl { r.color(Color32::YELLOW) } else { r }
+    };
+    ui.set_height(row_h);
+    ui.add_sized([W[0], row_h], egui::Label::new(txt(format!("{}", i + 1))));
+    if let Some(tex) = t.atlas {
+        let rows_n = t.rows.len().div_ceil(ATLAS_COLS) as f32;
+        let (ar, ac) = ((row_no / ATLAS_COLS) as f32, (row_no % ATLAS_COLS) as f32);
+        let cols = ATLAS_COLS as f32;
+        let uv = egui::Rect::from_min_max(
+            egui::pos2(ac / cols, ar / rows_n),
+            egui::pos2((ac + 1.0) / cols, (ar + 1.0) / rows_n),
+        );
+        ui.add_sized(
+            [W[1], row_h],
+            egui::Image::new((tex, egui::vec2(THUMB as f32, THUMB as f32))).uv(uv),
+        );
+    }
+    let k = t
+        .kkt
+        .get(i)
+        .map_or("–".to_string(), |k| format!("{:.1e}", k.residual));
+    let cells = [
+        format!("{:+.3}", nr.u[0]),
+        format!("{:+.3}", nr.u[1]),
+        format!("{:+.3}", nr.u[2]),
+        format!("{:+.3}", nr.alpha),
+        format!("{:.4}", nr.norm_u() * nr.alpha.abs()),
+        format!("{}", t.on[row_no]),
+        k,
+    ];
+    for (c, w) in cells.into_iter().zip(&W[2..]) {
+        ui.add_sized([*w, row_h], egui::Label::new(txt(c)));
     }
 }

@@ -33,6 +33,22 @@ fn thin_to(v: Vec<[f64; 2]>, max: usize) -> Vec<[f64; 2]> {
         .collect()
 }
 
+/// What the plot shows: x in seconds or iterations, objective or log gap.
+#[derive(Clone, Copy)]
+struct Axes {
+    x_seconds: bool,
+    log_gap: bool,
+}
+
+/// The curves and markers of one frame, in plot coordinates.
+struct Curves {
+    upper: Vec<[f64; 2]>,
+    lower: Vec<[f64; 2]>,
+    sgd: Vec<Vec<[f64; 2]>>,
+    cursor_x: f64,
+    optimum: Option<(f64, f64)>,
+}
+
 pub fn show(app: &mut App, ui: &mut egui::Ui) {
     title_row(
         app,
@@ -44,6 +60,27 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
          them. Thin lines: SGD seeds (x = epoch). Dashed: the certified optimum. Click to \
          move the cursor.",
     );
+    let axes = options_row(app, ui);
+    let curves = curves(app, axes);
+    let y_range = (app.panel_state.zoom_objective && !axes.log_gap).then(|| zoom_range(app));
+    let hovered_seed = match app.hovered {
+        Some(NeuronRef::Sgd(k, _)) => Some(k),
+        _ => None,
+    };
+    let marks = app.history.beta_marks.clone();
+    let clicked = plot(ui, axes, curves, y_range, hovered_seed, &marks);
+    if let Some(x) = clicked
+        && !axes.x_seconds
+    {
+        let latest = app.history.latest();
+        let t = x.round().clamp(0.0, latest as f64) as usize;
+        app.pause();
+        app.cursor = (t < latest).then_some(t);
+    }
+}
+
+/// The row above the plot: view switches and the certified optimum.
+fn options_row(app: &mut App, ui: &mut egui::Ui) -> Axes {
     let view = app.session.view.clone();
     let mut x_seconds = view.x_seconds;
     let mut log_gap = view.log_gap;
@@ -60,7 +97,7 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
             ui.label(format!("p* ∈ [{:.6}, {:.6}]", b.lower, b.upper))
                 .on_hover_text(format!(
                     "Certified optimum of the exact program ({} neurons, {}, {:.2} s)",
-                    o.neurons,
+                    o.network.neurons(),
                     o.status.name(),
                     o.seconds
                 ));
@@ -76,8 +113,13 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         app.session.view.log_gap = log_gap;
         app.session_changed = true;
     }
+    Axes { x_seconds, log_gap }
+}
+
+/// The convex solver's bounds, the SGD seeds' objectives and the cursor, thinned.
+fn curves(app: &App, axes: Axes) -> Curves {
+    let Axes { x_seconds, log_gap } = axes;
     let p_lo = app.optimum.as_ref().map(|o| o.bounds.lower);
-    let p_up = app.optimum.as_ref().map(|o| o.bounds.upper);
     let tr = |v: f64| -> f64 {
         match (log_gap, p_lo) {
             (true, Some(lo)) => (v - lo).max(1e-16).log10(),
@@ -93,9 +135,8 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         secs.push(acc);
     }
     let xs = |k: usize, iter: usize| if x_seconds { secs[k] } else { iter as f64 };
-    let upper: Vec<[f64; 2]> = app
-        .history
-        .iterates
+    let its = &app.history.iterates;
+    let upper: Vec<[f64; 2]> = its
         .iter()
         .enumerate()
         .filter(|(_, it)| it.upper.is_finite())
@@ -103,24 +144,20 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         .collect();
     let lower: Vec<[f64; 2]> = if log_gap {
         // Certified gap of the iterate itself: upper − lower.
-        app.history
-            .iterates
-            .iter()
+        its.iter()
             .enumerate()
             .filter(|(_, it)| it.lower.is_finite() && it.upper.is_finite())
             .map(|(k, it)| [xs(k, it.iter), (it.upper - it.lower).max(1e-16).log10()])
             .collect()
     } else {
-        app.history
-            .iterates
-            .iter()
+        its.iter()
             .enumerate()
             .filter(|(_, it)| it.lower.is_finite())
             .map(|(k, it)| [xs(k, it.iter), it.lower])
             .collect()
     };
     let seeds = app.history.sgd.first().map_or(0, |p| p.objectives.len());
-    let sgd: Vec<Vec<[f64; 2]>> = (0..seeds)
+    let sgd = (0..seeds)
         .map(|k| {
             thin_to(
                 app.history
@@ -142,49 +179,58 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         .collect();
     let t = app.shown_iter();
     let cursor_x = if x_seconds {
-        app.history
-            .iterates
-            .partition_point(|i| i.iter <= t)
+        its.partition_point(|i| i.iter <= t)
             .checked_sub(1)
             .map_or(0.0, |k| secs[k])
     } else {
         t as f64
     };
-    let hovered_seed = match app.hovered {
-        Some(NeuronRef::Sgd(k, _)) => Some(k),
-        _ => None,
-    };
-    let marks = app.history.beta_marks.clone();
-    // y range of the zoomed view: from the lowest lower bound (or p*) to twice the distance of
-    // the current values above it.
-    let zoom = app.panel_state.zoom_objective && !log_gap;
-    let y_range = zoom.then(|| {
-        let mut cur: Vec<f64> = Vec::new();
-        if let Some(it) = app.history.iterate_at(t) {
-            cur.push(it.upper);
-        }
-        if let Some(p) = app.history.sgd_at(t) {
-            cur.extend(p.objectives.iter().copied().filter(|v| v.is_finite()));
-        }
-        let base = p_lo
-            .or_else(|| {
-                app.history
-                    .iterate_at(t)
-                    .map(|i| i.lower)
-                    .filter(|v| v.is_finite())
-            })
-            .unwrap_or(0.0);
-        let top = cur.iter().copied().fold(base, f64::max);
-        let lo_b = app
-            .history
-            .iterate_at(t)
-            .map(|i| i.lower)
-            .filter(|v| v.is_finite())
-            .unwrap_or(base)
-            .min(base);
-        let span = (top - lo_b).max(1e-3 * base.abs().max(1e-3));
-        (lo_b - 0.3 * span, top + 1.0 * span)
-    });
+    Curves {
+        upper: thin(upper),
+        lower: thin(lower),
+        sgd,
+        cursor_x,
+        optimum: app
+            .optimum
+            .as_ref()
+            .map(|o| (o.bounds.lower, o.bounds.upper)),
+    }
+}
+
+/// y range of the zoomed view: from the lowest lower bound (or p*) to twice the distance of the
+/// current values above it.
+fn zoom_range(app: &App) -> (f64, f64) {
+    let t = app.shown_iter();
+    let p_lo = app.optimum.as_ref().map(|o| o.bounds.lower);
+    let mut cur: Vec<f64> = Vec::new();
+    if let Some(it) = app.history.iterate_at(t) {
+        cur.push(it.upper);
+    }
+    if let Some(p) = app.history.sgd_at(t) {
+        cur.extend(p.objectives.iter().copied().filter(|v| v.is_finite()));
+    }
+    let iterate_lower = app
+        .history
+        .iterate_at(t)
+        .map(|i| i.lower)
+        .filter(|v| v.is_finite());
+    let base = p_lo.or(iterate_lower).unwrap_or(0.0);
+    let top = cur.iter().copied().fold(base, f64::max);
+    let lo_b = iterate_lower.unwrap_or(base).min(base);
+    let span = (top - lo_b).max(1e-3 * base.abs().max(1e-3));
+    (lo_b - 0.3 * span, top + 1.0 * span)
+}
+
+/// Draws the plot; returns the x coordinate of a click.
+fn plot(
+    ui: &mut egui::Ui,
+    axes: Axes,
+    c: Curves,
+    y_range: Option<(f64, f64)>,
+    hovered_seed: Option<usize>,
+    marks: &[(usize, f64)],
+) -> Option<f64> {
+    let Axes { x_seconds, log_gap } = axes;
     let h = ui.available_height() - 4.0;
     let resp = Plot::new("objective_plot")
         .height(h)
@@ -204,7 +250,7 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
             if let Some((lo, hi)) = y_range {
                 pui.set_plot_bounds_y(lo..=hi);
             }
-            for (k, pts) in sgd.into_iter().enumerate() {
+            for (k, pts) in c.sgd.into_iter().enumerate() {
                 let w = if hovered_seed == Some(k) { 3.0 } else { 1.2 };
                 pui.line(
                     Line::new(format!("SGD seed {}", k + 1), PlotPoints::new(pts))
@@ -213,7 +259,7 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
                 );
             }
             pui.line(
-                Line::new("convex: upper bound", PlotPoints::new(thin(upper)))
+                Line::new("convex: upper bound", PlotPoints::new(c.upper))
                     .color(Color32::from_rgb(220, 60, 60))
                     .width(2.2),
             );
@@ -224,12 +270,12 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
                     } else {
                         "convex: certified lower bound"
                     },
-                    PlotPoints::new(thin(lower)),
+                    PlotPoints::new(c.lower),
                 )
                 .color(Color32::from_rgb(60, 170, 90))
                 .width(2.2),
             );
-            if !log_gap && let (Some(lo), Some(up)) = (p_lo, p_up) {
+            if !log_gap && let Some((lo, up)) = c.optimum {
                 pui.hline(
                     HLine::new("certified optimum", (lo + up) / 2.0)
                         .style(LineStyle::dashed_loose())
@@ -246,16 +292,8 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
                     );
                 }
             }
-            pui.vline(VLine::new("cursor", cursor_x).color(Color32::from_rgb(230, 200, 40)));
+            pui.vline(VLine::new("cursor", c.cursor_x).color(Color32::from_rgb(230, 200, 40)));
             pui.pointer_coordinate()
         });
-    if resp.response.clicked()
-        && !x_seconds
-        && let Some(p) = resp.inner
-    {
-        let latest = app.history.latest();
-        let t = p.x.round().clamp(0.0, latest as f64) as usize;
-        app.pause();
-        app.cursor = (t < latest).then_some(t);
-    }
+    resp.inner.filter(|_| resp.response.clicked()).map(|p| p.x)
 }

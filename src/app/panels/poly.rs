@@ -11,9 +11,10 @@ use egui_plot::{Bar, BarChart, Plot, Points};
 
 use super::paint;
 use super::{data_extent, title_row};
-use crate::app::worker::PolyDetail;
+use crate::app::session::SolverSettings;
 use crate::app::{App, PlotId};
 use crate::decompose::poly::Step;
+use crate::formulation::PolySnapshot;
 use crate::geometry::grid::Grid;
 use crate::model::PolyNeuron;
 
@@ -98,16 +99,20 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
          certificate plot.",
     );
     let t = app.shown_iter();
-    let Some(detail) = app.history.snapshot_at(t).and_then(|s| s.poly.clone()) else {
+    let Some((detail, classes)) = app
+        .history
+        .snapshot_at(t)
+        .and_then(|s| Some((s.poly()?.clone(), s.classes)))
+    else {
         ui.label("No polynomial-model snapshot yet: choose the model and press Step or Play.");
         return;
     };
     let mut st = app.panel_state.poly;
-    if detail.classes > 1 {
+    if classes > 1 {
         egui::ComboBox::from_label("output (class)")
             .selected_text(format!("{}", st.output))
             .show_ui(ui, |ui| {
-                for c in 0..detail.classes {
+                for c in 0..classes {
                     ui.selectable_value(&mut st.output, c, format!("{c}"));
                 }
             });
@@ -161,7 +166,7 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     level_sets(app, ui, &detail, neuron);
 }
 
-fn eig_chart(ui: &mut egui::Ui, detail: &PolyDetail, o: usize) {
+fn eig_chart(ui: &mut egui::Ui, detail: &PolySnapshot, o: usize) {
     let [ep, em] = detail.eig[o];
     let mut bars = Vec::new();
     for (i, v) in ep.iter().enumerate() {
@@ -193,7 +198,7 @@ fn eig_chart(ui: &mut egui::Ui, detail: &PolyDetail, o: usize) {
     );
 }
 
-fn level_sets(app: &mut App, ui: &mut egui::Ui, detail: &PolyDetail, neuron: Option<PolyNeuron>) {
+fn level_sets(app: &mut App, ui: &mut egui::Ui, detail: &PolySnapshot, neuron: Option<PolyNeuron>) {
     let ds = app.session.data.dataset.clone();
     let extent = data_extent(&ds);
     let dark = app.session.view.dark;
@@ -288,8 +293,11 @@ pub fn neurons(app: &mut App, ui: &mut egui::Ui) {
          signed output weight α, and for several classes the output they belong to.",
     );
     let t = app.shown_iter();
-    let detail = app.history.snapshot_at(t).and_then(|s| s.poly.clone());
-    let optimum = app.optimum.as_ref().and_then(|o| o.poly.clone());
+    let detail = app.history.snapshot_at(t).and_then(|s| s.poly().cloned());
+    let optimum = app
+        .optimum
+        .as_ref()
+        .and_then(|o| o.network.poly().map(<[_]>::to_vec));
     egui::ScrollArea::vertical().show(ui, |ui| {
         let table = |ui: &mut egui::Ui, title: String, nets: &[crate::model::PolyNetwork]| {
             ui.label(RichText::new(title).strong());
@@ -334,6 +342,72 @@ pub fn neurons(app: &mut App, ui: &mut egui::Ui) {
             );
         }
     });
+}
+
+/// The polynomial model's options in the Formulation section: activation coefficients
+/// (presets or custom), the SGD regularizer, and for σ(t) = t² the nuclear-norm form.
+pub fn options(s: &mut SolverSettings, ui: &mut egui::Ui) {
+    activation_ui(ui, &mut s.poly, &mut s.poly_reg);
+    if s.poly == crate::model::PolyActivation::SQUARE {
+        ui.checkbox(&mut s.poly_nuclear, "nuclear-norm form (FISTA on W)")
+            .on_hover_text(
+                "For σ(t) = t² the SDP is min ℓ(x̃ᵀWx̃, y) + β‖W‖_* over symmetric 3×3 W; \
+                 Neural Decomposition is the eigendecomposition W = Σ λᵢqᵢqᵢᵀ (u = qᵢ, α = λᵢ). \
+                 The optimum line still comes from the SDP: two algorithms, one value.",
+            );
+    } else {
+        s.poly_nuclear = false;
+    }
+}
+
+fn activation_ui(
+    ui: &mut egui::Ui,
+    poly: &mut crate::model::PolyActivation,
+    reg: &mut crate::solve::poly_sgd::PolyRegularizer,
+) {
+    use crate::solve::poly_sgd::PolyRegularizer;
+    let presets = crate::formulation::poly::PRESETS;
+    let current = presets
+        .iter()
+        .find(|(_, a)| a == poly)
+        .map_or("custom", |(n, _)| n);
+    egui::ComboBox::from_label("σ(t) = a t² + b t + c")
+        .selected_text(current)
+        .show_ui(ui, |ui| {
+            for (name, a) in presets {
+                ui.selectable_value(poly, a, name);
+            }
+        });
+    let mut c = *poly;
+    ui.horizontal(|ui| {
+        ui.add(egui::DragValue::new(&mut c.a).speed(0.01).prefix("a "));
+        ui.add(egui::DragValue::new(&mut c.b).speed(0.01).prefix("b "));
+        ui.add(egui::DragValue::new(&mut c.c).speed(0.01).prefix("c "));
+    });
+    if c.validate().is_ok() {
+        *poly = c;
+    } else {
+        ui.colored_label(
+            Color32::from_rgb(220, 80, 60),
+            "a, b, c must be finite and not all zero",
+        );
+    }
+    ui.horizontal(|ui| {
+        ui.label("SGD regularizer:");
+        ui.radio_value(reg, PolyRegularizer::UnitL1, "‖u‖ = 1, ℓ1 on α");
+        ui.radio_value(reg, PolyRegularizer::WeightDecay, "weight decay");
+    });
+    if *reg == PolyRegularizer::WeightDecay {
+        let homogeneous = poly.b == 0.0 && poly.c == 0.0;
+        ui.label(
+            RichText::new(if homogeneous {
+                "Weight decay ½β Σ(‖u‖² + α²) has no exact convex form: training with it is                  NP-hard (Bartan & Pilanci). The SGD curves show the weight-decay objective;                  since σ = a t² is 2-homogeneous, each network is rescaled to unit-norm                  neurons and its gap is certified against the ℓ1 SDP."
+            } else {
+                "Weight decay ½β Σ(‖u‖² + α²) has no exact convex form: training with it is                  NP-hard (Bartan & Pilanci). With b or c ≠ 0 the network cannot be rescaled                  to unit-norm neurons, so the SDP does not bound it: the SGD curves show the                  weight-decay objective, uncertified."
+            })
+            .small(),
+        );
+    }
 }
 
 #[cfg(test)]

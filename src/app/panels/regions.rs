@@ -9,8 +9,9 @@ use egui_plot::{Arrows, Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points};
 
 use super::paint::{self, NEG, POS};
 use super::{data_extent, hover, t_max, title_row};
-use crate::app::worker::significant_top;
 use crate::app::{App, NeuronRef, PlotId};
+use crate::formulation::ProblemDetail;
+use crate::formulation::snapshot::significant_top;
 use crate::geometry::grid::{line_coords, neuron_regions};
 use crate::model::ReluNetwork;
 
@@ -61,7 +62,7 @@ fn plane(app: &mut App, ui: &mut egui::Ui, sgd_lines: bool) {
     let net = app
         .history
         .snapshot_at(t)
-        .map(|s| (s.iter, s.network.clone(), s.shown.clone()));
+        .and_then(|s| Some((s.iter, s.relu()?.network.clone(), s.relu()?.shown.clone())));
     let sgd = if sgd_lines {
         app.history.sgd_snapshot_at(t).cloned()
     } else {
@@ -98,7 +99,7 @@ fn plane(app: &mut App, ui: &mut egui::Ui, sgd_lines: bool) {
                     .allow_hover(false),
             );
             if let Some(s) = &sgd {
-                for (k, n) in s.networks.iter().enumerate() {
+                for (k, n) in s.relu_networks().into_iter().enumerate() {
                     for i in significant_top(n, 12) {
                         let nr = &n.neurons[i];
                         if let Some(seg) = paint::clip_line(&nr.u, e) {
@@ -233,19 +234,31 @@ fn line_space(app: &mut App, ui: &mut egui::Ui) {
     let ds = app.session.data.dataset.clone();
     let tm = t_max(&ds);
     let e = [0.0, std::f64::consts::TAU, -tm, tm];
-    let [nx, ny] = crate::app::worker::LINE_FIELD;
+    let [nx, ny] = crate::formulation::snapshot::LINE_FIELD;
     let t = app.shown_iter();
-    let net = app.history.snapshot_at(t).map(|s| ReluNetwork {
-        neurons: s.shown.iter().map(|&i| s.network.neurons[i]).collect(),
+    let net = app
+        .history
+        .snapshot_at(t)
+        .and_then(|s| s.relu())
+        .map(|r| ReluNetwork {
+            neurons: r.shown.iter().map(|&i| r.network.neurons[i]).collect(),
+        });
+    let regions = app.problem.clone().and_then(|info| match &info.detail {
+        ProblemDetail::Relu {
+            line_regions,
+            line_chosen,
+            ..
+        } => Some((line_regions.clone(), line_chosen.clone())),
+        ProblemDetail::Poly { .. } => None,
     });
-    let tex = app.problem.clone().map(|info| {
+    let tex = regions.map(|(line_regions, line_chosen)| {
         let key = paint::key(&[app.run_id(), dark as u64, 4]);
         app.panel_state
             .textures
             .get(ui.ctx(), "linespace", key, || {
-                paint::label_image(nx, ny, &info.line_regions, |k, fp| {
+                paint::label_image(nx, ny, &line_regions, |k, fp| {
                     let c = paint::region_color(fp, dark);
-                    if info.line_chosen[k] {
+                    if line_chosen[k] {
                         c
                     } else {
                         paint::lerp(c, Color32::from_gray(if dark { 20 } else { 200 }), 0.8)
@@ -287,15 +300,16 @@ fn line_space(app: &mut App, ui: &mut egui::Ui) {
             }
         });
     let n = ds.len();
-    let caption = match &app.problem {
-        Some(p) => format!(
-            "{n} points: at most n² − n + 2 = {} regions (general position); the data induce {}; \
-             the solver uses {} (bright){}",
+    let caption = match app.problem.as_ref().map(|p| &p.detail) {
+        Some(ProblemDetail::Relu {
+            p, exact, is_exact, ..
+        }) => format!(
+            "{n} points: at most n² − n + 2 = {} regions (general position); the data induce \
+             {exact}; the solver uses {p} (bright){}",
             n * n - n + 2,
-            p.exact,
-            p.p,
-            if p.is_exact { "" } else { " — sampled" }
+            if *is_exact { "" } else { " — sampled" }
         ),
+        Some(ProblemDetail::Poly { .. }) => String::new(),
         None => "enumerating regions…".into(),
     };
     ui.label(egui::RichText::new(caption).small());

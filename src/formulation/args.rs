@@ -1,8 +1,47 @@
-//! Minimal `--flag value` parser with one-line errors naming the flag.
+//! Command-line flags of one subcommand: a minimal `--flag value` parser with one-line errors
+//! naming the flag (hand-written, no clap, so every message stays one line), and the flags every
+//! formulation shares. A formulation adds its own through [`super::CliFlags`].
 
 use std::collections::HashMap;
+use std::path::Path;
 
+use crate::data::{Dataset, LabelMode, read_csv};
 use crate::error::{Error, Result};
+use crate::solve::{Optimizer, SgdSettings};
+
+/// Value flags of `solve` common to every formulation.
+pub const SOLVE_FLAGS: [&str; 7] = [
+    "--data",
+    "--model",
+    "--loss",
+    "--beta",
+    "--max-iter",
+    "--tol",
+    "--rho",
+];
+
+/// Switches of `solve` common to every formulation.
+pub const SOLVE_SWITCHES: [&str; 2] = ["--json", "--standardize"];
+
+/// Value flags of `sgd` common to every formulation.
+pub const SGD_FLAGS: [&str; 13] = [
+    "--data",
+    "--width",
+    "--loss",
+    "--beta",
+    "--seeds",
+    "--epochs",
+    "--lr",
+    "--lr-final",
+    "--optimizer",
+    "--batch-size",
+    "--init-scale",
+    "--history-every",
+    "--model",
+];
+
+/// Switches of `sgd` common to every formulation.
+pub const SGD_SWITCHES: [&str; 3] = ["--json", "--standardize", "--no-optimum"];
 
 /// Parsed flags of one subcommand.
 #[derive(Debug, Default)]
@@ -81,6 +120,44 @@ impl Args {
                 "--beta {beta}: must be a positive finite number"
             )))
         }
+    }
+
+    /// The `--data` file (labels read with `mode`), standardized with `--standardize`.
+    pub fn dataset(&self, mode: LabelMode) -> Result<Dataset> {
+        let ds = read_csv(Path::new(self.required("--data")?), mode)?;
+        Ok(if self.has("--standardize") {
+            ds.standardized().0
+        } else {
+            ds
+        })
+    }
+
+    /// The training flags shared by every `sgd`: settings, seed count, history spacing.
+    pub fn sgd_settings(&self) -> Result<(SgdSettings, u64, usize)> {
+        self.required("--width")?;
+        let d = SgdSettings::default();
+        let lr = self.parsed("--lr", d.lr, "a positive number")?;
+        let settings = SgdSettings {
+            width: self.parsed("--width", 0usize, "a positive integer")?,
+            lr,
+            lr_final: self.parsed("--lr-final", lr, "a positive number")?,
+            epochs: self.parsed("--epochs", d.epochs, "a non-negative integer")?,
+            init_scale: self.parsed("--init-scale", d.init_scale, "a positive number")?,
+            optimizer: Optimizer::parse(self.get("--optimizer").unwrap_or("gd"))?,
+            batch_size: self.parsed("--batch-size", d.batch_size, "a positive integer")?,
+            seed: 0,
+        };
+        settings.validate()?;
+        let seeds: u64 = self.parsed("--seeds", 1u64, "a positive integer")?;
+        if seeds == 0 {
+            return Err(Error::InvalidSetting("--seeds must be ≥ 1".into()));
+        }
+        let every: usize = self.parsed(
+            "--history-every",
+            (settings.epochs / 100).max(1),
+            "a positive integer",
+        )?;
+        Ok((settings, seeds, every))
     }
 
     /// Parses a flag's value with `FromStr`, or returns `default`.

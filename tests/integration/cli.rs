@@ -1,5 +1,4 @@
 //! The headless interface of shared/design/cli.md, run as a real process.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::Command;
 

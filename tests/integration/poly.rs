@@ -1,8 +1,7 @@
 //! The polynomial-activation SDP (formulations.md §F, §G.5) against the independent
 //! interior-point optima of `tests/data/reference` (CVXPY + Clarabel at 1e-9).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::ops::ControlFlow;
 

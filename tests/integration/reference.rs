@@ -1,8 +1,7 @@
 //! Reproduces the independent interior-point optima of `tests/data/reference` (copied from
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! shared/reference: CVXPY + Clarabel at 1e-9, conventions of formulations.md §0.3).
 
-mod common;
+use crate::common;
 
 use common::{load_reference, reference_json};
 use convex_nn_explorer::convex::ReluProblem;

@@ -1,19 +1,19 @@
-//! `solve --model poly`: the polynomial-activation SDP (formulations.md §F) with certified
-//! bounds, Neural Decomposition and, with `--multiclass`, one output per class (§F.7).
+//! `solve --model poly`: the polynomial-activation SDP (`docs/math.md#poly-sdp`) with certified
+//! bounds, Neural Decomposition and, with `--multiclass`, one output per class
+//! (`docs/math.md#poly-vector-outputs`); `sgd --model poly`: gradient-trained polynomial networks
+//! certified against it.
 
-use std::io::Write;
 use std::ops::ControlFlow;
-use std::path::Path;
 
 use nalgebra::Matrix4;
 use serde::Serialize;
 
-use super::Args;
-use super::commands::{json_out, write_out};
 use crate::convex::PolyProblem;
 use crate::convex::poly::{one_vs_rest, sorted_eigenvalues};
-use crate::data::{LabelMode, TargetKind, read_csv};
+use crate::data::{LabelMode, TargetKind};
 use crate::error::{Error, Result};
+use crate::formulation::Args;
+use crate::formulation::report::to_json;
 use crate::model::{Loss, PolyActivation, PolyNetwork};
 use crate::solve::nuclear::NuclearSolver;
 use crate::solve::{PolySettings, Status, solve_poly};
@@ -60,33 +60,62 @@ fn rows(m: &Matrix4<f64>) -> [[f64; 4]; 4] {
     std::array::from_fn(|i| std::array::from_fn(|j| m[(i, j)]))
 }
 
-pub(super) fn solve(rest: &[String], out: &mut dyn Write) -> Result<()> {
-    let args = Args::parse(
-        rest,
-        &[
-            "--data",
-            "--model",
-            "--loss",
-            "--beta",
-            "--poly",
-            "--regularizer",
-            "--max-iter",
-            "--tol",
-            "--rho",
-        ],
-        &["--json", "--standardize", "--multiclass", "--no-polish"],
-    )?;
+/// The settings of `solve --model poly`.
+struct Request {
+    act: PolyActivation,
+    loss: Loss,
+    beta: f64,
+    nuclear: bool,
+    settings: PolySettings,
+}
+
+/// What either solver returns.
+struct Solved {
+    networks: Vec<PolyNetwork>,
+    bounds: crate::certify::Bounds,
+    status: Status,
+    iterations: usize,
+    seconds: f64,
+    lifted: Vec<(Matrix4<f64>, Matrix4<f64>)>,
+    convex_objective: f64,
+}
+
+/// `solve --model poly`: parse → solve (SDP-ADMM, or FISTA on the nuclear-norm form) → report.
+pub(super) fn solve(args: &Args) -> Result<String> {
+    let req = parse_solve(args)?;
+    let mode = if args.has("--multiclass") {
+        LabelMode::MultiClass
+    } else {
+        LabelMode::Auto
+    };
+    let ds = args.dataset(mode)?;
+    let targets = match ds.kind {
+        TargetKind::MultiClass(c) => one_vs_rest(&ds.y, c),
+        _ => vec![ds.y.clone()],
+    };
+    let solved = if req.nuclear {
+        solve_nuclear(&ds.x, &targets, &req)?
+    } else {
+        solve_sdp(&ds.x, &targets, &req)?
+    };
+    let report = solve_json(&ds.x, &targets, &req, &solved);
+    if args.has("--json") {
+        return to_json(&report);
+    }
+    Ok(solve_text(&report, &req, solved.status))
+}
+
+fn parse_solve(args: &Args) -> Result<Request> {
     let act = PolyActivation::parse(args.get("--poly").unwrap_or("relu"))?;
     let loss = Loss::parse(args.get("--loss").unwrap_or("squared"))?;
     let beta = args.beta()?;
-    let regularizer = args.get("--regularizer").unwrap_or("l1");
-    let nuclear = match regularizer {
+    let nuclear = match args.get("--regularizer").unwrap_or("l1") {
         "l1" => false,
         "nuclear" => {
             if act != PolyActivation::SQUARE {
                 return Err(Error::InvalidSetting(
                     "--regularizer nuclear needs --poly square (σ(t) = t²): only then is the \
-                     ℓ1 penalty a nuclear norm (§F.4)"
+                     ℓ1 penalty a nuclear norm"
                         .into(),
                 ));
             }
@@ -113,105 +142,108 @@ pub(super) fn solve(rest: &[String], out: &mut dyn Write) -> Result<()> {
         ..PolySettings::default()
     };
     settings.validate()?;
-    let mode = if args.has("--multiclass") {
-        LabelMode::MultiClass
-    } else {
-        LabelMode::Auto
+    Ok(Request {
+        act,
+        loss,
+        beta,
+        nuclear,
+        settings,
+    })
+}
+
+/// FISTA on the nuclear-norm form, one output at a time (tolerance split over the outputs).
+fn solve_nuclear(x: &[[f64; 2]], targets: &[Vec<f64>], req: &Request) -> Result<Solved> {
+    let t0 = std::time::Instant::now();
+    let mut networks = Vec::new();
+    let mut total = crate::certify::Bounds {
+        upper: 0.0,
+        lower: 0.0,
+        certificate: f64::NEG_INFINITY,
     };
-    let mut ds = read_csv(Path::new(args.required("--data")?), mode)?;
-    if args.has("--standardize") {
-        ds = ds.standardized().0;
-    }
-    let targets = match ds.kind {
-        TargetKind::MultiClass(c) => one_vs_rest(&ds.y, c),
-        _ => vec![ds.y.clone()],
-    };
-    let outputs = targets.len();
-    let (networks, bounds, status, iterations, seconds, lifted, convex_objective) = if nuclear {
-        let t0 = std::time::Instant::now();
-        let mut nets = Vec::new();
-        let mut total = crate::certify::Bounds {
-            upper: 0.0,
-            lower: 0.0,
-            certificate: f64::NEG_INFINITY,
-        };
-        let mut status = Status::Converged;
-        let mut iters = 0;
-        for y in &targets {
-            let s = NuclearSolver::new(
-                ds.x.clone(),
-                y.clone(),
-                loss,
-                beta,
-                settings.tol / outputs as f64,
-                settings.max_iter,
-            )?;
-            let (b, net, st, it) = s.run();
-            total.upper += b.upper;
-            total.lower += b.lower;
-            total.certificate = total.certificate.max(b.certificate);
-            if st != Status::Converged {
-                status = st;
-            }
-            iters = iters.max(it);
-            nets.push(net);
+    let mut status = Status::Converged;
+    let mut iterations = 0;
+    for y in targets {
+        let s = NuclearSolver::new(
+            x.to_vec(),
+            y.clone(),
+            req.loss,
+            req.beta,
+            req.settings.tol / targets.len() as f64,
+            req.settings.max_iter,
+        )?;
+        let (b, net, st, it) = s.run();
+        total.upper += b.upper;
+        total.lower += b.lower;
+        total.certificate = total.certificate.max(b.certificate);
+        if st != Status::Converged {
+            status = st;
         }
-        let upper = total.upper;
-        (
-            nets,
-            total,
-            status,
-            iters,
-            t0.elapsed().as_secs_f64(),
-            Vec::new(),
-            upper,
-        )
-    } else {
-        let problems = targets
-            .iter()
-            .map(|y| PolyProblem::new(ds.x.clone(), y.clone(), loss, beta, act))
-            .collect::<Result<Vec<_>>>()?;
-        let sol = solve_poly(problems.clone(), &settings, |_| ControlFlow::Continue(()))?;
-        let convex: f64 = problems
-            .iter()
-            .zip(&sol.lifted)
-            .map(|(p, (zp, zm))| p.sdp_objective(zp, zm))
-            .sum();
-        (
-            sol.networks,
-            sol.bounds,
-            sol.status,
-            sol.iterations,
-            sol.seconds,
-            sol.lifted,
-            convex,
-        )
-    };
-    // `objective` is recomputed from the reported neurons on the data as given.
-    let objective: f64 = networks
+        iterations = iterations.max(it);
+        networks.push(net);
+    }
+    Ok(Solved {
+        networks,
+        convex_objective: total.upper,
+        bounds: total,
+        status,
+        iterations,
+        seconds: t0.elapsed().as_secs_f64(),
+        lifted: Vec::new(),
+    })
+}
+
+/// The SDP-ADMM with polish, all outputs at once.
+fn solve_sdp(x: &[[f64; 2]], targets: &[Vec<f64>], req: &Request) -> Result<Solved> {
+    let problems = targets
         .iter()
-        .zip(&targets)
-        .map(|(net, y): (&PolyNetwork, _)| {
-            loss.total(&net.predict(&ds.x), y) + net.l1_penalty(beta)
-        })
+        .map(|y| PolyProblem::new(x.to_vec(), y.clone(), req.loss, req.beta, req.act))
+        .collect::<Result<Vec<_>>>()?;
+    let sol = solve_poly(problems.clone(), &req.settings, |_| {
+        ControlFlow::Continue(())
+    })?;
+    let convex_objective = problems
+        .iter()
+        .zip(&sol.lifted)
+        .map(|(p, (zp, zm))| p.sdp_objective(zp, zm))
         .sum();
-    let report = PolySolveJson {
+    Ok(Solved {
+        networks: sol.networks,
+        bounds: sol.bounds,
+        status: sol.status,
+        iterations: sol.iterations,
+        seconds: sol.seconds,
+        lifted: sol.lifted,
+        convex_objective,
+    })
+}
+
+fn solve_json(x: &[[f64; 2]], targets: &[Vec<f64>], req: &Request, s: &Solved) -> PolySolveJson {
+    let (loss, beta, act) = (req.loss, req.beta, req.act);
+    // `objective` is recomputed from the reported neurons on the data as given.
+    let objective: f64 = s
+        .networks
+        .iter()
+        .zip(targets)
+        .map(|(net, y): (&PolyNetwork, _)| loss.total(&net.predict(x), y) + net.l1_penalty(beta))
+        .sum();
+    PolySolveJson {
         model: "poly",
         poly: [act.a, act.b, act.c],
-        regularizer: if nuclear { "nuclear" } else { "l1" },
+        regularizer: if req.nuclear { "nuclear" } else { "l1" },
         loss: loss.name(),
         beta,
-        n: ds.x.len(),
-        outputs,
-        status: status.name(),
-        iterations,
-        seconds,
+        n: x.len(),
+        outputs: targets.len(),
+        status: s.status.name(),
+        iterations: s.iterations,
+        seconds: s.seconds,
         objective,
-        convex_objective,
-        lower_bound: bounds.lower,
-        rel_gap: bounds.rel_gap(),
-        certificate: bounds.certificate,
-        neurons: networks
+        convex_objective: s.convex_objective,
+        lower_bound: s.bounds.lower,
+        rel_gap: s.bounds.rel_gap(),
+        certificate: s.bounds.certificate,
+        neurons: s
+            .networks
             .iter()
             .enumerate()
             .flat_map(|(c, net)| {
@@ -222,7 +254,8 @@ pub(super) fn solve(rest: &[String], out: &mut dyn Write) -> Result<()> {
                 })
             })
             .collect(),
-        lifted: lifted
+        lifted: s
+            .lifted
             .iter()
             .enumerate()
             .map(|(c, (zp, zm))| LiftedJson {
@@ -233,10 +266,12 @@ pub(super) fn solve(rest: &[String], out: &mut dyn Write) -> Result<()> {
                 eig_minus: sorted_eigenvalues(zm),
             })
             .collect(),
-    };
-    if args.has("--json") {
-        return json_out(out, &report);
     }
+}
+
+fn solve_text(report: &PolySolveJson, req: &Request, status: Status) -> String {
+    let act = req.act;
+    let outputs = report.outputs;
     let mut text = format!(
         "polynomial-activation SDP, σ(t) = {}·t² + {}·t + {}, {} regularizer, {} loss, \
          beta = {}, n = {}, {} output(s)\n\
@@ -250,7 +285,7 @@ pub(super) fn solve(rest: &[String], out: &mut dyn Write) -> Result<()> {
         act.c,
         report.regularizer,
         report.loss,
-        beta,
+        report.beta,
         report.n,
         outputs,
         report.status,
@@ -263,8 +298,8 @@ pub(super) fn solve(rest: &[String], out: &mut dyn Write) -> Result<()> {
         report.lower_bound,
         report.rel_gap,
         report.certificate,
-        iterations,
-        seconds,
+        report.iterations,
+        report.seconds,
     );
     for l in &report.lifted {
         text.push_str(&format!(
@@ -296,7 +331,7 @@ pub(super) fn solve(rest: &[String], out: &mut dyn Write) -> Result<()> {
             }
         ));
     }
-    write_out(out, &text)
+    text
 }
 
 #[derive(Serialize)]
@@ -337,13 +372,10 @@ struct PolySgdJson {
 
 /// `sgd --model poly`: seeds of the non-convex polynomial network, each certified against the
 /// SDP (§G.5), with the SDP's certified optimum for comparison.
-pub(super) fn sgd(rest: &[String], out: &mut dyn Write) -> Result<()> {
+pub(super) fn sgd(args: &Args) -> Result<String> {
     use crate::certify::poly::certify_poly;
     use crate::solve::SgdSettings;
     use crate::solve::poly_sgd::{PolyRegularizer, PolyTrainer};
-    let mut flags = super::commands::SGD_FLAGS.to_vec();
-    flags.extend(["--poly", "--regularizer"]);
-    let args = Args::parse(rest, &flags, &["--json", "--standardize", "--no-optimum"])?;
     let act = PolyActivation::parse(args.get("--poly").unwrap_or("relu"))?;
     let loss = Loss::parse(args.get("--loss").unwrap_or("squared"))?;
     let beta = args.beta()?;
@@ -356,11 +388,8 @@ pub(super) fn sgd(rest: &[String], out: &mut dyn Write) -> Result<()> {
             )));
         }
     };
-    let (settings, seeds, every) = super::commands::sgd_settings(&args)?;
-    let mut ds = read_csv(Path::new(args.required("--data")?), LabelMode::Auto)?;
-    if args.has("--standardize") {
-        ds = ds.standardized().0;
-    }
+    let (settings, seeds, every) = args.sgd_settings()?;
+    let ds = args.dataset(LabelMode::Auto)?;
     let t0 = std::time::Instant::now();
     // (seed, trainer, objective history, final accuracy)
     type Trained = (u64, PolyTrainer, Vec<f64>, f64);
@@ -464,7 +493,7 @@ pub(super) fn sgd(rest: &[String], out: &mut dyn Write) -> Result<()> {
         seconds: t0.elapsed().as_secs_f64(),
     };
     if args.has("--json") {
-        return json_out(out, &report);
+        return to_json(&report);
     }
     let mut text = format!(
         "{seeds} seeds, polynomial network σ(t) = {}·t² + {}·t + {}, width {}, {} regularizer, \
@@ -503,5 +532,5 @@ pub(super) fn sgd(rest: &[String], out: &mut dyn Write) -> Result<()> {
              neurons and certified against the ℓ1 SDP; otherwise it is uncertified.",
         );
     }
-    write_out(out, &text)
+    Ok(text)
 }

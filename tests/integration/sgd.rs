@@ -1,7 +1,6 @@
 //! The non-convex trainer: exact gradients, and no run ever beats the certified optimum.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::ops::ControlFlow;
 

@@ -1,8 +1,7 @@
 //! Woodbury vs dense solve, weak duality, certificate vs dense sphere grid, the maps between
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! networks and the convex program, ADMM convergence, and degenerate data.
 
-mod common;
+use crate::common;
 
 use std::ops::ControlFlow;
 

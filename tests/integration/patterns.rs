@@ -1,8 +1,7 @@
 //! Activation-pattern enumeration (formulations.md §B): counts, completeness against dense
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! random sampling on degenerate sets, strict generators, fast sweep = oracle.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 

@@ -1,6 +1,11 @@
-//! Polynomial activation (SDP) (formulations.md §F): the SDP-ADMM of §F.8 stepped live, the
-//! Neural Decomposition of every shown iterate, the §G.5 certificate over the sphere of neuron
-//! directions, vector outputs (one `(Z₊, Z₋)` pair per class, §F.7).
+//! Polynomial activation (SDP) (`docs/math.md#poly-sdp`): the SDP-ADMM of
+//! `docs/math.md#poly-admm` stepped live (or FISTA on the nuclear-norm form for σ(t) = t²), the
+//! Neural Decomposition of every shown iterate, the certificate over the sphere of neuron
+//! directions (`docs/math.md#poly-certificate`), vector outputs (one `(Z₊, Z₋)` pair per class),
+//! gradient-trained polynomial networks certified against the SDP, and the `solve`/`sgd`
+//! reports ([`cli`]).
+
+mod cli;
 
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -8,32 +13,48 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use nalgebra::Matrix4;
 
-use super::{Formulation, ProblemInput, Stepper};
-use crate::app::worker::{
-    FIELD, LINE_FIELD, Optimum, PolyDetail, ProblemInfo, Snapshot, ViewSpec, poly_metrics,
+use super::snapshot::{
+    FIELD, LINE_FIELD, ModelKind, ModelSnapshot, PolySnapshot, ProblemDetail, ProblemInfo,
+    SgdSnapshot, Snapshot, ViewSpec, poly_metrics,
+};
+use super::{
+    Args, CliFlags, Formulation, ModelNetwork, Optimum, ProblemInput, SgdJob, SgdRun, Stepper,
 };
 use crate::certify::Bounds;
-use crate::certify::poly::certify_poly_detail;
+use crate::certify::poly::{certify_poly, certify_poly_detail};
 use crate::convex::PolyProblem;
 use crate::convex::poly::{one_vs_rest, sorted_eigenvalues};
 use crate::error::Result;
 use crate::geometry::grid::{Grid, line_direction};
-use crate::model::{PolyActivation, PolyNetwork, ReluNetwork};
+use crate::model::{PolyActivation, PolyNetwork};
 use crate::solve::nuclear::NuclearSolver;
-use crate::solve::{Iterate, PolyDriver, PolySettings, Status, solve_poly};
+use crate::solve::poly_sgd::PolyTrainer;
+use crate::solve::{Iterate, PolyDriver, PolySettings, SgdSettings, Status, solve_poly};
 
 /// Polynomial activation (SDP).
 pub struct PolySdp;
 
-fn problems(input: &ProblemInput) -> Result<Vec<PolyProblem>> {
-    let targets = if input.classes > 1 {
+/// The targets of each output: the labels, or one-vs-rest ±1 per class.
+fn targets(input: &ProblemInput) -> Vec<Vec<f64>> {
+    if input.classes > 1 {
         one_vs_rest(&input.y, input.classes)
     } else {
         vec![input.y.clone()]
-    };
-    targets
+    }
+}
+
+fn problems(input: &ProblemInput) -> Result<Vec<PolyProblem>> {
+    targets(input)
         .into_iter()
-        .map(|y| PolyProblem::new(input.x.clone(), y, input.loss, input.beta, input.poly))
+        .map(|y| {
+            PolyProblem::new(
+                input.x.clone(),
+                y,
+                input.loss,
+                input.beta,
+                input.poly.activation,
+            )
+        })
         .collect()
 }
 
@@ -67,12 +88,18 @@ impl Formulation for PolySdp {
          it is offered for the SGD runs only, certified against this SDP when σ = a t².\n\
          Several classes: one (Z₊, Z₋) pair per class on ±1 one-vs-rest targets."
     }
-    fn available(&self) -> std::result::Result<(), &'static str> {
-        Ok(())
+    fn kind(&self) -> ModelKind {
+        ModelKind::Poly
+    }
+    fn uses_patterns(&self) -> bool {
+        false
+    }
+    fn multiclass(&self) -> bool {
+        true
     }
     fn build(&self, input: &ProblemInput) -> Result<Box<dyn Stepper>> {
-        if input.poly_nuclear {
-            if input.poly != PolyActivation::SQUARE {
+        if input.poly.nuclear {
+            if input.poly.activation != PolyActivation::SQUARE {
                 return Err(crate::Error::InvalidSetting(
                     "the nuclear-norm form needs σ(t) = t² (a = 1, b = c = 0)".into(),
                 ));
@@ -122,13 +149,134 @@ impl Formulation for PolySdp {
             bounds: sol.bounds,
             status: sol.status,
             seconds: sol.seconds,
-            neurons: sol.networks.iter().map(|n| n.neurons.len()).sum(),
-            network: ReluNetwork::default(),
-            poly: Some(sol.networks),
+            network: ModelNetwork::Poly(sol.networks),
         })
     }
-    fn is_poly(&self) -> bool {
-        true
+    fn sgd(&self, input: &ProblemInput, job: &SgdJob) -> Result<Box<dyn SgdRun>> {
+        let targets = targets(input);
+        let trainers = (1..=job.seeds as u64)
+            .map(|seed| {
+                let s = SgdSettings {
+                    width: job.width.max(1),
+                    lr: job.lr,
+                    lr_final: job.lr,
+                    epochs: job.epochs,
+                    optimizer: job.optimizer,
+                    seed,
+                    ..SgdSettings::default()
+                };
+                targets
+                    .iter()
+                    .enumerate()
+                    .map(|(c, y)| {
+                        PolyTrainer::new(
+                            input.x.clone(),
+                            y.clone(),
+                            input.loss,
+                            input.beta,
+                            input.poly.activation,
+                            input.poly.regularizer,
+                            SgdSettings {
+                                seed: seed + 7919 * c as u64,
+                                ..s
+                            },
+                        )
+                    })
+                    .collect::<Result<Vec<_>>>()
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Box::new(PolySeeds {
+            trainers,
+            targets,
+            input: input.clone(),
+        }))
+    }
+    fn solve_flags(&self) -> CliFlags {
+        CliFlags {
+            values: &["--poly", "--regularizer"],
+            switches: &["--multiclass", "--no-polish"],
+        }
+    }
+    fn solve_cli(&self, args: &Args) -> Result<String> {
+        cli::solve(args)
+    }
+    fn sgd_flags(&self) -> CliFlags {
+        CliFlags {
+            values: &["--poly", "--regularizer"],
+            switches: &[],
+        }
+    }
+    fn sgd_cli(&self, args: &Args) -> Result<String> {
+        cli::sgd(args)
+    }
+}
+
+/// Seeds of the polynomial network; per seed one trainer per output (the multi-class problem
+/// decouples into one scalar problem per class).
+struct PolySeeds {
+    trainers: Vec<Vec<PolyTrainer>>,
+    targets: Vec<Vec<f64>>,
+    input: ProblemInput,
+}
+
+impl PolySeeds {
+    /// Certified against the ℓ1 SDP when the learned function has a unit-norm form (always for
+    /// unit-norm + ℓ1; for weight decay only with σ = a t²); bounds of the outputs add up.
+    fn bounds(&self, outputs: &[PolyTrainer]) -> Bounds {
+        let i = &self.input;
+        let mut total = Bounds {
+            upper: 0.0,
+            lower: 0.0,
+            certificate: f64::NEG_INFINITY,
+        };
+        for (t, y) in outputs.iter().zip(&self.targets) {
+            total.upper += t.objective();
+            match t.unit_network() {
+                Some(net) => {
+                    let b = certify_poly(&i.x, y, i.loss, i.beta, &net);
+                    total.lower += b.lower;
+                    total.certificate = total.certificate.max(b.certificate);
+                }
+                None => {
+                    total.lower = f64::NEG_INFINITY;
+                    total.certificate = f64::NAN;
+                }
+            }
+        }
+        total
+    }
+}
+
+impl SgdRun for PolySeeds {
+    fn seeds(&self) -> usize {
+        self.trainers.len()
+    }
+    fn step(&mut self) -> Vec<(f64, f64)> {
+        self.trainers
+            .iter_mut()
+            .map(|outputs| {
+                outputs.iter_mut().fold((0.0, 0.0), |(s, o), t| {
+                    let r = t.step();
+                    (s + r.seconds, o + r.objective)
+                })
+            })
+            .collect()
+    }
+    fn snapshot(&self, epoch: usize, view: &ViewSpec) -> SgdSnapshot {
+        let networks: Vec<Vec<PolyNetwork>> = self
+            .trainers
+            .iter()
+            .map(|outputs| outputs.iter().map(PolyTrainer::network).collect())
+            .collect();
+        SgdSnapshot {
+            epoch,
+            bounds: self.trainers.iter().map(|o| self.bounds(o)).collect(),
+            test: networks
+                .iter()
+                .map(|nets| poly_metrics(nets, &view.test_x, &view.test_y, self.input.loss))
+                .collect(),
+            networks: networks.into_iter().map(ModelNetwork::Poly).collect(),
+        }
     }
 }
 
@@ -158,12 +306,9 @@ fn certificate_field(pr: &PolyProblem, v: &[f64], t_max: f64) -> Grid {
 fn poly_info(n: usize, classes: usize) -> ProblemInfo {
     ProblemInfo {
         n,
-        p: 0,
-        exact: 0,
-        is_exact: true,
-        line_regions: Vec::new(),
-        line_chosen: Vec::new(),
-        poly_outputs: Some(classes.max(1)),
+        detail: ProblemDetail::Poly {
+            outputs: classes.max(1),
+        },
     }
 }
 
@@ -316,9 +461,6 @@ fn poly_snapshot(
         lower: 0.0,
         certificate: f64::NEG_INFINITY,
     };
-    let mut cert_u = [0.0; 3];
-    let mut dual = Vec::new();
-    let mut best_c = f64::NEG_INFINITY;
     let (mut certificates, mut cert, mut cert_us) = (Vec::new(), Vec::new(), Vec::new());
     for (pr, (zp, zm)) in problems.iter().zip(pairs) {
         let (net, pair, out_steps) = pr.decompose_steps(&zp, &zm).unwrap_or_else(|_| {
@@ -332,15 +474,9 @@ fn poly_snapshot(
         bounds.upper += b.upper;
         bounds.lower += b.lower;
         bounds.certificate = bounds.certificate.max(b.certificate);
-        let c = b.certificate * pr.beta;
         certificates.push(certificate_field(pr, &v, view.t_max));
         cert.push(b.certificate);
         cert_us.push(u);
-        if c > best_c || dual.is_empty() {
-            best_c = c;
-            cert_u = u;
-            dual = v;
-        }
         steps.push(out_steps);
         eig.push(pair.map(|z| sorted_eigenvalues(&z)));
         lifted.push(pair);
@@ -358,27 +494,19 @@ fn poly_snapshot(
     } else {
         Grid::sample(FIELD, FIELD, view.extent, |x, y| networks[0].eval([x, y]))
     };
-    let certificate = certificates[0].clone();
     Snapshot {
         iter,
         beta: pr0.beta,
-        network: ReluNetwork::default(),
         bounds,
-        cert_u,
-        dual,
-        shown: Vec::new(),
-        kkt: Vec::new(),
-        pattern_sizes: Vec::new(),
         train: poly_metrics(&networks, &pr0.x, labels, pr0.loss),
         test: poly_metrics(&networks, &view.test_x, &view.test_y, pr0.loss),
         output,
-        certificate,
-        poly: Some(Arc::new(PolyDetail {
+        classes: classes.max(1),
+        model: ModelSnapshot::Poly(Arc::new(PolySnapshot {
             networks,
             lifted,
             eig,
             steps,
-            classes,
             certificates,
             cert,
             cert_u: cert_us,

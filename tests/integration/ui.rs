@@ -1,7 +1,5 @@
-//! Headless UI tests (issue 4): `egui_kittest` drives the real `App::ui` — the same function the
+//! Headless UI tests: `egui_kittest` drives the real `App::ui` — the same function the
 //! window runs — by label, and image snapshots render each plot on the CPU.
-#![cfg(feature = "gui")]
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
 
@@ -178,7 +176,7 @@ fn scrubbing_back_shows_the_earlier_state() {
     h.get_by_label_contains("iter 3 · upper");
     let early = h.state().history.snapshot_at(3).unwrap().clone();
     assert!(early.iter <= 3 && late.iter == 8);
-    assert_ne!(early.network, late.network);
+    assert_ne!(early.relu().unwrap().network, late.relu().unwrap().network);
     let upper3 = h.state().history.iterate_at(3).unwrap().upper;
     h.get_by_label_contains(&format!("upper {upper3:.6}"));
     // → moves forward through the history, "Live" returns to the newest.
@@ -259,7 +257,8 @@ fn plot_snapshots_render_headless() {
     }
     // The heatmap samples feasible directions, so it never exceeds the exact maximum c(v)/β.
     for s in &a.history.snapshots {
-        assert!(s.certificate.max_abs() <= s.bounds.certificate * (1.0 + 1e-9) + 1e-12);
+        let grid = &s.relu().unwrap().certificate;
+        assert!(grid.max_abs() <= s.bounds.certificate * (1.0 + 1e-9) + 1e-12);
     }
     let mut a = Some(a);
     let mut results = egui_kittest::SnapshotResults::new();
@@ -574,7 +573,7 @@ fn polynomial_sdp_plays_to_the_certified_optimum_with_its_decomposition() {
     );
     let it = a.history.iterates.last().unwrap();
     let opt = a.optimum.as_ref().unwrap();
-    assert!(opt.poly.is_some());
+    assert!(opt.network.poly().is_some());
     assert!(it.rel_gap <= 1e-6 && opt.bounds.rel_gap() <= 1e-6);
     assert!(it.lower <= opt.bounds.upper * (1.0 + 1e-9));
     assert!(opt.bounds.lower <= it.upper * (1.0 + 1e-9));
@@ -623,8 +622,8 @@ fn three_class_data_solve_with_vector_outputs() {
         Some(convex_nn_explorer::solve::Status::Converged)
     );
     let snap = a.history.snapshots.last().unwrap();
-    let detail = snap.poly.as_ref().unwrap();
-    assert_eq!(detail.classes, 3);
+    let detail = snap.poly().unwrap();
+    assert_eq!(snap.classes, 3);
     assert_eq!(detail.networks.len(), 3);
     let acc = snap.train.as_ref().unwrap().accuracy;
     assert!(acc > 0.9, "train accuracy {acc}");
@@ -657,7 +656,7 @@ fn nuclear_norm_form_agrees_with_the_sdp_optimum() {
     assert!(it.rel_gap <= 1e-6 && opt.rel_gap() <= 1e-6);
     assert!(it.lower <= opt.upper * (1.0 + 1e-9) && opt.lower <= it.upper * (1.0 + 1e-9));
     let snap = a.history.snapshots.last().unwrap();
-    assert!(snap.poly.as_ref().unwrap().networks[0].neurons.len() <= 3);
+    assert!(snap.poly().unwrap().networks[0].neurons.len() <= 3);
 }
 
 /// Degenerate data with the polynomial model: one point, duplicated points, one class (all

@@ -1,0 +1,360 @@
+//! The formulations: one registry shared by the command line and the desktop explorer.
+//!
+//! A formulation is one training problem with its convex program (see `docs/math.md`): how to
+//! build it from the data, a solver that can be stepped one iteration at a time (what the
+//! explorer animates), its certified optimum, the gradient-trained networks it is compared
+//! against, its command-line report (text and JSON) and its explanation. Each lives in one
+//! file (or folder) below this module and implements [`Formulation`]; [`all`] lists them in
+//! model-list order, and the id of each is what `solve --model ID`, `sgd --model ID` and the
+//! app's session files use. Formulations that are planned but not built yet are data
+//! ([`PLANNED`]), not code. `docs/contributing.md` says which files a new formulation touches.
+//!
+//! Data flow, one way: dataset → patterns → problem ([`ProblemInput`], built by a
+//! formulation) → iterates ([`Stepper`]) → [`Snapshot`]s → the app's panels or the CLI's
+//! report. Nothing here uses threads or a GUI.
+
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, OnceLock};
+
+use crate::certify::Bounds;
+use crate::error::{Error, Result};
+use crate::geometry::{PatternMode, PatternSet};
+use crate::model::{Loss, PolyActivation, PolyNetwork, ReluNetwork};
+use crate::solve::poly_sgd::PolyRegularizer;
+use crate::solve::{Iterate, Optimizer, Status};
+
+pub mod args;
+pub mod poly;
+pub mod relu;
+pub mod report;
+pub mod snapshot;
+
+pub use args::Args;
+pub use snapshot::{
+    Metrics, ModelKind, ModelSnapshot, PolySnapshot, ProblemDetail, ProblemInfo, ReluSnapshot,
+    SgdPoint, SgdSnapshot, Snapshot, ViewSpec,
+};
+
+/// Options of the polynomial-activation formulation.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct PolyOptions {
+    /// The activation `σ(t) = a t² + b t + c`.
+    pub activation: PolyActivation,
+    /// Regularizer of the gradient-trained comparison networks.
+    pub regularizer: PolyRegularizer,
+    /// Solve `σ(t) = t²` in its nuclear-norm form (FISTA) instead of the SDP-ADMM.
+    pub nuclear: bool,
+}
+
+/// What a formulation is built from: the training points and the settings. A formulation
+/// reads the settings that apply to it (like a solver's settings struct).
+#[derive(Debug, Clone)]
+pub struct ProblemInput {
+    /// Inputs.
+    pub x: Vec<[f64; 2]>,
+    /// Targets: ±1 labels, real values, or class labels `0..C−1` when `classes > 1`.
+    pub y: Vec<f64>,
+    /// Loss.
+    pub loss: Loss,
+    /// Regularization strength β.
+    pub beta: f64,
+    /// Activation patterns: all regions, or a seeded sample.
+    pub patterns: PatternMode,
+    /// Initial ADMM penalty ρ.
+    pub rho: f64,
+    /// Certified relative-gap tolerance.
+    pub tol: f64,
+    /// Polynomial-activation options.
+    pub poly: PolyOptions,
+    /// Number of classes (1 for binary or regression targets).
+    pub classes: usize,
+    /// The exact region set of `x`, enumerated once by whichever thread needs it first.
+    pub exact: Arc<OnceLock<std::result::Result<Arc<PatternSet>, String>>>,
+}
+
+impl ProblemInput {
+    /// Input for `x, y` with default settings.
+    pub fn new(x: Vec<[f64; 2]>, y: Vec<f64>, loss: Loss, beta: f64) -> Self {
+        Self {
+            x,
+            y,
+            loss,
+            beta,
+            patterns: PatternMode::Exact,
+            rho: crate::solve::AdmmSettings::default().rho,
+            tol: 1e-6,
+            poly: PolyOptions::default(),
+            classes: 1,
+            exact: Default::default(),
+        }
+    }
+
+    /// The exact region set (computed on first use).
+    pub fn exact(&self) -> Result<Arc<PatternSet>> {
+        self.exact
+            .get_or_init(|| {
+                crate::geometry::enumerate_exact(&self.x)
+                    .map(Arc::new)
+                    .map_err(|e| e.to_string())
+            })
+            .clone()
+            .map_err(Error::Numerical)
+    }
+}
+
+/// A solver the app can single-step.
+pub trait Stepper: Send {
+    /// One iteration; `None` once the solver has finished (see [`Stepper::status`]).
+    fn step(&mut self) -> Option<Iterate>;
+    /// Running, or the final status.
+    fn status(&self) -> Status;
+    /// Whether the solver has finished.
+    fn is_done(&self) -> bool;
+    /// Problem facts shown once per run.
+    fn info(&self, view: &ViewSpec) -> ProblemInfo;
+    /// Everything the panels draw at this iterate (network, certified bounds, fields).
+    fn snapshot(&self, iter: usize, view: &ViewSpec) -> Snapshot;
+    /// Changes β keeping the iterate (a warm-started regularisation path).
+    fn set_beta(&mut self, beta: f64) -> Result<()>;
+    /// Current ADMM penalty ρ (NaN if the solver has none).
+    fn rho(&self) -> f64;
+}
+
+/// Settings of the gradient-trained comparison networks.
+#[derive(Debug, Clone)]
+pub struct SgdJob {
+    /// Hidden width.
+    pub width: usize,
+    /// Seeds 1..=seeds.
+    pub seeds: usize,
+    /// Optimizer.
+    pub optimizer: Optimizer,
+    /// Learning rate.
+    pub lr: f64,
+    /// Epochs.
+    pub epochs: usize,
+}
+
+/// Gradient-trained networks of one formulation, all seeds in lockstep.
+pub trait SgdRun: Send {
+    /// Number of seeds.
+    fn seeds(&self) -> usize;
+    /// One epoch of every seed: (seconds, objective) per seed.
+    fn step(&mut self) -> Vec<(f64, f64)>;
+    /// The networks of every seed with certified bounds and test metrics.
+    fn snapshot(&self, epoch: usize, view: &ViewSpec) -> SgdSnapshot;
+}
+
+/// A trained network of some formulation.
+#[derive(Debug, Clone)]
+pub enum ModelNetwork {
+    /// A two-layer ReLU network.
+    Relu(ReluNetwork),
+    /// Polynomial-activation networks, one per output.
+    Poly(Vec<PolyNetwork>),
+}
+
+impl ModelNetwork {
+    /// The ReLU network, if it is one.
+    pub fn relu(&self) -> Option<&ReluNetwork> {
+        match self {
+            Self::Relu(n) => Some(n),
+            Self::Poly(_) => None,
+        }
+    }
+    /// The polynomial networks (one per output), if they are.
+    pub fn poly(&self) -> Option<&[PolyNetwork]> {
+        match self {
+            Self::Poly(n) => Some(n),
+            Self::Relu(_) => None,
+        }
+    }
+    /// Number of neurons.
+    pub fn neurons(&self) -> usize {
+        match self {
+            Self::Relu(n) => n.neurons.len(),
+            Self::Poly(n) => n.iter().map(|n| n.neurons.len()).sum(),
+        }
+    }
+}
+
+/// The certified optimum of a formulation.
+#[derive(Debug, Clone)]
+pub struct Optimum {
+    /// Certified bounds (the optimum lies between them).
+    pub bounds: Bounds,
+    /// Final status.
+    pub status: Status,
+    /// Wall time.
+    pub seconds: f64,
+    /// The optimal network.
+    pub network: ModelNetwork,
+}
+
+/// Flags of one command-line subcommand of a formulation (beyond the common ones).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CliFlags {
+    /// Flags taking a value.
+    pub values: &'static [&'static str],
+    /// Switches.
+    pub switches: &'static [&'static str],
+}
+
+/// One formulation in the registry.
+pub trait Formulation: Sync {
+    /// Stable id: `--model ID` on the command line, the model in session files.
+    fn id(&self) -> &'static str;
+    /// Name in the model list.
+    fn name(&self) -> &'static str;
+    /// "What is being solved", with its equations in Unicode math.
+    fn summary(&self) -> &'static str;
+    /// What its snapshots carry (which panels draw them).
+    fn kind(&self) -> ModelKind;
+    /// Whether the activation-pattern settings (exact or sampled) apply.
+    fn uses_patterns(&self) -> bool {
+        true
+    }
+    /// Whether it takes class labels `0..C−1` (vector outputs).
+    fn multiclass(&self) -> bool {
+        false
+    }
+    /// Builds the steppable solver.
+    fn build(&self, input: &ProblemInput) -> Result<Box<dyn Stepper>>;
+    /// Solves to the certified tolerance (the optimum line of the objective plot); `stop` ends
+    /// the run early.
+    fn optimum(&self, input: &ProblemInput, stop: &AtomicBool) -> Result<Optimum>;
+    /// Gradient-trained networks of the same model, seeds `1..=job.seeds`.
+    fn sgd(&self, input: &ProblemInput, job: &SgdJob) -> Result<Box<dyn SgdRun>>;
+    /// Flags of `solve --model ID` beyond the common ones ([`args::SOLVE_FLAGS`]).
+    fn solve_flags(&self) -> CliFlags {
+        CliFlags::default()
+    }
+    /// `solve --model ID`: solves and returns the report (JSON with `--json`, text otherwise).
+    fn solve_cli(&self, args: &Args) -> Result<String>;
+    /// Flags of `sgd --model ID` beyond the common ones ([`args::SGD_FLAGS`]).
+    fn sgd_flags(&self) -> CliFlags {
+        CliFlags::default()
+    }
+    /// `sgd --model ID`: trains seeds, certifies each, and returns the report.
+    fn sgd_cli(&self, args: &Args) -> Result<String>;
+}
+
+/// Every formulation in this build, in model-list order.
+pub fn all() -> [&'static dyn Formulation; 2] {
+    [&relu::ConvexRelu, &poly::PolySdp]
+}
+
+/// The formulation with this id.
+pub fn by_id(id: &str) -> Option<&'static dyn Formulation> {
+    all().into_iter().find(|f| f.id() == id)
+}
+
+/// A formulation that is planned but not in this build: listed (greyed out) with its reason.
+#[derive(Debug, Clone, Copy)]
+pub struct Planned {
+    /// The id it will have.
+    pub id: &'static str,
+    /// Name in the model list.
+    pub name: &'static str,
+    /// What it solves.
+    pub summary: &'static str,
+    /// Why it is not here yet.
+    pub reason: &'static str,
+}
+
+/// The planned formulations (see `docs/math.md` for their programs).
+pub const PLANNED: [Planned; 4] = [
+    Planned {
+        id: "gated-relu",
+        name: "Gated ReLU (unconstrained)",
+        summary: "Gated ReLU replaces the ReLU by a fixed gate: f(x) = Σᵢ 1[gᵢᵀx̃ > 0] · x̃ᵀwᵢ. \
+                  Its training problem min ℓ(Σᵢ DᵢX̃wᵢ, y) + β Σᵢ ‖wᵢ‖ has no cone constraints \
+                  (a group lasso): a relaxation of the convex ReLU program whose solution cone \
+                  decomposition maps back to a ReLU network.",
+        reason: "planned: R-FISTA solver and cone decomposition (docs/math.md#gated-relu)",
+    },
+    Planned {
+        id: "robust-relu",
+        name: "Robust ReLU (ℓ∞ adversarial)",
+        summary: "Adversarial training under ‖δ‖∞ ≤ ε: every cone constraint and every loss term \
+                  is taken in the worst case over the box around each point, which stays \
+                  convex: min Σⱼ max_{‖δⱼ‖∞≤ε} ℓ(f(xⱼ + δⱼ), yⱼ) + β Σᵢ (‖vᵢ‖ + ‖wᵢ‖) with \
+                  robust cone constraints.",
+        reason: "planned (docs/math.md#robust)",
+    },
+    Planned {
+        id: "path3",
+        name: "Path-regularized 3-layer",
+        summary: "Parallel three-layer ReLU networks with path regularization have a convex \
+                  equivalent over pairs of first- and second-layer activation patterns.",
+        reason: "planned (docs/math.md#path3)",
+    },
+    Planned {
+        id: "max-margin",
+        name: "Max-margin (gradient-flow geometry)",
+        summary: "Unregularized gradient flow on logistic loss converges in direction to a \
+                  max-margin network, whose convex form is min Σᵢ (‖vᵢ‖ + ‖wᵢ‖) s.t. \
+                  y ∘ Σᵢ DᵢX̃(vᵢ − wᵢ) ≥ 1 with cone constraints.",
+        reason: "planned (docs/math.md#max-margin)",
+    },
+];
+
+/// The planned formulation with this id.
+pub fn planned(id: &str) -> Option<&'static Planned> {
+    PLANNED.iter().find(|p| p.id == id)
+}
+
+/// The formulation with this id, or a message naming what exists.
+pub fn lookup(id: &str) -> Result<&'static dyn Formulation> {
+    if let Some(f) = by_id(id) {
+        return Ok(f);
+    }
+    if let Some(p) = planned(id) {
+        return Err(Error::InvalidSetting(format!(
+            "--model {id}: not available in this version yet ({}); available: {}",
+            p.reason,
+            ids().join(", ")
+        )));
+    }
+    let mut known = ids();
+    known.extend(PLANNED.iter().map(|p| p.id));
+    Err(Error::InvalidSetting(format!(
+        "--model {id:?}: expected one of {}",
+        known.join(", ")
+    )))
+}
+
+/// The ids of the formulations in this build.
+pub fn ids() -> Vec<&'static str> {
+    all().iter().map(|f| f.id()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_planned_ids_are_not_built() {
+        let mut ids = ids();
+        ids.extend(PLANNED.iter().map(|p| p.id));
+        let n = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), n, "duplicate formulation id");
+        assert!(lookup("relu").is_ok());
+        assert!(lookup("gated-relu").is_err());
+        assert!(lookup("nonsense").is_err());
+    }
+
+    fn assert_send<T: Send>() {}
+
+    #[test]
+    fn types_crossing_threads_are_send() {
+        assert_send::<ProblemInput>();
+        assert_send::<Snapshot>();
+        assert_send::<SgdSnapshot>();
+        assert_send::<Optimum>();
+        assert_send::<Box<dyn Stepper>>();
+        assert_send::<Box<dyn SgdRun>>();
+    }
+}

@@ -1,0 +1,532 @@
+//! The convex ReLU program (`docs/math.md#relu-convex`), exact or over sampled patterns: the
+//! steppable certified driver (ADMM iterations, then exact polish rounds,
+//! `docs/math.md#admm`, `#polish`), the certified optimum, SGD of the same two-layer network
+//! certified against it (`docs/math.md#certified-gap`), and the `solve`/`sgd` reports.
+
+use std::ops::ControlFlow;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use serde::Serialize;
+
+use super::report::{NeuronJson, neurons_json, to_json};
+use super::snapshot::{
+    FIELD, LINE_FIELD, ModelKind, ModelSnapshot, ProblemDetail, ProblemInfo, ReluSnapshot,
+    SgdSnapshot, Snapshot, ViewSpec, metrics, significant,
+};
+use super::{
+    Args, CliFlags, Formulation, ModelNetwork, Optimum, ProblemInput, SgdJob, SgdRun, Stepper,
+};
+use crate::certify::{Bounds, certify_network, kkt_report};
+use crate::convex::ReluProblem;
+use crate::data::LabelMode;
+use crate::error::Result;
+use crate::geometry::PatternMode;
+use crate::geometry::grid::{certificate_grid, line_space_regions, output_grid};
+use crate::model::{Loss, ReluNetwork};
+use crate::solve::driver::Driver;
+use crate::solve::{
+    AdmmSettings, EpochReport, Iterate, SgdSettings, SgdTrainer, SolveSettings, Status, solve_relu,
+    train_seeds,
+};
+
+/// Convex ReLU (exact or sampled patterns).
+pub struct ConvexRelu;
+
+fn problem(input: &ProblemInput, mode: PatternMode) -> Result<ReluProblem> {
+    ReluProblem::with_exact(
+        input.x.clone(),
+        input.y.clone(),
+        input.loss,
+        input.beta,
+        mode,
+        input.exact()?,
+    )
+}
+
+impl Formulation for ConvexRelu {
+    fn id(&self) -> &'static str {
+        "relu"
+    }
+    fn name(&self) -> &'static str {
+        "Convex ReLU (exact)"
+    }
+    fn summary(&self) -> &'static str {
+        "Two-layer ReLU net f(x) = Σₖ αₖ (uₖᵀx̃)₊, x̃ = (x, 1), trained with weight decay\n\
+         min ℓ(f(X), y) + β/2 Σₖ (‖uₖ‖² + αₖ²)\n\
+         is exactly the convex program over the activation patterns Dᵢ = diag(1[Xuᵢ > 0]):\n\
+         min ℓ(Σᵢ DᵢX̃(vᵢ − wᵢ), y) + β Σᵢ (‖vᵢ‖ + ‖wᵢ‖)\n\
+         s.t. (2Dᵢ − I)X̃vᵢ ≥ 0, (2Dᵢ − I)X̃wᵢ ≥ 0.\n\
+         Each non-zero block is one neuron: u = v/√‖v‖, α = ±√‖v‖. ADMM splits the cone \
+         constraints off; its u-update is a Woodbury solve with an n×n matrix. The lower bound \
+         is the dual objective at a scaled residual, certified over all regions."
+    }
+    fn kind(&self) -> ModelKind {
+        ModelKind::Relu
+    }
+    fn build(&self, input: &ProblemInput) -> Result<Box<dyn Stepper>> {
+        // ADMM is what one watches; after 150 iterations (or once its certified gap is below
+        // 10⁻³) exact polish rounds with column generation finish the job, one step each.
+        // Watching needs certified bounds at every step; on larger data every 5th (each check
+        // is an exact certificate over all regions).
+        let settings = SolveSettings {
+            admm: AdmmSettings {
+                rho: input.rho,
+                check_every: if input.x.len() <= 120 { 1 } else { 5 },
+                ..AdmmSettings::default()
+            },
+            tol: input.tol,
+            max_iter: 1_000_000,
+            polish_after: 150,
+            ..SolveSettings::default()
+        };
+        let driver = Driver::new(problem(input, input.patterns)?, &settings)?;
+        Ok(Box::new(DriverStepper(driver)))
+    }
+    fn optimum(&self, input: &ProblemInput, stop: &AtomicBool) -> Result<Optimum> {
+        // The optimum of the *exact* program: the global optimum of the network, whatever
+        // patterns the stepped solver uses.
+        let settings = SolveSettings {
+            tol: input.tol,
+            admm: AdmmSettings {
+                rho: input.rho,
+                ..AdmmSettings::default()
+            },
+            ..SolveSettings::default()
+        };
+        let sol = solve_relu(problem(input, PatternMode::Exact)?, &settings, |_| {
+            if stop.load(Ordering::Relaxed) {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })?;
+        Ok(Optimum {
+            bounds: sol.bounds,
+            status: sol.status,
+            seconds: sol.seconds,
+            network: ModelNetwork::Relu(sol.network),
+        })
+    }
+    fn sgd(&self, input: &ProblemInput, job: &SgdJob) -> Result<Box<dyn SgdRun>> {
+        let exact = input.exact()?;
+        let trainers = (1..=job.seeds as u64)
+            .map(|seed| {
+                SgdTrainer::new(
+                    input.x.clone(),
+                    input.y.clone(),
+                    input.loss,
+                    input.beta,
+                    SgdSettings {
+                        width: job.width.max(1),
+                        lr: job.lr,
+                        lr_final: job.lr,
+                        epochs: job.epochs,
+                        optimizer: job.optimizer,
+                        seed,
+                        ..SgdSettings::default()
+                    },
+                )
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Box::new(ReluSeeds {
+            trainers,
+            input: input.clone(),
+            exact,
+        }))
+    }
+    fn solve_flags(&self) -> CliFlags {
+        CliFlags {
+            values: &["--patterns"],
+            switches: &["--no-polish"],
+        }
+    }
+    fn solve_cli(&self, args: &Args) -> Result<String> {
+        solve_report(args)
+    }
+    fn sgd_cli(&self, args: &Args) -> Result<String> {
+        sgd_report(args)
+    }
+}
+
+struct DriverStepper(Driver);
+
+impl Stepper for DriverStepper {
+    fn step(&mut self) -> Option<Iterate> {
+        self.0.step()
+    }
+    fn status(&self) -> Status {
+        self.0.status()
+    }
+    fn is_done(&self) -> bool {
+        self.0.is_done()
+    }
+    fn info(&self, view: &ViewSpec) -> ProblemInfo {
+        relu_info(self.0.problem(), view)
+    }
+    fn snapshot(&self, iter: usize, view: &ViewSpec) -> Snapshot {
+        relu_snapshot(self.0.problem(), self.0.network(), iter, view)
+    }
+    fn set_beta(&mut self, beta: f64) -> Result<()> {
+        self.0.set_beta(beta)
+    }
+    fn rho(&self) -> f64 {
+        self.0.rho()
+    }
+}
+
+/// Problem facts of a program over activation patterns.
+pub fn relu_info(pr: &ReluProblem, view: &ViewSpec) -> ProblemInfo {
+    let [nx, ny] = LINE_FIELD;
+    let (line_regions, line_chosen) = line_space_regions(&pr.x, &pr.patterns, nx, ny, view.t_max);
+    ProblemInfo {
+        n: pr.n(),
+        detail: ProblemDetail::Relu {
+            p: pr.p(),
+            exact: pr.exact.len(),
+            is_exact: pr.is_exact,
+            line_regions,
+            line_chosen,
+        },
+    }
+}
+
+/// The snapshot of a ReLU network on its convex program.
+pub fn relu_snapshot(
+    pr: &ReluProblem,
+    network: ReluNetwork,
+    iter: usize,
+    view: &ViewSpec,
+) -> Snapshot {
+    let (bounds, cert) = pr.certify(&network);
+    let yhat = network.predict(&pr.x);
+    let dual = pr.loss.dual_point(&yhat, &pr.y);
+    let kkt = kkt_report(&pr.x, &pr.y, pr.loss, pr.beta, &network);
+    let pattern_sizes = network
+        .neurons
+        .iter()
+        .map(|nr| pr.x.iter().filter(|&&p| nr.pre(p) > 0.0).count())
+        .collect();
+    let [nx, ny] = LINE_FIELD;
+    Snapshot {
+        iter,
+        beta: pr.beta,
+        bounds,
+        output: output_grid(&network, FIELD, FIELD, view.extent),
+        train: metrics(&network, &pr.x, &pr.y, pr.loss),
+        test: metrics(&network, &view.test_x, &view.test_y, pr.loss),
+        classes: 1,
+        model: ModelSnapshot::Relu(Box::new(ReluSnapshot {
+            certificate: certificate_grid(&pr.x, &dual, pr.beta, nx, ny, view.t_max),
+            shown: significant(&network),
+            network,
+            cert_u: cert.u,
+            dual,
+            kkt,
+            pattern_sizes,
+        })),
+    }
+}
+
+/// SGD seeds of the two-layer ReLU network, each certified against the exact program.
+struct ReluSeeds {
+    trainers: Vec<SgdTrainer>,
+    input: ProblemInput,
+    exact: Arc<crate::geometry::PatternSet>,
+}
+
+impl SgdRun for ReluSeeds {
+    fn seeds(&self) -> usize {
+        self.trainers.len()
+    }
+    fn step(&mut self) -> Vec<(f64, f64)> {
+        self.trainers
+            .iter_mut()
+            .map(|t| {
+                let r = t.step();
+                (r.seconds, r.objective)
+            })
+            .collect()
+    }
+    fn snapshot(&self, epoch: usize, view: &ViewSpec) -> SgdSnapshot {
+        let i = &self.input;
+        let networks: Vec<ReluNetwork> = self.trainers.iter().map(|t| t.network()).collect();
+        let bounds = networks
+            .iter()
+            .map(|n| certify_network(&i.x, &i.y, &self.exact, i.loss, i.beta, n).0)
+            .collect();
+        let test = networks
+            .iter()
+            .map(|n| metrics(n, &view.test_x, &view.test_y, i.loss))
+            .collect();
+        SgdSnapshot {
+            epoch,
+            networks: networks.into_iter().map(ModelNetwork::Relu).collect(),
+            bounds,
+            test,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct SolveJson {
+    model: &'static str,
+    loss: &'static str,
+    beta: f64,
+    n: usize,
+    patterns: usize,
+    pattern_mode: String,
+    training_patterns: usize,
+    status: &'static str,
+    iterations: usize,
+    admm_iterations: usize,
+    polish_rounds: usize,
+    seconds: f64,
+    objective: f64,
+    convex_objective: f64,
+    lower_bound: f64,
+    rel_gap: f64,
+    certificate: f64,
+    neurons: Vec<NeuronJson>,
+}
+
+/// `solve --model relu`: parse → solve → report.
+fn solve_report(args: &Args) -> Result<String> {
+    let loss = Loss::parse(args.get("--loss").unwrap_or("squared"))?;
+    let beta = args.beta()?;
+    let mode = PatternMode::parse(args.get("--patterns").unwrap_or("exact"))?;
+    let mut settings = SolveSettings {
+        max_iter: args.parsed("--max-iter", 10_000usize, "a positive integer")?,
+        tol: args.parsed("--tol", 1e-6, "a positive number")?,
+        polish: !args.has("--no-polish"),
+        ..SolveSettings::default()
+    };
+    settings.admm.rho = args.parsed("--rho", settings.admm.rho, "a positive number")?;
+    settings.validate()?;
+    let ds = args.dataset(LabelMode::Auto)?;
+    let problem = ReluProblem::new(ds.x.clone(), ds.y.clone(), loss, beta, mode)?;
+    let (n, count, training) = (problem.n(), problem.exact.len(), problem.p());
+    let sol = solve_relu(problem, &settings, |_| ControlFlow::Continue(()))?;
+    // `objective` is recomputed from the reported neurons on the data as given.
+    let objective = sol.network.objective(&ds.x, &ds.y, loss, beta);
+    let report = SolveJson {
+        model: "relu",
+        loss: loss.name(),
+        beta,
+        n,
+        patterns: count,
+        pattern_mode: match mode {
+            PatternMode::Exact => "exact".into(),
+            PatternMode::Sampled { count, seed } => format!("sampled:{count}:{seed}"),
+        },
+        training_patterns: training,
+        status: sol.status.name(),
+        iterations: sol.admm_iterations + sol.polish_rounds,
+        admm_iterations: sol.admm_iterations,
+        polish_rounds: sol.polish_rounds,
+        seconds: sol.seconds,
+        objective,
+        convex_objective: sol.convex_objective,
+        lower_bound: sol.bounds.lower,
+        rel_gap: sol.bounds.rel_gap(),
+        certificate: sol.bounds.certificate,
+        neurons: neurons_json(&sol.network),
+    };
+    if args.has("--json") {
+        return to_json(&report);
+    }
+    Ok(solve_text(&report, sol.status, mode))
+}
+
+fn solve_text(r: &SolveJson, status: Status, mode: PatternMode) -> String {
+    let mut text = format!(
+        "convex ReLU, {} loss, beta = {}, n = {}, {} regions ({} training patterns, {})\n\
+         status: {}{}\n\
+         objective (network): {:.10}\n\
+         lower bound:         {:.10}\n\
+         certified rel. gap:  {:.3e}   certificate c(v)/beta = {:.8}\n\
+         iterations: {} ADMM + {} polish rounds in {:.3} s",
+        r.loss,
+        r.beta,
+        r.n,
+        r.patterns,
+        r.training_patterns,
+        r.pattern_mode,
+        r.status,
+        if status == Status::Converged {
+            " (certified)"
+        } else {
+            ""
+        },
+        r.objective,
+        r.lower_bound,
+        r.rel_gap,
+        r.certificate,
+        r.admm_iterations,
+        r.polish_rounds,
+        r.seconds,
+    );
+    if matches!(mode, PatternMode::Sampled { .. }) && status != Status::Converged {
+        text.push_str(
+            "\nnote: the program was restricted to the sampled patterns; the lower bound is \
+             certified over all regions, so the gap shows what the missing patterns cost",
+        );
+    }
+    text.push_str(&format!("\nneurons ({}):", r.neurons.len()));
+    for nr in &r.neurons {
+        text.push_str(&format!(
+            "\n  u = ({:+.6}, {:+.6}, {:+.6})  alpha = {:+.6}",
+            nr.u[0], nr.u[1], nr.u[2], nr.alpha
+        ));
+    }
+    text
+}
+
+#[derive(Serialize)]
+struct SgdRunJson {
+    seed: u64,
+    objective: f64,
+    lower_bound: f64,
+    rel_gap: f64,
+    certificate: f64,
+    /// Direction (unit `u`) where the certificate is largest: a neuron there would help if > 1.
+    best_direction: [f64; 3],
+    best_direction_sign: f64,
+    accuracy: f64,
+    max_kkt_residual: f64,
+    history: Vec<EpochReport>,
+    neurons: Vec<NeuronJson>,
+}
+
+#[derive(Serialize)]
+struct SgdJson {
+    loss: &'static str,
+    beta: f64,
+    n: usize,
+    width: usize,
+    optimizer: &'static str,
+    epochs: usize,
+    lr: f64,
+    runs: Vec<SgdRunJson>,
+    best: f64,
+    optimum_lower_bound: f64,
+    /// Objective of the convex solver's network (`NaN` with `--no-optimum`).
+    optimum_upper_bound: f64,
+    seconds: f64,
+}
+
+/// `sgd --model relu`: train the seeds in parallel → certify each against the exact program →
+/// add the convex optimum → report.
+fn sgd_report(args: &Args) -> Result<String> {
+    let loss = Loss::parse(args.get("--loss").unwrap_or("squared"))?;
+    let beta = args.beta()?;
+    let (settings, seeds, every) = args.sgd_settings()?;
+    let ds = args.dataset(LabelMode::Auto)?;
+    let t0 = std::time::Instant::now();
+    let seed_list: Vec<u64> = (0..seeds).collect();
+    let threads = std::thread::available_parallelism().map_or(1, |c| c.get());
+    let runs = train_seeds(
+        &ds.x, &ds.y, loss, beta, &settings, &seed_list, threads, every,
+    )?;
+    // Certify every final network against the optimum of the exact convex program.
+    let exact = Arc::new(crate::geometry::enumerate_exact(&ds.x)?);
+    let mut json_runs = Vec::new();
+    for (seed, (net, mut history)) in seed_list.iter().zip(runs) {
+        // Directions per epoch stay in the library; the JSON has the final neurons instead.
+        history.iter_mut().for_each(|h| h.directions.clear());
+        let (b, cert) = certify_network(&ds.x, &ds.y, &exact, loss, beta, &net);
+        let kkt = kkt_report(&ds.x, &ds.y, loss, beta, &net);
+        json_runs.push(SgdRunJson {
+            seed: *seed,
+            objective: b.upper,
+            lower_bound: b.lower,
+            rel_gap: b.rel_gap(),
+            certificate: b.certificate,
+            best_direction: cert.u,
+            best_direction_sign: cert.sign,
+            accuracy: history.last().map_or(f64::NAN, |h| h.accuracy),
+            max_kkt_residual: kkt
+                .iter()
+                .map(|k| k.residual)
+                .filter(|r| r.is_finite())
+                .fold(0.0, f64::max),
+            history,
+            neurons: neurons_json(&net),
+        });
+    }
+    let best = json_runs
+        .iter()
+        .map(|r| r.objective)
+        .fold(f64::INFINITY, f64::min);
+    // The best certified lower bound: every run's own certificate and the convex solver's.
+    let mut optimum = Bounds {
+        upper: f64::NAN,
+        lower: json_runs
+            .iter()
+            .map(|r| r.lower_bound)
+            .fold(f64::NEG_INFINITY, f64::max),
+        certificate: f64::NAN,
+    };
+    if !args.has("--no-optimum") {
+        let problem = ReluProblem::with_exact(
+            ds.x.clone(),
+            ds.y.clone(),
+            loss,
+            beta,
+            PatternMode::Exact,
+            exact,
+        )?;
+        let sol = solve_relu(problem, &SolveSettings::default(), |_| {
+            ControlFlow::Continue(())
+        })?;
+        optimum.lower = optimum.lower.max(sol.bounds.lower);
+        optimum.upper = sol.bounds.upper;
+    }
+    let report = SgdJson {
+        loss: loss.name(),
+        beta,
+        n: ds.len(),
+        width: settings.width,
+        optimizer: settings.optimizer.name(),
+        epochs: settings.epochs,
+        lr: settings.lr,
+        runs: json_runs,
+        best,
+        optimum_lower_bound: optimum.lower,
+        optimum_upper_bound: optimum.upper,
+        seconds: t0.elapsed().as_secs_f64(),
+    };
+    if args.has("--json") {
+        return to_json(&report);
+    }
+    Ok(sgd_text(&report, seeds))
+}
+
+fn sgd_text(r: &SgdJson, seeds: u64) -> String {
+    let mut text = format!(
+        "{} seeds, width {}, {} for {} epochs (lr {}), {} loss, beta = {}, n = {}\n\
+         certified lower bound on the optimum: {:.10} (convex solver's network: {:.10})\n\
+         seed  objective        gap to optimum  c(v)/beta   accuracy",
+        seeds,
+        r.width,
+        r.optimizer,
+        r.epochs,
+        r.lr,
+        r.loss,
+        r.beta,
+        r.n,
+        r.optimum_lower_bound,
+        r.optimum_upper_bound
+    );
+    for run in &r.runs {
+        text.push_str(&format!(
+            "\n{:>4}  {:<15.10}  {:<14.3e}  {:<10.6}  {:.3}",
+            run.seed,
+            run.objective,
+            (run.objective - r.optimum_lower_bound) / run.objective.abs().max(1.0),
+            run.certificate,
+            run.accuracy
+        ));
+    }
+    text
+}

@@ -1,0 +1,376 @@
+//! What a solver's state looks like to the outside: problem facts fixed for one run
+//! ([`ProblemInfo`]), the state at one iteration ([`Snapshot`]) and the gradient-trained
+//! networks at one epoch ([`SgdSnapshot`]). Plain data, typed per model: the parts every
+//! model has (bounds, metrics, the output over the plane) are fields of [`Snapshot`], the rest
+//! is one [`ModelSnapshot`] variant per kind of network.
+
+use std::sync::Arc;
+
+use nalgebra::Matrix4;
+
+use super::ModelNetwork;
+use crate::certify::{Bounds, NeuronKkt};
+use crate::decompose::poly::Step;
+use crate::geometry::grid::Grid;
+use crate::model::{Loss, PolyNetwork, ReluNetwork};
+
+/// Side of the decision-boundary field.
+pub const FIELD: usize = 80;
+/// Line-space field size (θ × t).
+pub const LINE_FIELD: [usize; 2] = [120, 72];
+/// Most neurons drawn per network.
+pub const MAX_SHOWN: usize = 60;
+
+/// The kinds of model a formulation trains: which snapshot variant it produces and so which
+/// panels draw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelKind {
+    /// Two-layer ReLU networks `f(x) = Σₖ αₖ (uₖᵀx̃)₊` over activation patterns.
+    Relu,
+    /// Polynomial-activation networks with a lifted (SDP) convex form.
+    Poly,
+}
+
+impl ModelKind {
+    /// Title and explanation of the certificate map for this kind of model.
+    pub fn certificate_caption(self) -> (&'static str, &'static str) {
+        match self {
+            ModelKind::Relu => (
+                "Dual certificate h(θ, t)/β",
+                "For the residual v = −∇ℓ(ŷ) of the network at the cursor, h(u) = vᵀ(X̃u)₊ over \
+                 unit directions u (each point is an oriented line). The network is globally \
+                 optimal iff every neuron sits where h/β = sign(α) and |h|/β ≤ 1 everywhere; the \
+                 exact maximum c(v)/β (★) certifies the lower bound.",
+            ),
+            ModelKind::Poly => (
+                "Dual certificate vᵀσ(X̃u)/β",
+                "For the residual v = −∇ℓ(ŷ) of the network at the cursor, g(u) = vᵀσ(X̃u) over \
+                 unit vectors u = (cos θ, sin θ, −t)/√(1 + t²) (the sphere). The network is \
+                 globally optimal iff every neuron sits where g/β = sign(α) and |g|/β ≤ 1 \
+                 everywhere; the exact maximum c(v)/β (★) is a trust-region problem solved \
+                 exactly. Several classes: the output chosen in the decomposition panel.",
+            ),
+        }
+    }
+}
+
+/// A neuron drawn on the certificate map.
+#[derive(Debug, Clone, Copy)]
+pub struct Marker {
+    /// Its direction.
+    pub u: [f64; 3],
+    /// Its output weight (the sign picks the colour).
+    pub alpha: f64,
+    /// Its index in the ReLU network (hoverable), if it has one.
+    pub neuron: Option<usize>,
+}
+
+/// The certificate map of one output at one iterate, as the certificate panel draws it.
+#[derive(Debug, Clone)]
+pub struct CertificateView<'a> {
+    /// The output shown (0 for a scalar output).
+    pub output: usize,
+    /// The map over line space, divided by β.
+    pub grid: &'a Grid,
+    /// Its exact maximum `c(v)/β`.
+    pub c_over_beta: f64,
+    /// The exact maximiser.
+    pub argmax: [f64; 3],
+    /// The iterate's neurons.
+    pub markers: Vec<Marker>,
+}
+
+/// What the plots need about the data, fixed for one run.
+#[derive(Debug, Clone)]
+pub struct ViewSpec {
+    /// Data-plane extent `[x0, x1, y0, y1]` of the fields.
+    pub extent: [f64; 4],
+    /// Line space `t ∈ [−t_max, t_max]`.
+    pub t_max: f64,
+    /// Test points.
+    pub test_x: Vec<[f64; 2]>,
+    /// Test targets.
+    pub test_y: Vec<f64>,
+}
+
+/// Loss and accuracy of a network on some points.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Metrics {
+    /// Summed loss.
+    pub loss: f64,
+    /// Fraction correctly classified (NaN for regression).
+    pub accuracy: f64,
+}
+
+fn sign_accuracy(yhat: &[f64], y: &[f64]) -> f64 {
+    if y.iter().all(|&v| v == 1.0 || v == -1.0) {
+        yhat.iter().zip(y).filter(|(f, t)| **f * **t > 0.0).count() as f64 / y.len() as f64
+    } else {
+        f64::NAN
+    }
+}
+
+/// Metrics of `net` on `(x, y)` (`None` when there are no points).
+pub fn metrics(net: &ReluNetwork, x: &[[f64; 2]], y: &[f64], loss: Loss) -> Option<Metrics> {
+    if x.is_empty() {
+        return None;
+    }
+    let yhat = net.predict(x);
+    Some(Metrics {
+        loss: loss.total(&yhat, y),
+        accuracy: sign_accuracy(&yhat, y),
+    })
+}
+
+/// Metrics of polynomial networks (one per output): the summed loss on the targets
+/// (one-vs-rest ±1 for several outputs) and the accuracy (sign, or argmax over outputs).
+pub fn poly_metrics(
+    nets: &[PolyNetwork],
+    x: &[[f64; 2]],
+    y: &[f64],
+    loss: Loss,
+) -> Option<Metrics> {
+    if x.is_empty() || nets.is_empty() {
+        return None;
+    }
+    let preds: Vec<Vec<f64>> = nets.iter().map(|n| n.predict(x)).collect();
+    if nets.len() == 1 {
+        let yhat = &preds[0];
+        return Some(Metrics {
+            loss: loss.total(yhat, y),
+            accuracy: sign_accuracy(yhat, y),
+        });
+    }
+    let targets = crate::convex::poly::one_vs_rest(y, nets.len());
+    let total = preds
+        .iter()
+        .zip(&targets)
+        .map(|(p, t)| loss.total(p, t))
+        .sum();
+    let correct = (0..x.len())
+        .filter(|&j| {
+            let best = (0..nets.len())
+                .max_by(|&a, &b| preds[a][j].total_cmp(&preds[b][j]))
+                .unwrap_or(0);
+            best == y[j].round() as usize
+        })
+        .count();
+    Some(Metrics {
+        loss: total,
+        accuracy: correct as f64 / x.len() as f64,
+    })
+}
+
+/// The `k` largest neurons of `net` worth drawing.
+pub fn significant_top(net: &ReluNetwork, k: usize) -> Vec<usize> {
+    let mut v = significant(net);
+    v.truncate(k);
+    v
+}
+
+/// The neurons of `net` worth drawing: ‖u‖·|α| ≥ 10⁻³ of the largest, largest first, at most
+/// [`MAX_SHOWN`] (early iterates carry hundreds of negligible blocks).
+pub fn significant(net: &ReluNetwork) -> Vec<usize> {
+    let w: Vec<f64> = net
+        .neurons
+        .iter()
+        .map(|n| n.norm_u() * n.alpha.abs())
+        .collect();
+    let max = w.iter().copied().fold(0.0, f64::max);
+    let mut idx: Vec<usize> = (0..w.len())
+        .filter(|&i| max > 0.0 && w[i] >= 1e-3 * max)
+        .collect();
+    idx.sort_by(|&a, &b| w[b].total_cmp(&w[a]));
+    idx.truncate(MAX_SHOWN);
+    idx
+}
+
+/// Problem facts sent once per run.
+#[derive(Debug, Clone)]
+pub struct ProblemInfo {
+    /// Training points.
+    pub n: usize,
+    /// What is specific to the model.
+    pub detail: ProblemDetail,
+}
+
+/// Problem facts specific to a kind of model.
+#[derive(Debug, Clone)]
+pub enum ProblemDetail {
+    /// A program over activation patterns.
+    Relu {
+        /// Patterns used by the solver.
+        p: usize,
+        /// Exact region count (the full arrangement, the empty region included).
+        exact: usize,
+        /// Whether the solver uses every region.
+        is_exact: bool,
+        /// Line-space region fingerprints (θ × t cells).
+        line_regions: Vec<u64>,
+        /// Whether each line-space cell's pattern is one the solver uses.
+        line_chosen: Vec<bool>,
+    },
+    /// The lifted SDP: one `(Z₊, Z₋)` pair per output.
+    Poly {
+        /// Number of outputs.
+        outputs: usize,
+    },
+}
+
+/// The state of the convex solver at one iteration: everything the panels draw.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// Iteration.
+    pub iter: usize,
+    /// β at this iteration.
+    pub beta: f64,
+    /// Certified bounds of the iterate's network.
+    pub bounds: Bounds,
+    /// Training metrics.
+    pub train: Option<Metrics>,
+    /// Test metrics.
+    pub test: Option<Metrics>,
+    /// Output over the data plane (the predicted class when there are several outputs).
+    pub output: Grid,
+    /// Number of outputs (classes); 1 for a scalar output.
+    pub classes: usize,
+    /// What is specific to the model.
+    pub model: ModelSnapshot,
+}
+
+/// The model-specific part of a [`Snapshot`].
+#[derive(Debug, Clone)]
+pub enum ModelSnapshot {
+    /// A ReLU network over activation patterns.
+    Relu(Box<ReluSnapshot>),
+    /// Polynomial networks from the lifted matrices.
+    Poly(Arc<PolySnapshot>),
+}
+
+/// What the ReLU panels draw at one iterate.
+#[derive(Debug, Clone)]
+pub struct ReluSnapshot {
+    /// The network of the iterate.
+    pub network: ReluNetwork,
+    /// The exact maximiser `u*` of the certificate.
+    pub cert_u: [f64; 3],
+    /// Residual-based dual point `v`.
+    pub dual: Vec<f64>,
+    /// Neurons worth drawing (see [`significant`]).
+    pub shown: Vec<usize>,
+    /// Per-neuron KKT residuals.
+    pub kkt: Vec<NeuronKkt>,
+    /// Number of training points each neuron is active on.
+    pub pattern_sizes: Vec<usize>,
+    /// `h(θ, t)/β` over line space.
+    pub certificate: Grid,
+}
+
+/// What the polynomial panels draw at one iterate.
+#[derive(Debug, Clone)]
+pub struct PolySnapshot {
+    /// Neurons of the iterate's Neural Decomposition, one network per output.
+    pub networks: Vec<PolyNetwork>,
+    /// Balanced lifted matrices `[Z₊, Z₋]` per output.
+    pub lifted: Vec<[Matrix4<f64>; 2]>,
+    /// Their eigenvalues, descending.
+    pub eig: Vec<[[f64; 4]; 2]>,
+    /// Decomposition steps per output and sign.
+    pub steps: Vec<[Vec<Step>; 2]>,
+    /// `vᵀσ(X̃u)/β` over line space per output.
+    pub certificates: Vec<Grid>,
+    /// `c(v)/β` per output.
+    pub cert: Vec<f64>,
+    /// Exact maximiser per output.
+    pub cert_u: Vec<[f64; 3]>,
+}
+
+impl Snapshot {
+    /// The ReLU part, for a ReLU model.
+    pub fn relu(&self) -> Option<&ReluSnapshot> {
+        match &self.model {
+            ModelSnapshot::Relu(r) => Some(r),
+            ModelSnapshot::Poly(_) => None,
+        }
+    }
+    /// The polynomial part, for a polynomial model.
+    pub fn poly(&self) -> Option<&Arc<PolySnapshot>> {
+        match &self.model {
+            ModelSnapshot::Poly(p) => Some(p),
+            ModelSnapshot::Relu(_) => None,
+        }
+    }
+
+    /// The certificate map of `output` (clamped to the outputs there are).
+    pub fn certificate(&self, output: usize) -> CertificateView<'_> {
+        match &self.model {
+            ModelSnapshot::Relu(r) => CertificateView {
+                output: 0,
+                grid: &r.certificate,
+                c_over_beta: self.bounds.certificate,
+                argmax: r.cert_u,
+                markers: r
+                    .shown
+                    .iter()
+                    .map(|&i| Marker {
+                        u: r.network.neurons[i].u,
+                        alpha: r.network.neurons[i].alpha,
+                        neuron: Some(i),
+                    })
+                    .collect(),
+            },
+            ModelSnapshot::Poly(p) => {
+                let o = output.min(p.certificates.len().saturating_sub(1));
+                CertificateView {
+                    output: o,
+                    grid: &p.certificates[o],
+                    c_over_beta: p.cert[o],
+                    argmax: p.cert_u[o],
+                    markers: p.networks[o]
+                        .neurons
+                        .iter()
+                        .map(|n| Marker {
+                            u: n.u,
+                            alpha: n.alpha,
+                            neuron: None,
+                        })
+                        .collect(),
+                }
+            }
+        }
+    }
+}
+
+/// Scalars of the gradient-trained seeds after one epoch.
+#[derive(Debug, Clone)]
+pub struct SgdPoint {
+    /// Epoch.
+    pub epoch: usize,
+    /// Cumulative training seconds per seed.
+    pub seconds: Vec<f64>,
+    /// Objective per seed.
+    pub objectives: Vec<f64>,
+}
+
+/// The networks of every seed at one epoch, with certified bounds.
+#[derive(Debug, Clone)]
+pub struct SgdSnapshot {
+    /// Epoch.
+    pub epoch: usize,
+    /// One network per seed.
+    pub networks: Vec<ModelNetwork>,
+    /// Certified bounds per seed (its objective and the lower bound from its own residual).
+    pub bounds: Vec<Bounds>,
+    /// Test metrics per seed.
+    pub test: Vec<Option<Metrics>>,
+}
+
+impl SgdSnapshot {
+    /// The ReLU networks of the seeds (none when the seeds train another kind of network).
+    pub fn relu_networks(&self) -> Vec<&ReluNetwork> {
+        self.networks
+            .iter()
+            .filter_map(ModelNetwork::relu)
+            .collect()
+    }
+}

@@ -1,0 +1,22 @@
+//! The integration tests, one test binary (the library, eframe and wgpu are linked once):
+//! reference optima, the numerical core, activation patterns, the polynomial SDP, SGD against
+//! the certified optimum, the command line, and the headless UI (with the `gui` feature).
+
+#[cfg(test)]
+mod cli;
+#[cfg(test)]
+#[allow(dead_code)]
+mod common;
+#[cfg(test)]
+mod numerics;
+#[cfg(test)]
+mod patterns;
+#[cfg(test)]
+mod poly;
+#[cfg(test)]
+mod reference;
+#[cfg(test)]
+mod sgd;
+#[cfg(test)]
+#[cfg(feature = "gui")]
+mod ui;
