@@ -10,7 +10,7 @@ use egui_plot::{MarkerShape, Plot, PlotPoint, Points};
 use super::paint::{self, NEG, POS};
 use super::{hover, t_max, title_row};
 use crate::app::{App, NeuronRef, PlotId};
-use crate::formulation::snapshot::significant_top;
+use crate::formulation::snapshot::{CertificateView, significant_top};
 use crate::geometry::grid::line_coords;
 
 pub fn show(app: &mut App, ui: &mut egui::Ui) {
@@ -22,14 +22,45 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         ui.label("waiting for the solver…");
         return;
     };
-    let ds = &app.session.data.dataset;
-    let tm = t_max(ds);
+    let tm = t_max(&app.session.data.dataset);
     let e = [0.0, std::f64::consts::TAU, -tm, tm];
     // The map of the output chosen in the decomposition panel (one output for ReLU models).
     let view = s.certificate(app.panel_state.poly.output);
-    let (grid, c_over_beta, cert_u) = (view.grid, view.c_over_beta, view.argmax);
-    let out = view.output;
-    let selected = app.panel_state.poly.selected.filter(|_| s.poly().is_some());
+    value_row(app, ui, view.c_over_beta);
+    let range = view.grid.max_abs().max(1.0);
+    let key = paint::key(&[
+        app.run_id(),
+        s.iter as u64,
+        dark as u64,
+        view.output as u64,
+        2,
+    ]);
+    let tex = app
+        .panel_state
+        .textures
+        .get(ui.ctx(), "certificate", key, || {
+            paint::grid_image(view.grid, |v| paint::diverging(v / range, dark))
+        });
+    let layers = Layers {
+        sgd: if app.session.view.sgd_lines {
+            app.history.sgd_snapshot_at(t).cloned()
+        } else {
+            None
+        },
+        selected: app.panel_state.poly.selected.filter(|_| s.poly().is_some()),
+        hovered: app.hovered,
+        outline: if dark { Color32::WHITE } else { Color32::BLACK },
+    };
+    let resp = plot(ui, &view, tex, e, &layers);
+    for level in [1.0, -1.0] {
+        let segs = view.grid.contour(level);
+        paint::paint_segments(ui, &resp.transform, &segs, Stroke::new(1.5, layers.outline));
+    }
+    pointer(app, &view, &resp);
+}
+
+/// `c(v)/β`, coloured by what it means, and the value under the pointer.
+fn value_row(app: &App, ui: &mut egui::Ui, c_over_beta: f64) {
     ui.horizontal(|ui| {
         // Green: dual feasible as is; amber: within 0.1 % (the bound scales v by β/c, which
         // costs about that fraction); red: far from feasible.
@@ -43,30 +74,34 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         ui.label(egui::RichText::new(format!("c(v)/β = {c_over_beta:.6}")).color(color))
             .on_hover_text(
                 "Exact maximum of |h|/β over all directions (ReLU: sweep over regions and arcs; \
-             polynomial: two trust-region problems). ≤ 1 means the residual is dual \
-             feasible as is; otherwise the lower bound uses v·β/c(v).",
+                 polynomial: two trust-region problems). ≤ 1 means the residual is dual \
+                 feasible as is; otherwise the lower bound uses v·β/c(v).",
             );
         if let Some(h) = &app.panel_state.cert_hover {
             ui.label(egui::RichText::new(h).small());
         }
     });
-    let range = grid.max_abs().max(1.0);
-    let key = paint::key(&[app.run_id(), s.iter as u64, dark as u64, out as u64, 2]);
-    let tex = app
-        .panel_state
-        .textures
-        .get(ui.ctx(), "certificate", key, || {
-            paint::grid_image(grid, |v| paint::diverging(v / range, dark))
-        });
-    let sgd = if app.session.view.sgd_lines {
-        app.history.sgd_snapshot_at(t).cloned()
-    } else {
-        None
-    };
-    let hovered = app.hovered;
+}
+
+/// What is drawn over the map besides the iterate's own neurons.
+struct Layers {
+    sgd: Option<std::sync::Arc<crate::formulation::SgdSnapshot>>,
+    selected: Option<crate::model::PolyNeuron>,
+    hovered: Option<NeuronRef>,
+    outline: Color32,
+}
+
+/// The map with the SGD seeds' neurons (×), the iterate's neurons (◆), the selected neuron and
+/// the exact maximiser (★).
+fn plot(
+    ui: &mut egui::Ui,
+    view: &CertificateView,
+    tex: egui::TextureId,
+    e: [f64; 4],
+    layers: &Layers,
+) -> egui_plot::PlotResponse<Option<PlotPoint>> {
     let h = ui.available_height() - 4.0;
-    let outline = if dark { Color32::WHITE } else { Color32::BLACK };
-    let resp = Plot::new("certificate_plot")
+    Plot::new("certificate_plot")
         .height(h)
         .x_axis_label("θ")
         .y_axis_label("t")
@@ -74,7 +109,7 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         .default_y_bounds(e[2], e[3])
         .show(ui, |pui| {
             pui.image(paint::plot_image("h/β", tex, e));
-            if let Some(sg) = &sgd {
+            if let Some(sg) = &layers.sgd {
                 for (k, net) in sg.relu_networks().into_iter().enumerate() {
                     let pts: Vec<[f64; 2]> = significant_top(net, 12)
                         .into_iter()
@@ -92,7 +127,7 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
                 if let Some((a, b)) = line_coords(&m.u) {
                     let hl = m
                         .neuron
-                        .is_some_and(|i| hovered == Some(NeuronRef::Convex(i)));
+                        .is_some_and(|i| layers.hovered == Some(NeuronRef::Convex(i)));
                     let name = m
                         .neuron
                         .map_or("neuron".into(), |i| format!("neuron {}", i + 1));
@@ -110,7 +145,7 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
                     );
                 }
             }
-            if let Some(sel) = selected
+            if let Some(sel) = layers.selected
                 && let Some((a, b)) = line_coords(&sel.u)
             {
                 pui.points(
@@ -120,41 +155,47 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
                         .color(Color32::YELLOW),
                 );
             }
-            if let Some((a, b)) = line_coords(&cert_u) {
+            if let Some((a, b)) = line_coords(&view.argmax) {
                 pui.points(
                     Points::new("exact max", vec![[a, b]])
                         .shape(MarkerShape::Asterisk)
                         .radius(8.0)
-                        .color(outline),
+                        .color(layers.outline),
                 );
             }
             pui.pointer_coordinate()
-        });
-    for level in [1.0, -1.0] {
-        let segs = grid.contour(level);
-        paint::paint_segments(ui, &resp.transform, &segs, Stroke::new(1.5, outline));
-    }
+        })
+}
+
+/// The value under the pointer, and hovering a neuron marker highlights it everywhere.
+fn pointer(
+    app: &mut App,
+    view: &CertificateView,
+    resp: &egui_plot::PlotResponse<Option<PlotPoint>>,
+) {
     app.panel_state.cert_hover = None;
-    if let Some(p) = resp.inner {
-        if let Some((c, r)) = grid.cell_of([p.x, p.y]) {
-            let v = grid.values[r * grid.nx + c];
-            app.panel_state.cert_hover = Some(format!("h/β({:.2}, {:.2}) = {v:+.3}", p.x, p.y));
-        }
-        if let Some(pos) = resp.response.hover_pos() {
-            let best = view
-                .markers
-                .iter()
-                .filter_map(|m| {
-                    let i = m.neuron?;
-                    let (a, b) = line_coords(&m.u)?;
-                    let q = resp.transform.position_from_point(&PlotPoint::new(a, b));
-                    Some((i, q.distance(pos)))
-                })
-                .filter(|(_, d)| *d < 8.0)
-                .min_by(|a, b| a.1.total_cmp(&b.1));
-            if let Some((i, _)) = best {
-                hover(app, NeuronRef::Convex(i));
-            }
+    let Some(p) = resp.inner else {
+        return;
+    };
+    let grid = view.grid;
+    if let Some((c, r)) = grid.cell_of([p.x, p.y]) {
+        let v = grid.values[r * grid.nx + c];
+        app.panel_state.cert_hover = Some(format!("h/β({:.2}, {:.2}) = {v:+.3}", p.x, p.y));
+    }
+    if let Some(pos) = resp.response.hover_pos() {
+        let best = view
+            .markers
+            .iter()
+            .filter_map(|m| {
+                let i = m.neuron?;
+                let (a, b) = line_coords(&m.u)?;
+                let q = resp.transform.position_from_point(&PlotPoint::new(a, b));
+                Some((i, q.distance(pos)))
+            })
+            .filter(|(_, d)| *d < 8.0)
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some((i, _)) = best {
+            hover(app, NeuronRef::Convex(i));
         }
     }
 }
