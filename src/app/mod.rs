@@ -174,7 +174,8 @@ pub struct App {
     pub hovered: Option<NeuronRef>,
     hover_next: Option<NeuronRef>,
     drag: Option<usize>,
-    panel_state: panels::PanelState,
+    /// State of the panels: plot fits, texture caches, selections.
+    pub panel_state: panels::PanelState,
     /// Time spent building the last frame's UI, milliseconds.
     pub ui_ms: f64,
     /// Total CPU time of the previous frame reported by eframe (incl. tessellation), ms.

@@ -20,3 +20,6 @@ mod sgd;
 #[cfg(test)]
 #[cfg(feature = "gui")]
 mod ui;
+#[cfg(test)]
+#[cfg(feature = "gui")]
+mod ui_truth;

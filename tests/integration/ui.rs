@@ -10,7 +10,7 @@ use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
-fn session(preset: Preset, n: usize, sgd: bool) -> Session {
+pub(crate) fn session(preset: Preset, n: usize, sgd: bool) -> Session {
     let mut s = Session::default();
     s.data.preset = preset;
     s.data.params = PresetParams {
@@ -25,7 +25,7 @@ fn session(preset: Preset, n: usize, sgd: bool) -> Session {
     s
 }
 
-fn app(s: Session) -> App {
+pub(crate) fn app(s: Session) -> App {
     App::new(
         s,
         AppOptions {
@@ -36,14 +36,14 @@ fn app(s: Session) -> App {
     )
 }
 
-fn harness(a: App) -> Harness<'static, App> {
+pub(crate) fn harness(a: App) -> Harness<'static, App> {
     Harness::builder()
         .with_size([1280.0, 800.0])
         .build_ui_state(|ui, app: &mut App| app.ui(ui), a)
 }
 
 /// Runs frames until `cond` holds (the solvers run on their own threads).
-fn wait(h: &mut Harness<'_, App>, what: &str, cond: impl Fn(&App) -> bool) {
+pub(crate) fn wait(h: &mut Harness<'_, App>, what: &str, cond: impl Fn(&App) -> bool) {
     let t0 = Instant::now();
     while !cond(h.state()) {
         assert!(

@@ -73,17 +73,22 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     });
     let outline = if dark { Color32::WHITE } else { Color32::BLACK };
     let h = ui.available_height() - 4.0;
+    let fit = &mut app.panel_state.fit;
+    // Clicks and drags edit the data, so the view pans with the middle button or the scroll
+    // wheel and zooms with Ctrl+scroll; it fits itself to the data whenever they change.
     let resp = Plot::new("boundary_plot")
         .data_aspect(1.0)
         .height(h)
-        .allow_drag(false)
-        .allow_zoom(false)
-        .allow_scroll(false)
+        .allow_drag(true)
+        .pan_pointer_button(egui::PointerButton::Middle)
+        .allow_zoom(true)
+        .allow_scroll(true)
         .allow_boxed_zoom(false)
         .allow_double_click_reset(false)
         .default_x_bounds(extent[0], extent[1])
         .default_y_bounds(extent[2], extent[3])
         .show(ui, |pui| {
+            fit.keep(pui, PlotId::Boundary, "boundary", extent);
             if let Some(tex) = tex {
                 pui.image(paint::plot_image("output", tex, extent));
             }
@@ -126,6 +131,9 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
             }
             pui.pointer_coordinate()
         });
+    app.panel_state
+        .fit
+        .record(PlotId::Boundary, &resp.transform);
     if let Some(s) = &snap {
         let levels: Vec<f64> = if classes > 1 {
             (0..classes - 1).map(|k| k as f64 + 0.5).collect()

@@ -51,7 +51,10 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         hovered: app.hovered,
         outline: if dark { Color32::WHITE } else { Color32::BLACK },
     };
-    let resp = plot(ui, &view, tex, e, &layers);
+    let resp = plot(ui, &view, tex, e, &layers, &mut app.panel_state.fit);
+    app.panel_state
+        .fit
+        .record(PlotId::Certificate, &resp.transform);
     for level in [1.0, -1.0] {
         let segs = view.grid.contour(level);
         paint::paint_segments(ui, &resp.transform, &segs, Stroke::new(1.5, layers.outline));
@@ -99,6 +102,7 @@ fn plot(
     tex: egui::TextureId,
     e: [f64; 4],
     layers: &Layers,
+    fit: &mut super::FitState,
 ) -> egui_plot::PlotResponse<Option<PlotPoint>> {
     let h = ui.available_height() - 4.0;
     Plot::new("certificate_plot")
@@ -108,6 +112,7 @@ fn plot(
         .default_x_bounds(e[0], e[1])
         .default_y_bounds(e[2], e[3])
         .show(ui, |pui| {
+            fit.keep(pui, PlotId::Certificate, "certificate", e);
             pui.image(paint::plot_image("h/β", tex, e));
             if let Some(sg) = &layers.sgd {
                 for (k, net) in sg.relu_networks().into_iter().enumerate() {

@@ -41,6 +41,52 @@ pub struct PanelState {
     pub show_help: bool,
     /// Polynomial model: output and decomposition step shown.
     pub poly: poly::PolyPanelState,
+    /// Which extent each plane/line-space plot was last fitted to, and pending Fit requests.
+    pub fit: FitState,
+}
+
+/// Fit-to-data of the plots that show the data plane or line space.
+#[derive(Debug, Default)]
+pub struct FitState {
+    /// The extent each plot was last fitted to.
+    fitted: std::collections::HashMap<&'static str, [f64; 4]>,
+    /// Plots whose Fit button was pressed.
+    requested: std::collections::HashSet<PlotId>,
+    /// The bounds `[x0, x1, y0, y1]` each plot showed in the last frame.
+    pub shown: std::collections::HashMap<PlotId, [f64; 4]>,
+}
+
+impl FitState {
+    /// Inside a plot: fits it to `extent` when the extent changed since the last fit (new data,
+    /// another view) or its Fit button was pressed; otherwise the user's pan/zoom stays.
+    pub fn keep(
+        &mut self,
+        pui: &mut egui_plot::PlotUi,
+        id: PlotId,
+        key: &'static str,
+        extent: [f64; 4],
+    ) {
+        let changed = self.fitted.get(key) != Some(&extent);
+        if changed || self.requested.remove(&id) {
+            pui.set_plot_bounds(egui_plot::PlotBounds::from_min_max(
+                [extent[0], extent[2]],
+                [extent[1], extent[3]],
+            ));
+            self.fitted.insert(key, extent);
+        }
+    }
+
+    /// After a plot: records the bounds it showed.
+    pub fn record(&mut self, id: PlotId, transform: &egui_plot::PlotTransform) {
+        let b = transform.bounds();
+        self.shown
+            .insert(id, [b.min()[0], b.max()[0], b.min()[1], b.max()[1]]);
+    }
+
+    /// Asks for `id` to be fitted to its data in the next frame.
+    pub fn request(&mut self, id: PlotId) {
+        self.requested.insert(id);
+    }
 }
 
 impl Default for PanelState {
@@ -53,6 +99,7 @@ impl Default for PanelState {
             cert_hover: None,
             show_help: false,
             poly: Default::default(),
+            fit: Default::default(),
         }
     }
 }
@@ -275,6 +322,18 @@ pub fn title_row(app: &mut App, ui: &mut egui::Ui, id: PlotId, title: &str, help
                 .clicked()
             {
                 app.dialog_request = Some(super::DialogKind::Png(ShotTarget::Plot(id)));
+            }
+            let fits = matches!(id, PlotId::Boundary | PlotId::Regions | PlotId::Certificate);
+            if fits
+                && ui
+                    .small_button("Fit")
+                    .on_hover_text(
+                        "Show all the data again (the plot also fits itself whenever the data \
+                         change; scroll pans, Ctrl+scroll zooms)",
+                    )
+                    .clicked()
+            {
+                app.panel_state.fit.request(id);
             }
         });
     });

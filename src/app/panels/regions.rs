@@ -83,12 +83,14 @@ fn plane(app: &mut App, ui: &mut egui::Ui, sgd_lines: bool) {
     let hovered = app.hovered;
     let arrow_len = (e[1] - e[0]) * 0.06;
     let h = ui.available_height() - 22.0;
+    let fit = &mut app.panel_state.fit;
     let resp = Plot::new("regions_plot")
         .data_aspect(1.0)
         .height(h)
         .default_x_bounds(e[0], e[1])
         .default_y_bounds(e[2], e[3])
         .show(ui, |pui| {
+            fit.keep(pui, PlotId::Regions, "regions_plane", e);
             if let Some(tex) = tex {
                 pui.image(paint::plot_image("cells", tex, e));
             }
@@ -148,6 +150,7 @@ fn plane(app: &mut App, ui: &mut egui::Ui, sgd_lines: bool) {
             }
             pui.pointer_coordinate()
         });
+    app.panel_state.fit.record(PlotId::Regions, &resp.transform);
     // Hover: the neurons on at the pointer, and the nearest line.
     let mut text = None;
     if let (Some(p), Some((_, n, shown))) = (resp.inner, &net) {
@@ -267,13 +270,15 @@ fn line_space(app: &mut App, ui: &mut egui::Ui) {
             })
     });
     let h = ui.available_height() - 22.0;
-    Plot::new("linespace_plot")
+    let fit = &mut app.panel_state.fit;
+    let resp = Plot::new("linespace_plot")
         .height(h)
         .x_axis_label("θ")
         .y_axis_label("t")
         .default_x_bounds(e[0], e[1])
         .default_y_bounds(e[2], e[3])
         .show(ui, |pui| {
+            fit.keep(pui, PlotId::Regions, "regions_lines", e);
             if let Some(tex) = tex {
                 pui.image(paint::plot_image("regions", tex, e));
             }
@@ -299,12 +304,14 @@ fn line_space(app: &mut App, ui: &mut egui::Ui) {
                 }
             }
         });
-    let n = ds.len();
+    app.panel_state.fit.record(PlotId::Regions, &resp.transform);
+    // The program is built from the training points only (test points are held out).
+    let n = app.split().0.len();
     let caption = match app.problem.as_ref().map(|p| &p.detail) {
         Some(ProblemDetail::Relu {
             p, exact, is_exact, ..
         }) => format!(
-            "{n} points: at most n² − n + 2 = {} regions (general position); the data induce \
+            "{n} training points: at most n² − n + 2 = {} regions (general position); the data induce \
              {exact}; the solver uses {p} (bright){}",
             n * n - n + 2,
             if *is_exact { "" } else { " — sampled" }
