@@ -4,7 +4,7 @@
 
 use convex_nn_explorer::app::{App, PlotId};
 use convex_nn_explorer::data::{Preset, PresetParams};
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 
 use crate::ui::{app, harness, session, wait};
 
@@ -78,4 +78,95 @@ fn arrangement_caption_counts_training_points() {
     let train = h.state().split().0.len();
     assert_eq!(train, 30);
     h.get_by_label_contains("30 training points: at most n² − n + 2 = 872 regions");
+}
+
+/// Plays until the convex solver has converged and SGD is `ahead` epochs past it.
+fn play_until_sgd_ahead(h: &mut egui_kittest::Harness<'_, App>, ahead: usize) {
+    h.state_mut().session.view.speed = 0;
+    h.get_by_label("Play").click();
+    wait(h, "convergence and SGD ahead", |a| {
+        let last = a.history.last_iter();
+        a.convex_status == Some(convex_nn_explorer::solve::Status::Converged)
+            && a.history.last_epoch() > last + ahead
+    });
+    if h.state().playing {
+        h.get_by_label("Pause").click();
+    }
+    h.run_steps(2);
+}
+
+/// The legend sits outside the plot (it hides no curve), lists the SGD seeds in natural order
+/// (1, 2, …, 10, not 1, 10, 2), and the status line names the convex iteration and the SGD
+/// epoch separately.
+#[test]
+fn legend_outside_the_plot_and_named_counters() {
+    let mut s = session(Preset::Xor, 24, true);
+    s.sgd.seeds = 10;
+    s.sgd.width = 4;
+    let mut h = harness(app(s));
+    wait(&mut h, "the problem", |a| a.problem.is_some());
+    play_until_sgd_ahead(&mut h, 20);
+    let frame = h.state().panel_state.fit.frames[&PlotId::Objective];
+    let mut last = None::<(f32, f32)>;
+    for k in 1..=10 {
+        let r = h.get_by_label(&format!("SGD seed {k}")).rect();
+        assert!(
+            !r.intersects(frame),
+            "legend entry {k} {r:?} overlaps the plot {frame:?}"
+        );
+        // Reading order: each entry after the previous one (same row further right, or below).
+        let pos = (r.min.y, r.min.x);
+        if let Some(p) = last {
+            assert!(
+                pos.0 > p.0 + 1.0 || (pos.0 - p.0).abs() <= 1.0 && pos.1 > p.1,
+                "seed {k} out of order: {pos:?} after {p:?}"
+            );
+        }
+        last = Some(pos);
+    }
+    let a = h.state();
+    let iter = a.history.last_iter();
+    let epoch = a.history.last_epoch();
+    assert!(epoch > iter + 20);
+    let line = h
+        .get_by_label_contains("SGD epoch")
+        .accesskit_node()
+        .value()
+        .unwrap_or_default();
+    assert!(
+        line.contains(&format!("convex iter {iter} "))
+            && line.contains(&format!("SGD epoch {epoch} ")),
+        "{line}"
+    );
+}
+
+/// Ticking "Gap to optimum (log)" re-ranges the plot so the gap falling to 1e-6 and below is
+/// in view at once (no double click needed).
+#[test]
+fn log_gap_view_ranges_to_the_small_gaps() {
+    let mut h = harness(app(session(Preset::Xor, 24, false)));
+    wait(&mut h, "the problem", |a| a.problem.is_some());
+    h.state_mut().session.view.speed = 0;
+    h.get_by_label("Play").click();
+    wait(&mut h, "convergence and the optimum", |a| {
+        a.convex_status == Some(convex_nn_explorer::solve::Status::Converged) && a.optimum.is_some()
+    });
+    h.run_steps(2);
+    let linear = h.state().panel_state.fit.shown[&PlotId::Objective];
+    h.get_by_label("Gap to optimum (log)").click();
+    h.run_steps(3);
+    let b = h.state().panel_state.fit.shown[&PlotId::Objective];
+    let a = h.state();
+    let smallest = a
+        .history
+        .iterates
+        .iter()
+        .filter(|it| it.lower.is_finite() && it.upper.is_finite())
+        .map(|it| (it.upper - it.lower).max(1e-16).log10())
+        .fold(f64::INFINITY, f64::min);
+    assert!(smallest <= -6.0, "the run did not reach a gap of 1e-6");
+    assert!(
+        b[2] <= smallest && b[3] > b[2] + 3.0,
+        "log view {b:?} (linear view was {linear:?}) misses the smallest gap 10^{smallest:.1}"
+    );
 }

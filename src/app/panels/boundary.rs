@@ -8,7 +8,7 @@ use egui::{Color32, PointerButton, Stroke};
 use egui_plot::{MarkerShape, Plot, PlotPoint, Points};
 
 use super::paint::{self, NEG, POS};
-use super::{data_extent, title_row};
+use super::{data_box, data_extent, title_row};
 use crate::app::{App, PlotId, Restart};
 use crate::data::{Dataset, TargetKind};
 
@@ -88,7 +88,7 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         .default_x_bounds(extent[0], extent[1])
         .default_y_bounds(extent[2], extent[3])
         .show(ui, |pui| {
-            fit.keep(pui, PlotId::Boundary, "boundary", extent);
+            fit.keep(pui, PlotId::Boundary, "boundary", extent, data_box(&ds));
             if let Some(tex) = tex {
                 pui.image(paint::plot_image("output", tex, extent));
             }

@@ -112,7 +112,7 @@ fn plot(
         .default_x_bounds(e[0], e[1])
         .default_y_bounds(e[2], e[3])
         .show(ui, |pui| {
-            fit.keep(pui, PlotId::Certificate, "certificate", e);
+            fit.keep(pui, PlotId::Certificate, "certificate", e, e);
             pui.image(paint::plot_image("h/β", tex, e));
             if let Some(sg) = &layers.sgd {
                 for (k, net) in sg.relu_networks().into_iter().enumerate() {

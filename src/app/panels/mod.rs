@@ -43,6 +43,8 @@ pub struct PanelState {
     pub poly: poly::PolyPanelState,
     /// Which extent each plane/line-space plot was last fitted to, and pending Fit requests.
     pub fit: FitState,
+    /// The objective plot's (x in seconds, log gap) of the last frame: a change re-ranges it.
+    pub objective_axes: Option<(bool, bool)>,
 }
 
 /// Fit-to-data of the plots that show the data plane or line space.
@@ -54,26 +56,47 @@ pub struct FitState {
     requested: std::collections::HashSet<PlotId>,
     /// The bounds `[x0, x1, y0, y1]` each plot showed in the last frame.
     pub shown: std::collections::HashMap<PlotId, [f64; 4]>,
+    /// The screen rectangle of each plot's data area in the last frame.
+    pub frames: std::collections::HashMap<PlotId, egui::Rect>,
 }
 
 impl FitState {
-    /// Inside a plot: fits it to `extent` when the extent changed since the last fit (new data,
-    /// another view) or its Fit button was pressed; otherwise the user's pan/zoom stays.
+    /// Inside a plot: fits it to `extent` when its Fit button was pressed, on its first frame,
+    /// and when the extent changed (new data, another view) in a way that matters: part of
+    /// `must_show` (the data's bounding box) left the view, or the view became far larger than
+    /// the data. Otherwise the user's pan and zoom stay, and drawing a point inside the view
+    /// never makes it jump.
     pub fn keep(
         &mut self,
         pui: &mut egui_plot::PlotUi,
         id: PlotId,
         key: &'static str,
         extent: [f64; 4],
+        must_show: [f64; 4],
     ) {
-        let changed = self.fitted.get(key) != Some(&extent);
-        if changed || self.requested.remove(&id) {
+        let b = pui.plot_bounds();
+        let shown = [b.min()[0], b.max()[0], b.min()[1], b.max()[1]];
+        let requested = self.requested.remove(&id);
+        let fit = match self.fitted.get(key) {
+            None => true,
+            Some(e) if *e != extent => {
+                let inside = shown[0] <= must_show[0]
+                    && must_show[1] <= shown[1]
+                    && shown[2] <= must_show[2]
+                    && must_show[3] <= shown[3];
+                let too_big = (shown[1] - shown[0]) > 1.6 * (extent[1] - extent[0])
+                    && (shown[3] - shown[2]) > 1.6 * (extent[3] - extent[2]);
+                !inside || too_big
+            }
+            Some(_) => false,
+        };
+        if fit || requested {
             pui.set_plot_bounds(egui_plot::PlotBounds::from_min_max(
                 [extent[0], extent[2]],
                 [extent[1], extent[3]],
             ));
-            self.fitted.insert(key, extent);
         }
+        self.fitted.insert(key, extent);
     }
 
     /// After a plot: records the bounds it showed.
@@ -81,6 +104,7 @@ impl FitState {
         let b = transform.bounds();
         self.shown
             .insert(id, [b.min()[0], b.max()[0], b.min()[1], b.max()[1]]);
+        self.frames.insert(id, *transform.frame());
     }
 
     /// Asks for `id` to be fitted to its data in the next frame.
@@ -100,8 +124,14 @@ impl Default for PanelState {
             show_help: false,
             poly: Default::default(),
             fit: Default::default(),
+            objective_axes: None,
         }
     }
+}
+
+/// The data's bounding box `[x0, x1, y0, y1]` (what a plane plot must keep in view).
+pub fn data_box(ds: &Dataset) -> [f64; 4] {
+    if ds.is_empty() { [0.0; 4] } else { ds.bounds() }
 }
 
 /// The data-plane extent shown by every plane plot: the data's bounding box with a margin,

@@ -1,11 +1,12 @@
 //! Plot 2, objective vs iteration: the convex solver's upper bound (objective of its network)
 //! and certified lower bound, every SGD seed's objective, the certified optimum, the cursor and
-//! the β changes. "Gap" switches to log₁₀(value − p*_lower), which is ≥ log₁₀(value − p*).
-//! Clicking the plot moves the cursor there.
+//! the β changes. Convex iterations (bottom axis) and SGD epochs (top axis) have their own
+//! scales; "Gap" switches to a log axis of value − p*_lower, which is ≥ value − p*. The legend
+//! sits above the plot, where it hides no data. Clicking the plot moves the cursor there.
 
 use eframe::egui;
 use egui::Color32;
-use egui_plot::{HLine, Legend, Line, LineStyle, Plot, PlotPoints, VLine};
+use egui_plot::{AxisHints, HLine, Line, LineStyle, Plot, PlotPoints, VLine, VPlacement};
 
 use super::paint;
 use super::title_row;
@@ -34,7 +35,7 @@ fn thin_to(v: Vec<[f64; 2]>, max: usize) -> Vec<[f64; 2]> {
 }
 
 /// What the plot shows: x in seconds or iterations, objective or log gap.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq)]
 struct Axes {
     x_seconds: bool,
     log_gap: bool,
@@ -45,9 +46,19 @@ struct Curves {
     upper: Vec<[f64; 2]>,
     lower: Vec<[f64; 2]>,
     sgd: Vec<Vec<[f64; 2]>>,
-    cursor_x: f64,
+    /// Convex solver's cursor.
+    cursor_x: Option<f64>,
+    /// SGD's cursor (its own scale in iteration mode).
+    sgd_cursor_x: Option<f64>,
     optimum: Option<(f64, f64)>,
+    /// Plot x per SGD epoch in iteration mode (the top axis reads epochs = x / scale).
+    epoch_scale: f64,
 }
+
+/// Colours of the convex solver's curves.
+const UPPER: Color32 = Color32::from_rgb(220, 60, 60);
+const LOWER: Color32 = Color32::from_rgb(60, 150, 220);
+const CURSOR: Color32 = Color32::from_rgb(230, 200, 40);
 
 pub fn show(app: &mut App, ui: &mut egui::Ui) {
     title_row(
@@ -57,18 +68,30 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         "Objective vs iteration",
         "Upper bound: the objective of the convex solver's network. Lower bound: the dual \
          objective at a scaled dual point, certified over every region, so p* lies between \
-         them. Thin lines: SGD seeds (x = epoch). Dashed: the certified optimum. Click to \
-         move the cursor.",
+         them. Thin lines: SGD seeds. In iteration mode the bottom axis counts convex solver \
+         iterations and the top axis SGD epochs, each on its own scale. Dashed: the certified \
+         optimum. Click to move the cursor.",
     );
     let axes = options_row(app, ui);
     let curves = curves(app, axes);
+    legend_row(ui, &curves, app.hovered);
     let y_range = (app.panel_state.zoom_objective && !axes.log_gap).then(|| zoom_range(app));
     let hovered_seed = match app.hovered {
         Some(NeuronRef::Sgd(k, _)) => Some(k),
         _ => None,
     };
     let marks = app.history.beta_marks.clone();
-    let clicked = plot(ui, axes, curves, y_range, hovered_seed, &marks);
+    // A change of view re-ranges the plot (the old range is meaningless in the new units).
+    let rerange = app.panel_state.objective_axes != Some((axes.x_seconds, axes.log_gap));
+    app.panel_state.objective_axes = Some((axes.x_seconds, axes.log_gap));
+    let view = PlotView {
+        axes,
+        y_range,
+        rerange,
+        hovered_seed,
+    };
+    let (clicked, transform) = plot(ui, &view, curves, &marks);
+    app.panel_state.fit.record(PlotId::Objective, &transform);
     if let Some(x) = clicked
         && !axes.x_seconds
     {
@@ -86,7 +109,7 @@ fn options_row(app: &mut App, ui: &mut egui::Ui) -> Axes {
     let mut log_gap = view.log_gap;
     ui.horizontal(|ui| {
         ui.checkbox(&mut log_gap, "Gap to optimum (log)")
-            .on_hover_text("Plot log₁₀(value − certified lower bound of p*)");
+            .on_hover_text("Plot value − certified lower bound of p*, on a log₁₀ axis");
         ui.checkbox(&mut x_seconds, "x in seconds");
         ui.checkbox(&mut app.panel_state.zoom_objective, "Zoom")
             .on_hover_text(
@@ -116,7 +139,17 @@ fn options_row(app: &mut App, ui: &mut egui::Ui) -> Axes {
     Axes { x_seconds, log_gap }
 }
 
-/// The convex solver's bounds, the SGD seeds' objectives and the cursor, thinned.
+/// Plot x per SGD epoch that makes the SGD curves span the convex solver's iterations: each
+/// gets its own scale (bottom axis iterations, top axis epochs). 1 when either is missing.
+pub fn epoch_scale(last_iteration: usize, last_epoch: usize) -> f64 {
+    if last_iteration == 0 || last_epoch == 0 {
+        1.0
+    } else {
+        last_iteration as f64 / last_epoch as f64
+    }
+}
+
+/// The convex solver's bounds, the SGD seeds' objectives and the cursors, thinned.
 fn curves(app: &App, axes: Axes) -> Curves {
     let Axes { x_seconds, log_gap } = axes;
     let p_lo = app.optimum.as_ref().map(|o| o.bounds.lower);
@@ -156,6 +189,13 @@ fn curves(app: &App, axes: Axes) -> Curves {
             .map(|(k, it)| [xs(k, it.iter), it.lower])
             .collect()
     };
+    let last_iter = its.last().map_or(0, |i| i.iter);
+    let last_epoch = app.history.sgd.last().map_or(0, |p| p.epoch);
+    let scale = if x_seconds {
+        1.0
+    } else {
+        epoch_scale(last_iter, last_epoch)
+    };
     let seeds = app.history.sgd.first().map_or(0, |p| p.objectives.len());
     let sgd = (0..seeds)
         .map(|k| {
@@ -168,7 +208,7 @@ fn curves(app: &App, axes: Axes) -> Curves {
                         let x = if x_seconds {
                             p.seconds[k]
                         } else {
-                            p.epoch as f64
+                            p.epoch as f64 * scale
                         };
                         [x, tr(p.objectives[k])]
                     })
@@ -178,23 +218,70 @@ fn curves(app: &App, axes: Axes) -> Curves {
         })
         .collect();
     let t = app.shown_iter();
-    let cursor_x = if x_seconds {
-        its.partition_point(|i| i.iter <= t)
-            .checked_sub(1)
-            .map_or(0.0, |k| secs[k])
-    } else {
-        t as f64
-    };
+    let cursor_x = app
+        .history
+        .iterate_at(t)
+        .map(|it| {
+            if x_seconds {
+                its.partition_point(|i| i.iter <= it.iter)
+                    .checked_sub(1)
+                    .map_or(0.0, |k| secs[k])
+            } else {
+                it.iter as f64
+            }
+        })
+        .or((its.is_empty() && !x_seconds).then_some(t as f64));
+    let sgd_cursor_x = app.history.sgd_at(t).map(|p| {
+        if x_seconds {
+            p.seconds.iter().copied().fold(0.0, f64::max)
+        } else {
+            p.epoch as f64 * scale
+        }
+    });
     Curves {
         upper: thin(upper),
         lower: thin(lower),
         sgd,
         cursor_x,
+        sgd_cursor_x,
         optimum: app
             .optimum
             .as_ref()
             .map(|o| (o.bounds.lower, o.bounds.upper)),
+        epoch_scale: scale,
     }
+}
+
+/// The legend, above the plot so it hides no data: the convex solver's curves, the optimum,
+/// and the SGD seeds in natural order.
+fn legend_row(ui: &mut egui::Ui, c: &Curves, hovered: Option<NeuronRef>) {
+    // Entries never wrap inside themselves: a whole entry moves to the next row.
+    let entry = |ui: &mut egui::Ui, text: egui::RichText| {
+        ui.add(egui::Label::new(text).extend());
+    };
+    let swatch = |ui: &mut egui::Ui, color: Color32, name: &str| {
+        entry(ui, egui::RichText::new("━").color(color).strong());
+        entry(ui, egui::RichText::new(name).small());
+    };
+    ui.horizontal_wrapped(|ui| {
+        ui.spacing_mut().item_spacing.x = 3.0;
+        swatch(ui, UPPER, "convex: upper bound");
+        swatch(ui, LOWER, "convex: certified lower bound (gap in log view)");
+        if c.optimum.is_some() {
+            swatch(ui, Color32::GRAY, "p* (certified)");
+        }
+        swatch(ui, CURSOR, "cursor");
+        if !c.sgd.is_empty() {
+            entry(ui, egui::RichText::new("SGD seeds:").small());
+            for k in 0..c.sgd.len() {
+                let hl = matches!(hovered, Some(NeuronRef::Sgd(s, _)) if s == k);
+                let text = egui::RichText::new(format!("SGD seed {}", k + 1))
+                    .small()
+                    .color(paint::seed_color(k));
+                entry(ui, if hl { text.strong() } else { text });
+            }
+        }
+    });
 }
 
 /// y range of the zoomed view: from the lowest lower bound (or p*) to twice the distance of the
@@ -221,79 +308,177 @@ fn zoom_range(app: &App) -> (f64, f64) {
     (lo_b - 0.3 * span, top + 1.0 * span)
 }
 
-/// Draws the plot; returns the x coordinate of a click.
+/// `10^k` with a superscript exponent: the tick label of a log₁₀ axis.
+pub fn power_of_ten(k: f64) -> String {
+    const SUP: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
+    let k = k.round() as i64;
+    let mut s = String::from("10");
+    if k < 0 {
+        s.push('⁻');
+    }
+    for d in k.unsigned_abs().to_string().bytes() {
+        s.push(SUP[(d - b'0') as usize]);
+    }
+    s
+}
+
+/// Grid marks at whole powers of ten (every `step`-th so that about eight are labelled).
+fn decades(input: egui_plot::GridInput) -> Vec<egui_plot::GridMark> {
+    let (lo, hi) = input.bounds;
+    if !(lo.is_finite() && hi.is_finite()) || hi <= lo {
+        return Vec::new();
+    }
+    let step = ((hi - lo) / 8.0).ceil().max(1.0);
+    let first = (lo / step).ceil() as i64;
+    let last = (hi / step).floor() as i64;
+    (first..=last)
+        .map(|k| egui_plot::GridMark {
+            value: k as f64 * step,
+            step_size: step,
+        })
+        .collect()
+}
+
+/// How the plot is drawn this frame.
+struct PlotView {
+    axes: Axes,
+    y_range: Option<(f64, f64)>,
+    rerange: bool,
+    hovered_seed: Option<usize>,
+}
+
+/// Draws the plot; returns the x coordinate of a click and the plot's transform.
 fn plot(
     ui: &mut egui::Ui,
-    axes: Axes,
+    view: &PlotView,
     c: Curves,
-    y_range: Option<(f64, f64)>,
-    hovered_seed: Option<usize>,
     marks: &[(usize, f64)],
-) -> Option<f64> {
-    let Axes { x_seconds, log_gap } = axes;
+) -> (Option<f64>, egui_plot::PlotTransform) {
+    let Axes { x_seconds, log_gap } = view.axes;
     let h = ui.available_height() - 4.0;
-    let resp = Plot::new("objective_plot")
+    let scale = c.epoch_scale;
+    let mut plot = Plot::new("objective_plot")
         .height(h)
-        .legend(Legend::default().position(egui_plot::Corner::RightTop))
-        .x_axis_label(if x_seconds {
-            "seconds"
-        } else {
-            "iteration (convex) / epoch (SGD)"
-        })
         .y_axis_label(if log_gap {
-            "log₁₀ gap"
+            "gap to p* (log scale)"
         } else {
             "objective"
         })
-        .allow_double_click_reset(true)
-        .show(ui, |pui| {
-            if let Some((lo, hi)) = y_range {
-                pui.set_plot_bounds_y(lo..=hi);
-            }
-            for (k, pts) in c.sgd.into_iter().enumerate() {
-                let w = if hovered_seed == Some(k) { 3.0 } else { 1.2 };
-                pui.line(
-                    Line::new(format!("SGD seed {}", k + 1), PlotPoints::new(pts))
-                        .color(paint::seed_color(k))
-                        .width(w),
-                );
-            }
+        .allow_double_click_reset(true);
+    plot = if x_seconds {
+        plot.x_axis_label("seconds (convex solver and each SGD seed)")
+    } else if c.sgd.is_empty() {
+        plot.x_axis_label("convex solver iteration")
+    } else {
+        plot.custom_x_axes(vec![
+            AxisHints::new_x().label("convex solver iteration"),
+            AxisHints::new_x()
+                .label("SGD epoch")
+                .placement(VPlacement::Top)
+                .formatter(move |m, _| format!("{:.0}", m.value / scale)),
+        ])
+    };
+    if log_gap {
+        plot = plot
+            .y_grid_spacer(decades)
+            .y_axis_formatter(|m, _| power_of_ten(m.value));
+    }
+    let resp = plot.show(ui, |pui| {
+        if view.rerange {
+            pui.set_auto_bounds(true);
+        }
+        if let Some((lo, hi)) = view.y_range {
+            pui.set_plot_bounds_y(lo..=hi);
+        }
+        for (k, pts) in c.sgd.into_iter().enumerate() {
+            let w = if view.hovered_seed == Some(k) {
+                3.0
+            } else {
+                1.2
+            };
             pui.line(
-                Line::new("convex: upper bound", PlotPoints::new(c.upper))
-                    .color(Color32::from_rgb(220, 60, 60))
-                    .width(2.2),
+                Line::new(format!("SGD seed {}", k + 1), PlotPoints::new(pts))
+                    .color(paint::seed_color(k))
+                    .width(w),
             );
-            pui.line(
-                Line::new(
-                    if log_gap {
-                        "convex: certified gap"
-                    } else {
-                        "convex: certified lower bound"
-                    },
-                    PlotPoints::new(c.lower),
-                )
-                .color(Color32::from_rgb(60, 170, 90))
+        }
+        pui.line(
+            Line::new("convex: upper bound", PlotPoints::new(c.upper))
+                .color(UPPER)
                 .width(2.2),
+        );
+        pui.line(
+            Line::new(
+                if log_gap {
+                    "convex: certified gap"
+                } else {
+                    "convex: certified lower bound"
+                },
+                PlotPoints::new(c.lower),
+            )
+            .color(LOWER)
+            .width(2.2),
+        );
+        if !log_gap && let Some((lo, up)) = c.optimum {
+            pui.hline(
+                HLine::new("certified optimum", (lo + up) / 2.0)
+                    .style(LineStyle::dashed_loose())
+                    .color(Color32::GRAY),
             );
-            if !log_gap && let Some((lo, up)) = c.optimum {
-                pui.hline(
-                    HLine::new("certified optimum", (lo + up) / 2.0)
-                        .style(LineStyle::dashed_loose())
-                        .color(Color32::GRAY),
+        }
+        if !x_seconds {
+            for (i, (it, b)) in marks.iter().enumerate().skip(1) {
+                pui.vline(
+                    VLine::new(format!("β → {b:.3e}"), *it as f64)
+                        .color(Color32::from_rgb(150, 120, 200))
+                        .style(LineStyle::dotted_dense())
+                        .id(("beta", i)),
                 );
             }
-            if !x_seconds {
-                for (i, (it, b)) in marks.iter().enumerate().skip(1) {
-                    pui.vline(
-                        VLine::new(format!("β → {b:.3e}"), *it as f64)
-                            .color(Color32::from_rgb(150, 120, 200))
-                            .style(LineStyle::dotted_dense())
-                            .id(("beta", i)),
-                    );
-                }
-            }
-            pui.vline(VLine::new("cursor", c.cursor_x).color(Color32::from_rgb(230, 200, 40)));
-            pui.pointer_coordinate()
+        }
+        if let Some(x) = c.cursor_x {
+            pui.vline(VLine::new("cursor", x).color(CURSOR));
+        }
+        if let Some(x) = c.sgd_cursor_x
+            && Some(x) != c.cursor_x
+        {
+            pui.vline(
+                VLine::new("SGD cursor", x)
+                    .color(CURSOR)
+                    .style(LineStyle::dashed_dense()),
+            );
+        }
+        pui.pointer_coordinate()
+    });
+    let clicked = resp.inner.filter(|_| resp.response.clicked()).map(|p| p.x);
+    (clicked, resp.transform)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_ticks_read_as_powers_of_ten() {
+        assert_eq!(power_of_ten(-9.0), "10⁻⁹");
+        assert_eq!(power_of_ten(0.0), "10⁰");
+        assert_eq!(power_of_ten(12.0), "10¹²");
+        let marks = decades(egui_plot::GridInput {
+            bounds: (-9.3, 1.2),
+            base_step_size: 0.01,
         });
-    resp.inner.filter(|_| resp.response.clicked()).map(|p| p.x)
+        let v: Vec<f64> = marks.iter().map(|m| m.value).collect();
+        assert_eq!(v, vec![-8.0, -6.0, -4.0, -2.0, 0.0]);
+        assert!(marks.iter().all(|m| m.value.fract() == 0.0));
+    }
+
+    #[test]
+    fn sgd_epochs_get_their_own_scale() {
+        // The convex solver stopped at iteration 157, SGD went on to epoch 506: the SGD curve
+        // spans the same width, and the top axis reads epochs.
+        let s = epoch_scale(157, 506);
+        assert!((506.0 * s - 157.0).abs() < 1e-9);
+        assert_eq!(epoch_scale(0, 10), 1.0);
+        assert_eq!(epoch_scale(10, 0), 1.0);
+    }
 }

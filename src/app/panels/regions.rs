@@ -8,7 +8,7 @@ use egui::Color32;
 use egui_plot::{Arrows, Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points};
 
 use super::paint::{self, NEG, POS};
-use super::{data_extent, hover, t_max, title_row};
+use super::{data_box, data_extent, hover, t_max, title_row};
 use crate::app::{App, NeuronRef, PlotId};
 use crate::formulation::ProblemDetail;
 use crate::formulation::snapshot::significant_top;
@@ -90,7 +90,7 @@ fn plane(app: &mut App, ui: &mut egui::Ui, sgd_lines: bool) {
         .default_x_bounds(e[0], e[1])
         .default_y_bounds(e[2], e[3])
         .show(ui, |pui| {
-            fit.keep(pui, PlotId::Regions, "regions_plane", e);
+            fit.keep(pui, PlotId::Regions, "regions_plane", e, data_box(&ds));
             if let Some(tex) = tex {
                 pui.image(paint::plot_image("cells", tex, e));
             }
@@ -278,7 +278,7 @@ fn line_space(app: &mut App, ui: &mut egui::Ui) {
         .default_x_bounds(e[0], e[1])
         .default_y_bounds(e[2], e[3])
         .show(ui, |pui| {
-            fit.keep(pui, PlotId::Regions, "regions_lines", e);
+            fit.keep(pui, PlotId::Regions, "regions_lines", e, e);
             if let Some(tex) = tex {
                 pui.image(paint::plot_image("regions", tex, e));
             }

@@ -1,6 +1,7 @@
 //! The bottom time bar: reset, step back, play/pause, step, speed, the scrubber over the stored
-//! history, the status line (iteration, bounds, certified gap, c(v)/β, ρ, time per iteration,
-//! status) and the frame-time readout.
+//! history, the status line and the frame-time readout. One step advances the convex solver by
+//! one iteration and every SGD seed by one epoch; once the solver has finished, steps go on for
+//! SGD alone, so the status line names both counters.
 
 use eframe::egui;
 use egui::RichText;
@@ -48,7 +49,12 @@ pub fn time_bar(app: &mut App, ui: &mut egui::Ui) {
                 let mut t = app.shown_iter();
                 let w = (ui.available_width() - 70.0).max(80.0);
                 ui.spacing_mut().slider_width = w;
-                let r = ui.add(egui::Slider::new(&mut t, 0..=latest.max(1)).text("iteration"));
+                let r = ui
+                    .add(egui::Slider::new(&mut t, 0..=latest.max(1)).text("step"))
+                    .on_hover_text(
+                        "One step = one convex solver iteration and one SGD epoch; the status \
+                         line shows where each of them is at this step",
+                    );
                 if r.changed() {
                     app.pause();
                     app.cursor = (t < latest).then_some(t);
@@ -72,14 +78,17 @@ pub fn time_bar(app: &mut App, ui: &mut egui::Ui) {
         });
 }
 
-fn status_line(app: &App, t: usize) -> String {
-    let mut s = format!("iter {t}");
+/// The status line at step `t`: the convex solver's iteration and bounds, SGD's epoch, and the
+/// state, each counter named.
+pub fn status_line(app: &App, t: usize) -> String {
+    let mut s = format!("step {t}");
     if let Some(it) = app.history.iterate_at(t) {
+        s += &format!(" · convex iter {}", it.iter);
         if it.phase == crate::solve::Phase::Polish {
             s += " (exact polish)";
         }
         s += &format!(
-            " · upper {:.6} · lower {:.6} · gap {:.1e} · c(v)/β {:.3} · ρ {:.3} · {:.2} ms/it",
+            " · upper {:.6} · lower {:.6} · gap {:.1e} · certifying dual c/β {:.3} · ρ {:.3} · {:.2} ms/it",
             it.upper,
             it.lower,
             it.rel_gap,
