@@ -3,6 +3,7 @@
 //! `egui_kittest` tests drive the same code. Solvers run on worker threads ([`worker`]); every
 //! panel draws the run's [`history`] at one iteration cursor.
 
+pub mod file_chooser;
 pub mod history;
 pub mod panels;
 pub mod session;
@@ -176,6 +177,13 @@ pub struct App {
     drag: Option<usize>,
     /// State of the panels: plot fits, texture caches, selections.
     pub panel_state: panels::PanelState,
+    /// The in-window file chooser, while it is open.
+    pub file_chooser: Option<file_chooser::FileChooser>,
+    /// The desktop's file dialog failed once (no portal): use the in-window chooser from now on.
+    pub native_dialogs_unavailable: bool,
+    /// Where the in-window chooser opens: the folder of the last file chosen (else the current
+    /// directory).
+    pub chooser_dir: Option<PathBuf>,
     /// Time spent building the last frame's UI, milliseconds.
     pub ui_ms: f64,
     /// Total CPU time of the previous frame reported by eframe (incl. tessellation), ms.
@@ -231,6 +239,9 @@ impl App {
             hover_next: None,
             drag: None,
             panel_state: panels::PanelState::default(),
+            file_chooser: None,
+            native_dialogs_unavailable: false,
+            chooser_dir: None,
             ui_ms: 0.0,
             frame_ms: None,
             frame_ms_max: 0.0,
@@ -421,8 +432,37 @@ impl App {
         }
     }
 
+    /// Whether file dialogs should be the in-window chooser (chosen, or the desktop has none).
+    pub fn wants_builtin_chooser(&self) -> bool {
+        self.session.view.builtin_file_chooser || self.native_dialogs_unavailable
+    }
+
+    /// Opens the in-window file chooser for `kind` (in the current directory).
+    pub fn open_builtin_chooser(&mut self, kind: DialogKind) {
+        let dir = self
+            .chooser_dir
+            .clone()
+            .or_else(|| std::env::current_dir().ok())
+            .or_else(|| std::env::var_os("HOME").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from("."));
+        let preset = self.session.data.preset.name();
+        self.file_chooser = Some(file_chooser::FileChooser::new(kind, preset, dir));
+    }
+
+    /// The desktop's file dialog returned without showing anything (no file-chooser portal):
+    /// says so and continues with the in-window chooser.
+    pub fn native_dialog_unavailable(&mut self, kind: DialogKind) {
+        self.native_dialogs_unavailable = true;
+        self.info(
+            "This desktop offers no file chooser (no portal answered), so the one drawn in the \
+             window is used instead.",
+        );
+        self.open_builtin_chooser(kind);
+    }
+
     /// Acts on a path picked in a dialog.
     pub fn dialog_done(&mut self, kind: DialogKind, path: PathBuf) {
+        self.chooser_dir = path.parent().map(Path::to_path_buf);
         match kind {
             DialogKind::OpenCsv => self.load_csv(&path),
             DialogKind::SaveCsv => {
@@ -895,6 +935,15 @@ impl App {
         panels::side_panel(self, ui);
         panels::time_bar(self, ui);
         panels::central(self, ui);
+        if let Some(fc) = &mut self.file_chooser
+            && let Some(choice) = fc.show(ui.ctx())
+        {
+            let kind = fc.kind;
+            self.file_chooser = None;
+            if let Some(path) = choice {
+                self.dialog_done(kind, path);
+            }
+        }
         self.take_screenshot(ui.ctx());
         if self.pending.is_some() {
             ui.ctx().request_repaint_after(DEBOUNCE);
@@ -940,69 +989,70 @@ impl Drop for App {
 }
 
 /// The eframe shell: file dialogs on helper threads, frame timing, autosave on exit.
+/// What a native dialog answered.
+enum DialogOutcome {
+    Chosen(PathBuf),
+    Cancelled,
+    /// Nothing was shown (it answered faster than a person can cancel).
+    Unavailable,
+}
+
 struct Shell {
     app: App,
-    dialog_rx: Receiver<(DialogKind, Option<PathBuf>)>,
-    dialog_tx: Sender<(DialogKind, Option<PathBuf>)>,
+    dialog_rx: Receiver<(DialogKind, DialogOutcome)>,
+    dialog_tx: Sender<(DialogKind, DialogOutcome)>,
     dialog_open: bool,
 }
 
 impl Shell {
     fn open_dialog(&mut self, kind: DialogKind, ctx: &egui::Context) {
+        if self.app.wants_builtin_chooser() {
+            self.app.open_builtin_chooser(kind);
+            return;
+        }
         if self.dialog_open {
             return;
         }
         self.dialog_open = true;
         let tx = self.dialog_tx.clone();
         let ctx = ctx.clone();
-        let name = self.app.session.data.preset.name();
+        let s = file_chooser::spec(kind, self.app.session.data.preset.name());
         let spawned = std::thread::Builder::new()
             .name("file-dialog".into())
             .spawn(move || {
-                let d = rfd::FileDialog::new();
-                let path = match kind {
-                    DialogKind::OpenCsv => d.add_filter("CSV", &["csv", "txt"]).pick_file(),
-                    DialogKind::OpenSession => d.add_filter("Session", &["json"]).pick_file(),
-                    DialogKind::SaveCsv => d
-                        .add_filter("CSV", &["csv"])
-                        .set_file_name(format!("{name}.csv"))
-                        .save_file(),
-                    DialogKind::SaveSession => d
-                        .add_filter("Session", &["json"])
-                        .set_file_name("session.json")
-                        .save_file(),
-                    DialogKind::HistoryCsv => d
-                        .add_filter("CSV", &["csv"])
-                        .set_file_name("history.csv")
-                        .save_file(),
-                    DialogKind::HistoryJson => d
-                        .add_filter("JSON", &["json"])
-                        .set_file_name("history.json")
-                        .save_file(),
-                    DialogKind::Png(t) => d
-                        .add_filter("PNG", &["png"])
-                        .set_file_name(match t {
-                            ShotTarget::Window => "convex-nn-explorer.png".to_string(),
-                            ShotTarget::Plot(p) => format!("{}.png", p.slug()),
-                        })
-                        .save_file(),
+                let mut d = rfd::FileDialog::new()
+                    .set_title(s.title)
+                    .add_filter(s.filter_name, s.extensions);
+                if let Some(name) = &s.file_name {
+                    d = d.set_file_name(name);
+                }
+                let t0 = Instant::now();
+                let path = if s.save { d.save_file() } else { d.pick_file() };
+                let outcome = match path {
+                    Some(p) => DialogOutcome::Chosen(p),
+                    None if t0.elapsed() < file_chooser::UNAVAILABLE_BELOW => {
+                        DialogOutcome::Unavailable
+                    }
+                    None => DialogOutcome::Cancelled,
                 };
-                let _ = tx.send((kind, path));
+                let _ = tx.send((kind, outcome));
                 ctx.request_repaint();
             });
         if spawned.is_err() {
             self.dialog_open = false;
-            self.app.error("Could not start the file dialog thread.");
+            self.app.native_dialog_unavailable(kind);
         }
     }
 }
 
 impl eframe::App for Shell {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        while let Ok((kind, path)) = self.dialog_rx.try_recv() {
+        while let Ok((kind, outcome)) = self.dialog_rx.try_recv() {
             self.dialog_open = false;
-            if let Some(p) = path {
-                self.app.dialog_done(kind, p);
+            match outcome {
+                DialogOutcome::Chosen(p) => self.app.dialog_done(kind, p),
+                DialogOutcome::Cancelled => {}
+                DialogOutcome::Unavailable => self.app.native_dialog_unavailable(kind),
             }
         }
         if let Some(kind) = self.app.dialog_request.take() {

@@ -100,6 +100,9 @@ pub struct ViewSettings {
     pub sgd_lines: bool,
     /// Regions plot: show line space with all data-induced regions instead of the data plane.
     pub line_space: bool,
+    /// Use the in-window file chooser instead of the desktop's.
+    #[serde(default)]
+    pub builtin_file_chooser: bool,
 }
 
 /// A whole session.
@@ -167,6 +170,7 @@ impl Default for Session {
                 log_gap: false,
                 sgd_lines: true,
                 line_space: false,
+                builtin_file_chooser: false,
             },
         }
     }

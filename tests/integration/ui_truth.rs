@@ -170,3 +170,40 @@ fn log_gap_view_ranges_to_the_small_gaps() {
         "log view {b:?} (linear view was {linear:?}) misses the smallest gap 10^{smallest:.1}"
     );
 }
+
+/// Where the desktop has no file-chooser portal the native dialog answers at once with
+/// nothing: the window says so and opens its own chooser, which loads the file; later dialogs
+/// go straight to it.
+#[test]
+fn file_dialogs_fall_back_to_the_in_window_chooser() {
+    use convex_nn_explorer::app::DialogKind;
+    let dir = std::env::temp_dir().join(format!("cne-chooser-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("five.csv"),
+        "x1,x2,y\n0,0,1\n1,0,-1\n0,1,-1\n1,1,1\n0.5,0.5,1\n",
+    )
+    .unwrap();
+    let mut a = app(session(Preset::Xor, 24, false));
+    a.chooser_dir = Some(dir.clone());
+    let mut h = harness(a);
+    h.step();
+    h.get_by_label("Load CSV…").click();
+    h.step();
+    let kind = h.state_mut().dialog_request.take();
+    assert_eq!(kind, Some(DialogKind::OpenCsv));
+    // What the shell does when the native dialog returned nothing at once.
+    h.state_mut().native_dialog_unavailable(DialogKind::OpenCsv);
+    h.run_steps(3);
+    h.get_by_label_contains("offers no file chooser");
+    h.get_by_label_contains("Open a dataset (CSV)");
+    h.get_by_label("five.csv").click();
+    h.run_steps(2);
+    h.get_by_label("Open").click();
+    h.run_steps(3);
+    assert_eq!(h.state().session.data.dataset.len(), 5);
+    assert!(h.state().file_chooser.is_none());
+    h.get_by_label_contains("Loaded 5 points");
+    assert!(h.state().wants_builtin_chooser());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -495,6 +495,16 @@ fn export(app: &mut App, ui: &mut egui::Ui) {
             app.dialog_request = Some(DialogKind::Png(ShotTarget::Window));
         }
     });
+    let mut builtin = app.session.view.builtin_file_chooser;
+    ui.checkbox(&mut builtin, "In-window file chooser")
+        .on_hover_text(
+            "Use the file chooser drawn in this window instead of the desktop's (used \
+             automatically where the desktop offers none)",
+        );
+    if builtin != app.session.view.builtin_file_chooser {
+        app.session.view.builtin_file_chooser = builtin;
+        app.session_changed = true;
+    }
     ui.label(
         RichText::new(
             "Each plot has its own PNG button. The session autosaves and is restored on start.",
