@@ -9,6 +9,6 @@ pub mod patterns;
 pub use bitset::Bitset;
 pub use facets::facets;
 pub use patterns::{
-    PatternMode, PatternSet, augment, enumerate_exact, enumerate_oracle, pattern_of,
-    sample_gaussian, sample_lines,
+    PatternMode, PatternSet, augment, enumerate_exact, enumerate_oracle, enumerate_sweep,
+    pattern_of, sample_gaussian, sample_lines,
 };

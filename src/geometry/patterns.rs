@@ -296,14 +296,16 @@ pub fn enumerate_oracle(x: &[[f64; 2]]) -> Result<PatternSet> {
 /// incremental sweep of §B.3 for points in general position and by [`enumerate_oracle`] otherwise.
 pub fn enumerate_exact(x: &[[f64; 2]]) -> Result<PatternSet> {
     check_points(x)?;
-    match sweep_general_position(x) {
+    match enumerate_sweep(x) {
         Some(set) => Ok(set),
         None => enumerate_oracle(x),
     }
 }
 
-/// §B.3: returns `None` on any degeneracy (the caller falls back to the oracle).
-fn sweep_general_position(x: &[[f64; 2]]) -> Option<PatternSet> {
+/// §B.3, the `O(n² log n)` incremental sweep alone: `None` where it defers to the oracle
+/// (duplicates, collinear triples, fewer than 3 points, or a numerical inconsistency).
+/// [`enumerate_exact`] is what callers want; this is public so tests can tell which path ran.
+pub fn enumerate_sweep(x: &[[f64; 2]]) -> Option<PatternSet> {
     let n = x.len();
     if n < 3 {
         return None; // trivial sizes: the oracle is instant
@@ -323,14 +325,42 @@ fn sweep_general_position(x: &[[f64; 2]]) -> Option<PatternSet> {
     }
     events.sort_by(|a, b| a.0.total_cmp(&b.0));
     let m = events.len();
-    for w in 0..m {
+    // Events closer than 1e-10 form a cluster. A cluster whose pairs share no point is a set of
+    // independent swaps at different places in the order (with ~n² events some such near-ties
+    // are certain from n ≈ 700 on): they commute, and each new prefix is kept past the whole
+    // cluster. A cluster sharing a point (a collinear triple, or too close to call) goes to the
+    // oracle. `last[w]` is the last event of `w`'s cluster.
+    let gap_after = |w: usize| {
         let next = if w + 1 < m {
             events[w + 1].0
         } else {
             events[0].0 + TAU
         };
-        if next - events[w].0 < 1e-10 {
-            return None; // collinear triple or parallel pairs: several swaps at one angle
+        next - events[w].0
+    };
+    if gap_after(m - 1) < 1e-10 {
+        return None; // a cluster across the start angle: rare, leave it to the oracle
+    }
+    let mut last = vec![0usize; m];
+    let mut start = 0;
+    let mut seen = vec![false; n];
+    for w in 0..m {
+        if gap_after(w) >= 1e-10 {
+            if w > start {
+                for e in &events[start..=w] {
+                    for p in [e.1 as usize, e.2 as usize] {
+                        if std::mem::replace(&mut seen[p], true) {
+                            return None; // swaps sharing a point at one angle
+                        }
+                    }
+                }
+                for e in &events[start..=w] {
+                    seen[e.1 as usize] = false;
+                    seen[e.2 as usize] = false;
+                }
+            }
+            last[start..=w].fill(w);
+            start = w + 1;
         }
     }
     let mid_after = |w: usize| -> f64 {
@@ -390,7 +420,9 @@ fn sweep_general_position(x: &[[f64; 2]]) -> Option<PatternSet> {
         let mut b = prefix[qa].clone();
         b.set(order[qa], true);
         prefix[qa + 1] = b.clone();
-        let theta = mid_after(w);
+        // The other swaps of the cluster touch other positions, so this prefix and its two
+        // bounding points stay as they are until after the cluster.
+        let theta = mid_after(last[w]);
         out.insert(b, gen_for(theta, &order, qa + 1));
     }
     if out.len() != n * n - n + 2 {
