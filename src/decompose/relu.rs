@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use crate::convex::relu::norm3;
+use crate::geometry::vec3::{dot3, norm3};
 use crate::model::{Neuron, ReluNetwork};
 
 /// Relative threshold below which a block counts as zero (`‖v‖ ≤ 1e-8 · max‖v‖`).
@@ -33,7 +33,7 @@ pub fn recover_neurons(blocks: &[(f64, [f64; 3])]) -> ReluNetwork {
         let list = bucket.entry(key).or_default();
         let same = list.iter().copied().find(|&m| {
             let b2 = &merged[m].1;
-            (b[0] * b2[0] + b[1] * b2[1] + b[2] * b2[2]) / (nb * norm3(b2)) > MERGE_COSINE
+            dot3(&b, b2) / (nb * norm3(b2)) > MERGE_COSINE
         });
         match same {
             Some(m) => {

@@ -5,6 +5,7 @@ pub mod bitset;
 pub mod facets;
 pub mod grid;
 pub mod patterns;
+pub mod vec3;
 
 pub use bitset::Bitset;
 pub use facets::facets;

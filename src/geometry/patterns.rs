@@ -28,12 +28,6 @@ pub fn augment(x: &[[f64; 2]]) -> Vec<[f64; 3]> {
     x.iter().map(|p| [p[0], p[1], 1.0]).collect()
 }
 
-/// Dot product of 3-vectors.
-#[inline]
-pub fn dot3(a: &[f64; 3], b: &[f64; 3]) -> f64 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
-}
-
 /// The pattern `1[x̃_jᵀ u > 0]` of a neuron `u = (w1, w2, b)` (strict rule, §B.4). It is always a
 /// region of the arrangement: moving `u` by `−ε·(0,0,1)` makes tied points negative.
 pub fn pattern_of(x: &[[f64; 2]], u: &[f64; 3]) -> Bitset {

@@ -19,9 +19,10 @@ use serde::{Deserialize, Serialize};
 use super::progress::{Iterate, Phase, Status};
 use super::woodbury::{Woodbury, dense_patterns};
 use crate::certify::{Bounds, lower_bound_from_dual};
-use crate::convex::relu::{BlockVec, ReluProblem, norm3};
+use crate::convex::relu::{BlockVec, ReluProblem};
 use crate::error::{Error, Result};
 use crate::geometry::augment;
+use crate::geometry::vec3::{dot3, norm3};
 use crate::model::ReluNetwork;
 
 /// ADMM settings (plain public fields; see [`AdmmSettings::validate`]).
@@ -192,7 +193,7 @@ impl Admm {
         for k in 0..2 * p {
             let i = k % p;
             for j in 0..n {
-                let xu = dot(&self.xt[j], &blocks[k]);
+                let xu = dot3(&self.xt[j], &blocks[k]);
                 let e = 2.0 * f64::from(self.d[i * n + j]) - 1.0;
                 self.w[k * n + j] = (e * xu).max(0.0); // s = clipped, ν = 0
             }
@@ -291,7 +292,7 @@ impl Admm {
                 let mut gtnu = [0.0; 3];
                 for j in 0..n {
                     let e = 2.0 * f64::from(di[j]) - 1.0;
-                    let g = e * dot(&self.xt[j], &uk);
+                    let g = e * dot3(&self.xt[j], &uk);
                     let w_old = wk[j];
                     let s_old = w_old.max(0.0);
                     let t = alpha * g + (1.0 - alpha) * s_old + w_old.min(0.0);
@@ -321,7 +322,7 @@ impl Admm {
             } else {
                 for j in 0..n {
                     let e = 2.0 * f64::from(di[j]) - 1.0;
-                    let g = e * dot(&self.xt[j], &uk);
+                    let g = e * dot3(&self.xt[j], &uk);
                     let w_old = wk[j];
                     let t = alpha * g + (1.0 - alpha) * w_old.max(0.0) + w_old.min(0.0);
                     wk[j] = t;
@@ -340,7 +341,7 @@ impl Admm {
             let du = [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
             let di = &self.d[i * n..(i + 1) * n];
             for j in 0..n {
-                self.yu[j] += f64::from(di[j]) * dot(&self.xt[j], &du);
+                self.yu[j] += f64::from(di[j]) * dot3(&self.xt[j], &du);
             }
         }
         let mut dz = vec![0.0; if residuals { n } else { 0 }];
@@ -476,9 +477,4 @@ impl Admm {
         }
         (b, pr.convex_objective(&self.c))
     }
-}
-
-#[inline]
-fn dot(a: &[f64; 3], b: &[f64; 3]) -> f64 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
 }
