@@ -1,4 +1,4 @@
-//! Exact certificate `c(v) = max_{‖u‖≤1} |h(u)|`, `h(u) = Σ_j v_j (x̃_jᵀu)₊` (formulations.md §G.2).
+//! Exact certificate `c(v) = max_{‖u‖≤1} |h(u)|`, `h(u) = Σ_j v_j (x̃_jᵀu)₊` (§G.2).
 //!
 //! `h` is linear on every region of the arrangement and positively homogeneous, so its maximum
 //! over the unit ball is on the sphere, either inside a region (at `g/‖g‖` with

@@ -1,4 +1,4 @@
-//! The convex ReLU program (C) of formulations.md §A.2 and its maps to and from networks.
+//! The convex ReLU program (C) of §A.2 and its maps to and from networks.
 //!
 //! Variables are `2P` blocks of `R³`: block `k < P` is `v_k` (positive output weight) and block
 //! `P + i` is `w_i` (negative output weight), both constrained to the cone `K_i` of pattern `i`.

@@ -1,4 +1,4 @@
-//! Neural Decomposition (formulations.md §F.3): a lifted matrix `Z ⪰ 0` in S⁴ with
+//! Neural Decomposition (§F.3): a lifted matrix `Z ⪰ 0` in S⁴ with
 //! `tr Z₁ = Z₄` is split into rank-one pieces `y yᵀ` with `yᵀGy = 0`, `G = diag(1, 1, 1, −1)`;
 //! each piece `y = (t, s)` is one unit-norm neuron `u = t/s` with weight `±s²`. Every rank-one
 //! split is recorded as a [`Step`] so the app can show them one by one.

@@ -1,4 +1,4 @@
-//! ReLU neuron recovery (formulations.md §A.4): every non-negligible block `v` becomes the neuron
+//! ReLU neuron recovery (§A.4): every non-negligible block `v` becomes the neuron
 //! `u = v/√‖v‖`, `α = ±√‖v‖`, so that `α (Xu)₊ = (Xv)₊` and `(β/2)(‖u‖² + α²) = β‖v‖`.
 //! Parallel blocks of the same sign (a direction on a shared face of two cones) are merged by
 //! adding them, which leaves the penalty unchanged.

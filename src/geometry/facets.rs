@@ -1,4 +1,4 @@
-//! Irredundant facets of the pattern cones `K_i = {u : e_ij x̃_jᵀu ≥ 0 ∀j}` (formulations.md §0.2).
+//! Irredundant facets of the pattern cones `K_i = {u : e_ij x̃_jᵀu ≥ 0 ∀j}` (§0.2).
 //!
 //! A region of the arrangement is a spherical polygon whose edges are arcs of the great circles
 //! `x̃_jᵀu = 0`; on average it has fewer than four. Walking every circle once (the same sweep as

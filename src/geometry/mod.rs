@@ -1,4 +1,4 @@
-//! Geometry of the hyperplane arrangement induced by the data (formulations.md §B): activation
+//! Geometry of the hyperplane arrangement induced by the data (§B): activation
 //! patterns, their generators, sampling, and the pattern of an arbitrary neuron.
 
 pub mod bitset;

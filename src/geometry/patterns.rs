@@ -1,4 +1,4 @@
-//! Activation patterns of 2D data with a bias column (formulations.md §B).
+//! Activation patterns of 2D data with a bias column (§B).
 //!
 //! A pattern is the 0/1 vector `d(g)_j = 1[x̃_jᵀ g > 0]` (strict rule, §0.3) of a direction
 //! `g ∈ R³`; the patterns with no tie are the open regions of the central arrangement of the
