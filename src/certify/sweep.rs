@@ -1,4 +1,4 @@
-//! Exact certificate `c(v) = max_{‖u‖≤1} |h(u)|`, `h(u) = Σ_j v_j (x̃_jᵀu)₊` (formulations.md §G.2).
+//! Exact certificate `c(v) = max_{‖u‖≤1} |h(u)|`, `h(u) = Σ_j v_j (x̃_jᵀu)₊` (§G.2).
 //!
 //! `h` is linear on every region of the arrangement and positively homogeneous, so its maximum
 //! over the unit ball is on the sphere, either inside a region (at `g/‖g‖` with
@@ -11,6 +11,7 @@ use std::collections::HashSet;
 use std::f64::consts::TAU;
 
 use crate::geometry::facets::{Circle, distinct_points};
+use crate::geometry::vec3::norm3;
 use crate::geometry::{Bitset, PatternSet};
 
 /// `h(u) = Σ_j v_j (x̃_jᵀu)₊`.
@@ -80,7 +81,7 @@ pub fn certificate(x: &[[f64; 2]], patterns: &PatternSet, v: &[f64], top_k: usiz
                 g[2] += v[j];
             }
         }
-        let gn = (g[0] * g[0] + g[1] * g[1] + g[2] * g[2]).sqrt();
+        let gn = norm3(&g);
         if gn == 0.0 {
             continue;
         }

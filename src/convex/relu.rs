@@ -1,4 +1,4 @@
-//! The convex ReLU program (C) of formulations.md §A.2 and its maps to and from networks.
+//! The convex ReLU program (C) of §A.2 and its maps to and from networks.
 //!
 //! Variables are `2P` blocks of `R³`: block `k < P` is `v_k` (positive output weight) and block
 //! `P + i` is `w_i` (negative output weight), both constrained to the cone `K_i` of pattern `i`.
@@ -9,6 +9,8 @@ use std::sync::Arc;
 use crate::certify::{Bounds, Certificate, certify_network};
 use crate::error::{Error, Result};
 use crate::geometry::{PatternMode, PatternSet, enumerate_exact, pattern_of};
+// Re-exported for the old path `convex::relu::norm3` (still imported by `solve::driver`).
+pub use crate::geometry::vec3::norm3;
 use crate::model::{Loss, ReluNetwork};
 
 /// The `2P` blocks of a point of (C): `[v_1..v_P, w_1..w_P]`.
@@ -208,10 +210,4 @@ impl ReluProblem {
         out.beta = beta;
         Ok(out)
     }
-}
-
-/// Euclidean norm of a 3-vector.
-#[inline]
-pub fn norm3(a: &[f64; 3]) -> f64 {
-    (a[0] * a[0] + a[1] * a[1] + a[2] * a[2]).sqrt()
 }

@@ -1,4 +1,4 @@
-//! Neural Decomposition (formulations.md §F.3): a lifted matrix `Z ⪰ 0` in S⁴ with
+//! Neural Decomposition (§F.3): a lifted matrix `Z ⪰ 0` in S⁴ with
 //! `tr Z₁ = Z₄` is split into rank-one pieces `y yᵀ` with `yᵀGy = 0`, `G = diag(1, 1, 1, −1)`;
 //! each piece `y = (t, s)` is one unit-norm neuron `u = t/s` with weight `±s²`. Every rank-one
 //! split is recorded as a [`Step`] so the app can show them one by one.
@@ -6,6 +6,7 @@
 use nalgebra::{Matrix4, SymmetricEigen, Vector4};
 
 use crate::error::{Error, Result};
+use crate::geometry::vec3::normalize3;
 use crate::model::PolyNeuron;
 
 /// `yᵀGy = ‖y₁..₃‖² − y₄²`.
@@ -150,10 +151,9 @@ pub fn neurons(steps: &[Step], sign: f64, z4: f64, tol: f64) -> Vec<PolyNeuron> 
         .map(|y| {
             let s = y[3];
             let t = [y[0] / s, y[1] / s, y[2] / s];
-            // Exactly unit norm (the piece is balanced up to rounding).
-            let n = (t[0] * t[0] + t[1] * t[1] + t[2] * t[2]).sqrt();
             PolyNeuron {
-                u: [t[0] / n, t[1] / n, t[2] / n],
+                // Exactly unit norm (the piece is balanced up to rounding).
+                u: normalize3(t),
                 alpha: sign * s * s,
             }
         })
@@ -164,6 +164,7 @@ pub fn neurons(steps: &[Step], sign: f64, z4: f64, tol: f64) -> Vec<PolyNeuron> 
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+    use crate::geometry::vec3::norm3;
     use crate::model::{PolyActivation, PolyNetwork};
     use rand::{RngExt, SeedableRng, rngs::StdRng};
 
@@ -196,8 +197,7 @@ mod tests {
             assert!(err <= 1e-9, "trial {trial}: reconstruction error {err:e}");
             let ns = neurons(&steps, 1.0, z[(3, 3)], 1e-12);
             for n in &ns {
-                let norm = (n.u[0] * n.u[0] + n.u[1] * n.u[1] + n.u[2] * n.u[2]).sqrt();
-                assert!((norm - 1.0).abs() < 1e-12);
+                assert!((norm3(&n.u) - 1.0).abs() < 1e-12);
             }
             let total: f64 = ns.iter().map(|n| n.alpha).sum();
             assert!(

@@ -1,11 +1,11 @@
-//! ReLU neuron recovery (formulations.md §A.4): every non-negligible block `v` becomes the neuron
+//! ReLU neuron recovery (§A.4): every non-negligible block `v` becomes the neuron
 //! `u = v/√‖v‖`, `α = ±√‖v‖`, so that `α (Xu)₊ = (Xv)₊` and `(β/2)(‖u‖² + α²) = β‖v‖`.
 //! Parallel blocks of the same sign (a direction on a shared face of two cones) are merged by
 //! adding them, which leaves the penalty unchanged.
 
 use std::collections::HashMap;
 
-use crate::convex::relu::norm3;
+use crate::geometry::vec3::{dot3, norm3};
 use crate::model::{Neuron, ReluNetwork};
 
 /// Relative threshold below which a block counts as zero (`‖v‖ ≤ 1e-8 · max‖v‖`).
@@ -33,7 +33,7 @@ pub fn recover_neurons(blocks: &[(f64, [f64; 3])]) -> ReluNetwork {
         let list = bucket.entry(key).or_default();
         let same = list.iter().copied().find(|&m| {
             let b2 = &merged[m].1;
-            (b[0] * b2[0] + b[1] * b2[1] + b[2] * b2[2]) / (nb * norm3(b2)) > MERGE_COSINE
+            dot3(&b, b2) / (nb * norm3(b2)) > MERGE_COSINE
         });
         match same {
             Some(m) => {

@@ -1,4 +1,4 @@
-//! Irredundant facets of the pattern cones `K_i = {u : e_ij x̃_jᵀu ≥ 0 ∀j}` (formulations.md §0.2).
+//! Irredundant facets of the pattern cones `K_i = {u : e_ij x̃_jᵀu ≥ 0 ∀j}` (§0.2).
 //!
 //! A region of the arrangement is a spherical polygon whose edges are arcs of the great circles
 //! `x̃_jᵀu = 0`; on average it has fewer than four. Walking every circle once (the same sweep as
@@ -8,6 +8,7 @@
 
 use std::f64::consts::{FRAC_PI_2, TAU};
 
+use super::vec3::{cross3, dot3, normalize3};
 use super::{Bitset, PatternSet};
 
 /// Distinct points (duplicates merged): augmented coordinates and the original indices.
@@ -37,19 +38,6 @@ pub(crate) struct Circle {
     pub events: Vec<(f64, usize, bool)>,
 }
 
-fn cross(a: &[f64; 3], b: &[f64; 3]) -> [f64; 3] {
-    [
-        a[1] * b[2] - a[2] * b[1],
-        a[2] * b[0] - a[0] * b[2],
-        a[0] * b[1] - a[1] * b[0],
-    ]
-}
-
-fn normalize(a: [f64; 3]) -> [f64; 3] {
-    let n = (a[0] * a[0] + a[1] * a[1] + a[2] * a[2]).sqrt();
-    [a[0] / n, a[1] / n, a[2] / n]
-}
-
 impl Circle {
     pub(crate) fn new(pts: &[[f64; 3]], jg: usize) -> Self {
         let xj = pts[jg];
@@ -58,18 +46,15 @@ impl Circle {
         } else {
             [0.0, 1.0, 0.0]
         };
-        let e1 = normalize(cross(&xj, &helper));
-        let e2 = normalize(cross(&normalize(xj), &e1));
+        let e1 = normalize3(cross3(&xj, &helper));
+        let e2 = normalize3(cross3(&normalize3(xj), &e1));
         let mut ab = vec![[0.0; 2]; pts.len()];
         let mut events = Vec::with_capacity(2 * pts.len());
         for (k, p) in pts.iter().enumerate() {
             if k == jg {
                 continue;
             }
-            ab[k] = [
-                p[0] * e1[0] + p[1] * e1[1] + p[2] * e1[2],
-                p[0] * e2[0] + p[1] * e2[1] + p[2] * e2[2],
-            ];
+            ab[k] = [dot3(p, &e1), dot3(p, &e2)];
             let psi = ab[k][1].atan2(ab[k][0]);
             events.push(((psi - FRAC_PI_2).rem_euclid(TAU), k, true));
             events.push(((psi + FRAC_PI_2).rem_euclid(TAU), k, false));

@@ -1,10 +1,11 @@
-//! Geometry of the hyperplane arrangement induced by the data (formulations.md §B): activation
+//! Geometry of the hyperplane arrangement induced by the data (§B): activation
 //! patterns, their generators, sampling, and the pattern of an arbitrary neuron.
 
 pub mod bitset;
 pub mod facets;
 pub mod grid;
 pub mod patterns;
+pub mod vec3;
 
 pub use bitset::Bitset;
 pub use facets::facets;

@@ -1,4 +1,4 @@
-//! Activation patterns of 2D data with a bias column (formulations.md §B).
+//! Activation patterns of 2D data with a bias column (§B).
 //!
 //! A pattern is the 0/1 vector `d(g)_j = 1[x̃_jᵀ g > 0]` (strict rule, §0.3) of a direction
 //! `g ∈ R³`; the patterns with no tie are the open regions of the central arrangement of the
@@ -26,12 +26,6 @@ use crate::error::{Error, Result};
 /// Augmented input `x̃ = (x1, x2, 1)` (§0.2).
 pub fn augment(x: &[[f64; 2]]) -> Vec<[f64; 3]> {
     x.iter().map(|p| [p[0], p[1], 1.0]).collect()
-}
-
-/// Dot product of 3-vectors.
-#[inline]
-pub fn dot3(a: &[f64; 3], b: &[f64; 3]) -> f64 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
 }
 
 /// The pattern `1[x̃_jᵀ u > 0]` of a neuron `u = (w1, w2, b)` (strict rule, §B.4). It is always a

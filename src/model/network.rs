@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Loss;
+use crate::geometry::vec3::norm3;
 
 /// One hidden neuron `u = (w1, w2, b)` with output weight `α`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -17,7 +18,7 @@ pub struct Neuron {
 impl Neuron {
     /// `‖u‖₂`.
     pub fn norm_u(&self) -> f64 {
-        (self.u[0] * self.u[0] + self.u[1] * self.u[1] + self.u[2] * self.u[2]).sqrt()
+        norm3(&self.u)
     }
 
     /// Pre-activation `x̃ᵀu` at a point.

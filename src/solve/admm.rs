@@ -1,4 +1,4 @@
-//! ADMM for the convex ReLU program, variant (b) of formulations.md §D.3 (also split the
+//! ADMM for the convex ReLU program, variant (b) of §D.3 (also split the
 //! predictions `z = F u`), with the Woodbury u-update (§D.4), residual balancing of ρ and
 //! optional over-relaxation (§D.5), warm start, and certified bounds every `check_every`
 //! iterations (§D.6, §G.3). One [`Admm::step`] is one iteration, for single-stepping in the app.
@@ -19,9 +19,10 @@ use serde::{Deserialize, Serialize};
 use super::progress::{Iterate, Phase, Status};
 use super::woodbury::{Woodbury, dense_patterns};
 use crate::certify::{Bounds, lower_bound_from_dual};
-use crate::convex::relu::{BlockVec, ReluProblem, norm3};
+use crate::convex::relu::{BlockVec, ReluProblem};
 use crate::error::{Error, Result};
 use crate::geometry::augment;
+use crate::geometry::vec3::{dot3, norm3};
 use crate::model::ReluNetwork;
 
 /// ADMM settings (plain public fields; see [`AdmmSettings::validate`]).
@@ -101,6 +102,47 @@ fn shrink(a: [f64; 3], t: f64) -> [f64; 3] {
         let f = 1.0 - t / na;
         [a[0] * f, a[1] * f, a[2] * f]
     }
+}
+
+/// Running sums of squares behind the relative residuals, accumulated block by block and then
+/// over the predictions, always in that order.
+#[derive(Debug, Clone, Copy, Default)]
+struct ResidualSums {
+    /// `‖Au − (c, s, z)‖²`: primal residual.
+    pri2: f64,
+    /// `‖Au‖²` (`A` stacks `I`, `G`, `F`).
+    au2: f64,
+    /// `‖(c, s, z)‖²`.
+    w2: f64,
+    /// `Σ_k ‖λ_k + G_kᵀν_k‖²`.
+    ydual2: f64,
+}
+
+/// What an iteration that measures its residuals gathers during the updates.
+#[derive(Debug)]
+struct ResidualParts {
+    sums: ResidualSums,
+    /// Per block, `(c − c_old) + Gᵀ(s − s_old)`; `Fᵀ(z − z_old)` is added by [`Admm::residuals`].
+    dual_blocks: Vec<[f64; 3]>,
+    /// `z − z_old`.
+    dz: Vec<f64>,
+}
+
+impl ResidualParts {
+    fn new(n: usize, p: usize) -> Self {
+        Self {
+            sums: ResidualSums::default(),
+            dual_blocks: vec![[0.0; 3]; 2 * p],
+            dz: vec![0.0; n],
+        }
+    }
+}
+
+/// Relative residuals of one iteration.
+#[derive(Debug, Clone, Copy)]
+struct Residuals {
+    primal: f64,
+    dual: f64,
 }
 
 impl Admm {
@@ -192,7 +234,7 @@ impl Admm {
         for k in 0..2 * p {
             let i = k % p;
             for j in 0..n {
-                let xu = dot(&self.xt[j], &blocks[k]);
+                let xu = dot3(&self.xt[j], &blocks[k]);
                 let e = 2.0 * f64::from(self.d[i * n + j]) - 1.0;
                 self.w[k * n + j] = (e * xu).max(0.0); // s = clipped, ν = 0
             }
@@ -224,18 +266,36 @@ impl Admm {
     }
 
     /// One ADMM iteration (§D.7). Certified bounds are refreshed every `check_every` iterations.
+    ///
+    /// The scaled-dual updates are fused into the passes that produce their arguments (λ with
+    /// `c`, ν with `s` in `w`, μ with `z`), so every array is streamed once per iteration.
+    /// Residuals are measured only on iterations that check bounds or balance ρ.
     pub fn step(&mut self) -> Iterate {
         let t0 = Instant::now();
-        let (n, p) = (self.problem.n(), self.problem.p());
-        let alpha = self.settings.over_relaxation;
-        let beta = self.problem.beta;
         self.iter += 1;
         let check = self.iter.is_multiple_of(self.settings.check_every) || self.iter == 1;
         let balance = self.settings.balance_every > 0
             && self.iter.is_multiple_of(self.settings.balance_every);
-        let residuals = check || balance;
+        let mut parts =
+            (check || balance).then(|| ResidualParts::new(self.problem.n(), self.problem.p()));
 
-        // 1. right-hand side r_k = part_k ± Xᵀ(d_i ∘ (z − μ)).
+        self.assemble_rhs();
+        self.u_update();
+        self.block_update(parts.as_mut());
+        self.predict();
+        self.z_update(parts.as_mut());
+        let residuals = parts.map(|parts| self.residuals(&parts));
+        if balance && let Some(r) = residuals {
+            self.balance_rho(r);
+        }
+        let finite = self.is_finite();
+        let convex_objective = (check && finite).then(|| self.check());
+        self.report(t0, check, finite, residuals, convex_objective)
+    }
+
+    /// Right-hand side of the u-system: `r_k = part_k ± Xᵀ(d_i ∘ (z − μ))`.
+    fn assemble_rhs(&mut self) {
+        let (n, p) = (self.problem.n(), self.problem.p());
         let zm: Vec<f64> = self.z.iter().zip(&self.mu).map(|(a, b)| a - b).collect();
         for i in 0..p {
             let di = &self.d[i * n..(i + 1) * n];
@@ -250,24 +310,21 @@ impl Admm {
             self.rhs[i] = [a[0] + q[0], a[1] + q[1], a[2] + q[2]];
             self.rhs[p + i] = [b[0] - q[0], b[1] - q[1], b[2] - q[2]];
         }
-        // 2. u-update (Woodbury).
-        self.wb.solve(&self.xt, &self.d, &self.rhs, &mut self.u);
+    }
 
-        // 3. c (group shrink), λ, and the merged slack/dual w, in one pass per block; the
-        //    block's part of the next right-hand side and residual pieces on the way.
-        let thr = beta / self.rho;
-        let mut pri2 = 0.0;
-        let mut au2 = 0.0;
-        let mut w2 = 0.0;
-        let mut dual_blocks: Vec<[f64; 3]> = if residuals {
-            vec![[0.0; 3]; 2 * p]
-        } else {
-            Vec::new()
-        };
-        let mut ydual2 = 0.0;
+    /// u-update: the Woodbury solve of `(I_{2P} ⊗ B + FᵀF) u = r` (§D.4).
+    fn u_update(&mut self) {
+        self.wb.solve(&self.xt, &self.d, &self.rhs, &mut self.u);
+    }
+
+    /// Per block, in one pass: `c` (group shrink of the over-relaxed `û + λ`), `λ`, and the merged
+    /// slack/dual `w`; the block's part of the next right-hand side and, when `parts` is given,
+    /// its residual pieces on the way.
+    fn block_update(&mut self, mut parts: Option<&mut ResidualParts>) {
+        let p = self.problem.p();
+        let alpha = self.settings.over_relaxation;
+        let thr = self.problem.beta / self.rho;
         for k in 0..2 * p {
-            let i = k % p;
-            let di = &self.d[i * n..(i + 1) * n];
             let uk = self.u[k];
             let c_old = self.c[k];
             let uh = [
@@ -284,145 +341,211 @@ impl Admm {
                 l[2] + uh[2] - cn[2],
             ];
             self.lam[k] = ln;
-            let mut part = [cn[0] - ln[0], cn[1] - ln[1], cn[2] - ln[2]];
-            let wk = &mut self.w[k * n..(k + 1) * n];
-            if residuals {
-                let mut acc = [0.0; 3];
-                let mut gtnu = [0.0; 3];
-                for j in 0..n {
-                    let e = 2.0 * f64::from(di[j]) - 1.0;
-                    let g = e * dot(&self.xt[j], &uk);
-                    let w_old = wk[j];
-                    let s_old = w_old.max(0.0);
-                    let t = alpha * g + (1.0 - alpha) * s_old + w_old.min(0.0);
-                    wk[j] = t;
-                    let (s_new, nu_new) = (t.max(0.0), t.min(0.0));
-                    pri2 += (g - s_new) * (g - s_new);
-                    au2 += g * g;
-                    w2 += s_new * s_new;
-                    let (ds, nv, ab) = (e * (s_new - s_old), e * nu_new, e * t.abs());
-                    for c in 0..3 {
-                        acc[c] += ds * self.xt[j][c];
-                        gtnu[c] += nv * self.xt[j][c];
-                        part[c] += ab * self.xt[j][c];
-                    }
-                }
-                dual_blocks[k] = [
-                    cn[0] - c_old[0] + acc[0],
-                    cn[1] - c_old[1] + acc[1],
-                    cn[2] - c_old[2] + acc[2],
-                ];
-                for c in 0..3 {
-                    pri2 += (uk[c] - cn[c]) * (uk[c] - cn[c]);
-                    au2 += uk[c] * uk[c];
-                    w2 += cn[c] * cn[c];
-                    ydual2 += (ln[c] + gtnu[c]) * (ln[c] + gtnu[c]);
-                }
-            } else {
-                for j in 0..n {
-                    let e = 2.0 * f64::from(di[j]) - 1.0;
-                    let g = e * dot(&self.xt[j], &uk);
-                    let w_old = wk[j];
-                    let t = alpha * g + (1.0 - alpha) * w_old.max(0.0) + w_old.min(0.0);
-                    wk[j] = t;
-                    let ab = e * t.abs();
-                    part[0] += ab * self.xt[j][0];
-                    part[1] += ab * self.xt[j][1];
-                    part[2] += ab * self.xt[j][2];
-                }
-            }
-            self.part[k] = part;
+            let part = [cn[0] - ln[0], cn[1] - ln[1], cn[2] - ln[2]];
+            self.part[k] = match parts.as_deref_mut() {
+                Some(parts) => self.slack_update_measured(k, uk, c_old, cn, ln, part, parts),
+                None => self.slack_update(k, uk, part),
+            };
         }
-        // 4. predictions and z-update.
+    }
+
+    /// Slack/dual update of block `k`: `w_k ← t = α_r g + (1 − α_r) s_old + ν_old` with
+    /// `g = e_i ∘ (X u_k)`, so that `s = t₊` and `ν = t₋`. Returns `part + Xᵀ(e_i ∘ |t|)`.
+    #[inline]
+    fn slack_update(&mut self, k: usize, uk: [f64; 3], mut part: [f64; 3]) -> [f64; 3] {
+        let (n, p) = (self.problem.n(), self.problem.p());
+        let alpha = self.settings.over_relaxation;
+        let i = k % p;
+        let di = &self.d[i * n..(i + 1) * n];
+        let wk = &mut self.w[k * n..(k + 1) * n];
+        for j in 0..n {
+            let e = 2.0 * f64::from(di[j]) - 1.0;
+            let g = e * dot3(&self.xt[j], &uk);
+            let w_old = wk[j];
+            let t = alpha * g + (1.0 - alpha) * w_old.max(0.0) + w_old.min(0.0);
+            wk[j] = t;
+            let ab = e * t.abs();
+            part[0] += ab * self.xt[j][0];
+            part[1] += ab * self.xt[j][1];
+            part[2] += ab * self.xt[j][2];
+        }
+        part
+    }
+
+    /// [`Self::slack_update`] that also adds block `k`'s terms of the residual sums and stores
+    /// its dual residual piece `(c − c_old) + Gᵀ(s − s_old)`.
+    #[inline]
+    fn slack_update_measured(
+        &mut self,
+        k: usize,
+        uk: [f64; 3],
+        c_old: [f64; 3],
+        cn: [f64; 3],
+        ln: [f64; 3],
+        mut part: [f64; 3],
+        parts: &mut ResidualParts,
+    ) -> [f64; 3] {
+        let (n, p) = (self.problem.n(), self.problem.p());
+        let alpha = self.settings.over_relaxation;
+        let i = k % p;
+        let di = &self.d[i * n..(i + 1) * n];
+        let wk = &mut self.w[k * n..(k + 1) * n];
+        let mut sums = parts.sums;
+        let mut acc = [0.0; 3];
+        let mut gtnu = [0.0; 3];
+        for j in 0..n {
+            let e = 2.0 * f64::from(di[j]) - 1.0;
+            let g = e * dot3(&self.xt[j], &uk);
+            let w_old = wk[j];
+            let s_old = w_old.max(0.0);
+            let t = alpha * g + (1.0 - alpha) * s_old + w_old.min(0.0);
+            wk[j] = t;
+            let (s_new, nu_new) = (t.max(0.0), t.min(0.0));
+            sums.pri2 += (g - s_new) * (g - s_new);
+            sums.au2 += g * g;
+            sums.w2 += s_new * s_new;
+            let (ds, nv, ab) = (e * (s_new - s_old), e * nu_new, e * t.abs());
+            for c in 0..3 {
+                acc[c] += ds * self.xt[j][c];
+                gtnu[c] += nv * self.xt[j][c];
+                part[c] += ab * self.xt[j][c];
+            }
+        }
+        parts.dual_blocks[k] = [
+            cn[0] - c_old[0] + acc[0],
+            cn[1] - c_old[1] + acc[1],
+            cn[2] - c_old[2] + acc[2],
+        ];
+        for c in 0..3 {
+            sums.pri2 += (uk[c] - cn[c]) * (uk[c] - cn[c]);
+            sums.au2 += uk[c] * uk[c];
+            sums.w2 += cn[c] * cn[c];
+            sums.ydual2 += (ln[c] + gtnu[c]) * (ln[c] + gtnu[c]);
+        }
+        parts.sums = sums;
+        part
+    }
+
+    /// Predictions of the new `u`: `yu = F u = Σ_i D_i X (u_i − u_{P+i})`.
+    fn predict(&mut self) {
+        let (n, p) = (self.problem.n(), self.problem.p());
         self.yu.iter_mut().for_each(|v| *v = 0.0);
         for i in 0..p {
             let (a, b) = (self.u[i], self.u[p + i]);
             let du = [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
             let di = &self.d[i * n..(i + 1) * n];
             for j in 0..n {
-                self.yu[j] += f64::from(di[j]) * dot(&self.xt[j], &du);
+                self.yu[j] += f64::from(di[j]) * dot3(&self.xt[j], &du);
             }
         }
-        let mut dz = vec![0.0; if residuals { n } else { 0 }];
-        for j in 0..n {
+    }
+
+    /// z-update, the prox of the loss at the over-relaxed `ŷ = α_r F u + (1 − α_r) z` plus `μ`,
+    /// and the dual update `μ ← μ + ŷ − z`; with `parts`, the prediction terms of the residual
+    /// sums and `z − z_old`.
+    fn z_update(&mut self, mut parts: Option<&mut ResidualParts>) {
+        let alpha = self.settings.over_relaxation;
+        for j in 0..self.problem.n() {
             let yh = alpha * self.yu[j] + (1.0 - alpha) * self.z[j];
             let z_new = self
                 .problem
                 .loss
                 .prox(yh + self.mu[j], self.problem.y[j], self.rho);
-            if residuals {
-                dz[j] = z_new - self.z[j];
-                pri2 += (self.yu[j] - z_new) * (self.yu[j] - z_new);
-                au2 += self.yu[j] * self.yu[j];
-                w2 += z_new * z_new;
+            if let Some(parts) = parts.as_deref_mut() {
+                parts.dz[j] = z_new - self.z[j];
+                parts.sums.pri2 += (self.yu[j] - z_new) * (self.yu[j] - z_new);
+                parts.sums.au2 += self.yu[j] * self.yu[j];
+                parts.sums.w2 += z_new * z_new;
             }
             self.z[j] = z_new;
             self.mu[j] += yh - z_new;
         }
-        let (mut pri_rel, mut dual_rel) = (f64::NAN, f64::NAN);
-        if residuals {
-            // dual residual ρ[(c − c_old) + Gᵀ(s − s_old) + Fᵀ(z − z_old)] and ρ‖λ + Gᵀν + Fᵀμ‖
-            let mut d2 = 0.0;
-            for k in 0..2 * p {
-                let i = k % p;
-                let sign = if k < p { 1.0 } else { -1.0 };
-                let di = &self.d[i * n..(i + 1) * n];
-                let mut acc = [0.0; 3];
-                for j in 0..n {
-                    let w = sign * f64::from(di[j]) * dz[j];
-                    acc[0] += w * self.xt[j][0];
-                    acc[1] += w * self.xt[j][1];
-                    acc[2] += w * self.xt[j][2];
-                }
-                let b = dual_blocks[k];
-                d2 += (b[0] + acc[0]).powi(2) + (b[1] + acc[1]).powi(2) + (b[2] + acc[2]).powi(2);
+    }
+
+    /// Relative residuals (§D.6) from the pieces gathered by the updates: primal
+    /// `‖Au − (c, s, z)‖ / max(‖Au‖, ‖(c, s, z)‖)`, dual
+    /// `‖(c − c_old) + Gᵀ(s − s_old) + Fᵀ(z − z_old)‖ / ‖(λ + Gᵀν, μ)‖` (the factor ρ cancels).
+    fn residuals(&self, parts: &ResidualParts) -> Residuals {
+        let (n, p) = (self.problem.n(), self.problem.p());
+        let mut d2 = 0.0;
+        for k in 0..2 * p {
+            let i = k % p;
+            let sign = if k < p { 1.0 } else { -1.0 };
+            let di = &self.d[i * n..(i + 1) * n];
+            let mut acc = [0.0; 3];
+            for j in 0..n {
+                let w = sign * f64::from(di[j]) * parts.dz[j];
+                acc[0] += w * self.xt[j][0];
+                acc[1] += w * self.xt[j][1];
+                acc[2] += w * self.xt[j][2];
             }
-            let mu2: f64 = self.mu.iter().map(|m| m * m).sum();
-            pri_rel = pri2.sqrt() / au2.sqrt().max(w2.sqrt()).max(1e-12);
-            dual_rel = d2.sqrt() / (ydual2 + mu2).sqrt().max(1e-12);
-            if balance {
-                let factor = if pri_rel > 10.0 * dual_rel {
-                    2.0
-                } else if dual_rel > 10.0 * pri_rel {
-                    0.5
-                } else {
-                    1.0
-                };
-                if factor != 1.0 && (1e-6..1e6).contains(&(self.rho * factor)) {
-                    // Scaled duals λ, ν, μ scale by 1/factor; ν is the negative part of w.
-                    self.rho *= factor;
-                    let inv = 1.0 / factor;
-                    self.lam
-                        .iter_mut()
-                        .for_each(|l| *l = [l[0] * inv, l[1] * inv, l[2] * inv]);
-                    self.w.iter_mut().for_each(|v| {
-                        if *v < 0.0 {
-                            *v *= inv;
-                        }
-                    });
-                    self.mu.iter_mut().for_each(|v| *v *= inv);
-                    self.recompute_part();
+            let b = parts.dual_blocks[k];
+            d2 += (b[0] + acc[0]).powi(2) + (b[1] + acc[1]).powi(2) + (b[2] + acc[2]).powi(2);
+        }
+        let mu2: f64 = self.mu.iter().map(|m| m * m).sum();
+        let s = &parts.sums;
+        Residuals {
+            primal: s.pri2.sqrt() / s.au2.sqrt().max(s.w2.sqrt()).max(1e-12),
+            dual: d2.sqrt() / (s.ydual2 + mu2).sqrt().max(1e-12),
+        }
+    }
+
+    /// Residual balancing (§D.5): ρ doubles or halves when one relative residual exceeds the other
+    /// tenfold, staying in `[1e-6, 1e6)`.
+    fn balance_rho(&mut self, r: Residuals) {
+        let factor = if r.primal > 10.0 * r.dual {
+            2.0
+        } else if r.dual > 10.0 * r.primal {
+            0.5
+        } else {
+            1.0
+        };
+        if factor != 1.0 && (1e-6..1e6).contains(&(self.rho * factor)) {
+            // Scaled duals λ, ν, μ scale by 1/factor; ν is the negative part of w.
+            self.rho *= factor;
+            let inv = 1.0 / factor;
+            self.lam
+                .iter_mut()
+                .for_each(|l| *l = [l[0] * inv, l[1] * inv, l[2] * inv]);
+            self.w.iter_mut().for_each(|v| {
+                if *v < 0.0 {
+                    *v *= inv;
                 }
-            }
+            });
+            self.mu.iter_mut().for_each(|v| *v *= inv);
+            self.recompute_part();
         }
-        let finite = self.z.iter().all(|v| v.is_finite())
-            && self.u.iter().all(|b| b.iter().all(|v| v.is_finite()));
-        let mut convex_objective = self.last.map(|l| l.convex_objective).unwrap_or(f64::NAN);
-        if check && finite {
-            let (b, cobj) = self.compute_bounds();
-            self.bounds = Some(b);
-            convex_objective = cobj;
-        }
+    }
+
+    /// Whether `z` and `u` are finite (otherwise the iteration has diverged).
+    fn is_finite(&self) -> bool {
+        self.z.iter().all(|v| v.is_finite())
+            && self.u.iter().all(|b| b.iter().all(|v| v.is_finite()))
+    }
+
+    /// Certified bounds of the current iterate, stored for the following iterations; returns the
+    /// convex objective.
+    fn check(&mut self) -> f64 {
+        let (b, cobj) = self.compute_bounds();
+        self.bounds = Some(b);
+        cobj
+    }
+
+    /// The iteration's report; values not measured this iteration carry over from the last one.
+    fn report(
+        &mut self,
+        t0: Instant,
+        check: bool,
+        finite: bool,
+        residuals: Option<Residuals>,
+        convex_objective: Option<f64>,
+    ) -> Iterate {
         let b = self.bounds.unwrap_or(Bounds {
             upper: f64::NAN,
             lower: f64::NAN,
             certificate: f64::NAN,
         });
-        let checked_at = if check {
-            self.iter
-        } else {
-            self.last.map(|l| l.checked_at).unwrap_or(0)
-        };
+        let last = |f: fn(&Iterate) -> f64| self.last.as_ref().map(f).unwrap_or(f64::NAN);
         let it = Iterate {
             iter: self.iter,
             phase: Phase::Admm,
@@ -430,18 +553,14 @@ impl Admm {
             lower: b.lower,
             rel_gap: b.rel_gap(),
             certificate: b.certificate,
-            convex_objective,
-            checked_at,
-            primal_residual: if residuals {
-                pri_rel
+            convex_objective: convex_objective.unwrap_or_else(|| last(|l| l.convex_objective)),
+            checked_at: if check {
+                self.iter
             } else {
-                self.last.map(|l| l.primal_residual).unwrap_or(f64::NAN)
+                self.last.map(|l| l.checked_at).unwrap_or(0)
             },
-            dual_residual: if residuals {
-                dual_rel
-            } else {
-                self.last.map(|l| l.dual_residual).unwrap_or(f64::NAN)
-            },
+            primal_residual: residuals.map_or_else(|| last(|l| l.primal_residual), |r| r.primal),
+            dual_residual: residuals.map_or_else(|| last(|l| l.dual_residual), |r| r.dual),
             rho: self.rho,
             seconds: t0.elapsed().as_secs_f64(),
             active_blocks: self.c.iter().filter(|b| **b != [0.0; 3]).count(),
@@ -476,9 +595,4 @@ impl Admm {
         }
         (b, pr.convex_objective(&self.c))
     }
-}
-
-#[inline]
-fn dot(a: &[f64; 3], b: &[f64; 3]) -> f64 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
 }
