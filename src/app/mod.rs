@@ -177,6 +177,12 @@ pub struct App {
     drag: Option<usize>,
     /// State of the panels: plot fits, texture caches, selections.
     pub panel_state: panels::PanelState,
+    /// A large problem waiting for the user's go-ahead (nothing runs meanwhile).
+    pub size_gate: Option<formulation::SizeWarning>,
+    /// The training-set size the user confirmed starting.
+    pub confirmed_size: Option<usize>,
+    /// When the current problem started building (cleared by its first facts).
+    pub build_started: Option<Instant>,
     /// The in-window file chooser, while it is open.
     pub file_chooser: Option<file_chooser::FileChooser>,
     /// The desktop's file dialog failed once (no portal): use the in-window chooser from now on.
@@ -239,6 +245,9 @@ impl App {
             hover_next: None,
             drag: None,
             panel_state: panels::PanelState::default(),
+            size_gate: None,
+            confirmed_size: None,
+            build_started: None,
             file_chooser: None,
             native_dialogs_unavailable: false,
             chooser_dir: None,
@@ -616,6 +625,20 @@ impl App {
             }
             return;
         };
+        if let Some(w) = f.size_warning(&input)
+            && self.confirmed_size != Some(input.x.len())
+        {
+            // Nothing the user did not ask for runs on a large problem: ask first.
+            self.stop_all();
+            self.history = History::default();
+            self.problem = None;
+            self.optimum = None;
+            self.optimum_error = None;
+            self.build_started = None;
+            self.size_gate = Some(w);
+            return;
+        }
+        self.size_gate = None;
         let beta = input.beta;
         let warm = what == Restart::Beta && self.convex.as_ref().is_some_and(|w| !w.is_finished());
         // Without a live solver to warm-start, a β change starts from scratch.
@@ -649,6 +672,7 @@ impl App {
             self.free_running = false;
             self.cursor = None;
             let sink = self.sink(Role::Convex);
+            self.build_started = Some(Instant::now());
             self.convex = Some(worker::spawn_convex(
                 f,
                 input.clone(),
@@ -667,6 +691,34 @@ impl App {
         self.sgd_width = None;
         self.start_sgd_if_ready(input);
         self.messages.retain(|m| !m.error);
+    }
+
+    /// Starts the large problem the size gate asked about.
+    pub fn confirm_size(&mut self) {
+        if let Ok(input) = self.input() {
+            self.confirmed_size = Some(input.x.len());
+        }
+        self.restart(Restart::All);
+    }
+
+    /// Switches to 2000 sampled patterns (the size gate's proposal) and starts.
+    pub fn use_sampled_instead(&mut self) {
+        self.session.solver.patterns = crate::geometry::PatternMode::Sampled {
+            count: 2000,
+            seed: 0,
+        };
+        self.session_changed = true;
+        self.confirm_size();
+    }
+
+    /// Stops a problem that is still being built (the user pressed Cancel); Step or Play
+    /// starts it again.
+    pub fn cancel_build(&mut self) {
+        self.stop_all();
+        self.build_started = None;
+        self.history = History::default();
+        self.problem = None;
+        self.info("Stopped before the first iterate. Step or Play starts the solvers again.");
     }
 
     fn start_sgd_if_ready(&mut self, input: ProblemInput) {
@@ -756,7 +808,10 @@ impl App {
 
     fn handle(&mut self, ev: Event) {
         match ev {
-            Event::Problem(p) => self.problem = Some(p),
+            Event::Problem(p) => {
+                self.problem = Some(p);
+                self.build_started = None;
+            }
             Event::Iterates(v) => self.history.iterates.extend(v),
             Event::Snapshot(s) => self.history.push_snapshot(s),
             Event::BetaChanged { iter, beta } => self.history.beta_marks.push((iter, beta)),
@@ -839,10 +894,18 @@ impl App {
         } else {
             self.cursor = None;
             self.playing = true;
+            self.start_if_stopped();
             if self.convex_status.is_some() && (self.sgd_done || self.sgd.is_none()) {
                 // Nothing left to run: playing from the end means replaying the history.
                 self.playing = false;
             }
+        }
+    }
+
+    /// After a Cancel (no solver and nothing pending), Play and Step start the run again.
+    fn start_if_stopped(&mut self) {
+        if self.convex.is_none() && self.size_gate.is_none() && self.pending.is_none() {
+            self.restart(Restart::All);
         }
     }
 
@@ -862,6 +925,7 @@ impl App {
             self.cursor = (next < self.history.latest()).then_some(next);
             return;
         }
+        self.start_if_stopped();
         for (w, busy) in [
             (&self.convex, &mut self.convex_busy),
             (&self.sgd, &mut self.sgd_busy),
@@ -1086,7 +1150,8 @@ pub fn run(open: Option<PathBuf>) -> crate::Result<()> {
             let ctx = cc.egui_ctx.clone();
             let options = AppOptions {
                 autosave: session::autosave_path(),
-                autoplay: open.is_none(),
+                // A restored session starts paused: nothing heavy runs before the user asks.
+                autoplay: false,
                 // Coalesces the workers' wake-ups to at most ~25 frames per second (leaves CPU to the solvers).
                 repaint: Some(Arc::new(move || {
                     ctx.request_repaint_after(Duration::from_millis(40))

@@ -191,6 +191,15 @@ pub struct Optimum {
     pub network: ModelNetwork,
 }
 
+/// What a large problem will cost, shown before it is started.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SizeWarning {
+    /// One paragraph: sizes, memory and time estimates, what is proposed instead.
+    pub text: String,
+    /// Whether switching to sampled patterns is the proposed alternative.
+    pub propose_sampled: bool,
+}
+
 /// Flags of one command-line subcommand of a formulation (beyond the common ones).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CliFlags {
@@ -217,6 +226,11 @@ pub trait Formulation: Sync {
     /// Whether it takes class labels `0..C−1` (vector outputs).
     fn multiclass(&self) -> bool {
         false
+    }
+    /// A warning to show, and have the user confirm, before building a problem this large;
+    /// `None` when it is quick.
+    fn size_warning(&self, _input: &ProblemInput) -> Option<SizeWarning> {
+        None
     }
     /// Builds the steppable solver.
     fn build(&self, input: &ProblemInput) -> Result<Box<dyn Stepper>>;

@@ -46,10 +46,23 @@ pub(crate) fn harness(a: App) -> Harness<'static, App> {
 pub(crate) fn wait(h: &mut Harness<'_, App>, what: &str, cond: impl Fn(&App) -> bool) {
     let t0 = Instant::now();
     while !cond(h.state()) {
-        assert!(
-            t0.elapsed() < Duration::from_secs(120),
-            "timed out waiting for {what}"
-        );
+        if t0.elapsed() > Duration::from_secs(120) {
+            let a = h.state();
+            panic!(
+                "timed out waiting for {what}: last iteration {}, last epoch {}, snapshots at {:?}, \
+                 status {:?}, playing {}, problem {}",
+                a.history.last_iter(),
+                a.history.last_epoch(),
+                a.history
+                    .snapshots
+                    .iter()
+                    .map(|s| s.iter)
+                    .collect::<Vec<_>>(),
+                a.convex_status,
+                a.playing,
+                a.problem.is_some()
+            );
+        }
         std::thread::sleep(Duration::from_millis(5));
         h.step();
     }

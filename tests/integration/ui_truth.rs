@@ -207,3 +207,53 @@ fn file_dialogs_fall_back_to_the_in_window_chooser() {
     assert!(h.state().wants_builtin_chooser());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A large problem (300 training points) does not start by itself, also when it comes back
+/// from the autosave: the window shows the exact program's size, memory and time and proposes
+/// sampled patterns; choosing them starts the solver. A build can be cancelled, and Step starts
+/// it again.
+#[test]
+fn large_problems_ask_first_and_can_be_cancelled() {
+    use convex_nn_explorer::app::AppOptions;
+    use convex_nn_explorer::geometry::PatternMode;
+    let dir = std::env::temp_dir().join(format!("cne-large-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let autosave = dir.join("session.json");
+    session(Preset::Spiral, 300, true).save(&autosave).unwrap();
+    let restored = App::restored(AppOptions {
+        autosave: Some(autosave),
+        autoplay: false,
+        repaint: None,
+    });
+    let mut h = harness(restored);
+    h.run_steps(3);
+    assert!(h.state().size_gate.is_some(), "no size warning");
+    assert!(!h.state().playing);
+    assert!(h.state().history.iterates.is_empty() && h.state().problem.is_none());
+    h.get_by_label_contains("89702 regions");
+    h.get_by_label("Start anyway");
+    h.get_by_label("Use sampled patterns (P = 2000)").click();
+    h.step();
+    assert!(h.state().size_gate.is_none());
+    assert_eq!(
+        h.state().session.solver.patterns,
+        PatternMode::Sampled {
+            count: 2000,
+            seed: 0
+        }
+    );
+    wait(&mut h, "the sampled problem", |a| a.problem.is_some());
+    // Cancel a build in progress; Step starts it again.
+    h.state_mut().changed(convex_nn_explorer::app::Restart::All);
+    h.state_mut().flush_pending();
+    assert!(h.state().build_started.is_some());
+    h.step(); // draws the progress line (building 300 points takes far longer than a frame)
+    h.get_by_label("Cancel").click();
+    h.step();
+    assert!(h.state().build_started.is_none() && h.state().problem.is_none());
+    h.step();
+    h.get_by_label_contains("Stopped before the first iterate");
+    h.get_by_label("Step").click();
+    wait(&mut h, "the restarted problem", |a| a.problem.is_some());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

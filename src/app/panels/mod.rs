@@ -215,6 +215,7 @@ pub fn keyboard(app: &mut App, ctx: &egui::Context) {
 pub fn central(app: &mut App, ui: &mut egui::Ui) {
     egui::CentralPanel::default_margins().show(ui, |ui| {
         messages(app, ui);
+        run_state(app, ui);
         let area = ui.available_rect_before_wrap();
         let gap = 8.0;
         let top_h = ((area.height() - gap) * 0.55).max(180.0);
@@ -367,6 +368,40 @@ pub fn title_row(app: &mut App, ui: &mut egui::Ui, id: PlotId, title: &str, help
             }
         });
     });
+}
+
+/// A large problem waiting for the go-ahead (with its cost and the proposed alternative), or a
+/// problem being built (elapsed time and Cancel).
+fn run_state(app: &mut App, ui: &mut egui::Ui) {
+    if let Some(w) = app.size_gate.clone() {
+        egui::Frame::group(ui.style()).show(ui, |ui| {
+            ui.label(
+                egui::RichText::new("A large problem: nothing runs until you choose").strong(),
+            );
+            ui.label(&w.text);
+            ui.horizontal(|ui| {
+                if w.propose_sampled && ui.button("Use sampled patterns (P = 2000)").clicked() {
+                    app.use_sampled_instead();
+                }
+                if ui.button("Start anyway").clicked() {
+                    app.confirm_size();
+                }
+            });
+        });
+    } else if let Some(t0) = app.build_started {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label(format!(
+                "building the problem (activation patterns, the program) … {:.0} s",
+                t0.elapsed().as_secs_f64()
+            ));
+            if ui.button("Cancel").clicked() {
+                app.cancel_build();
+            }
+        });
+        ui.ctx()
+            .request_repaint_after(std::time::Duration::from_millis(250));
+    }
 }
 
 fn messages(app: &mut App, ui: &mut egui::Ui) {

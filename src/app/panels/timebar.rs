@@ -60,7 +60,9 @@ pub fn time_bar(app: &mut App, ui: &mut egui::Ui) {
                     app.cursor = (t < latest).then_some(t);
                 }
             });
-            ui.horizontal_wrapped(|ui| {
+            // One line that never wraps (a wrapping line made the bar jump and the buttons
+            // move under the pointer); the whole text is in the tooltip.
+            ui.horizontal(|ui| {
                 let t = app.shown_iter();
                 let frame = match app.frame_ms {
                     Some(f) => format!("frame {:.1} ms (max 1 s {:.1})", f, app.frame_ms_max),
@@ -72,7 +74,9 @@ pub fn time_bar(app: &mut App, ui: &mut egui::Ui) {
                 if app.cursor.is_some() && ui.small_button("Live").clicked() {
                     app.cursor = None;
                 }
-                ui.label(RichText::new(status_line(app, t)).monospace());
+                let status = status_line(app, t);
+                ui.add(egui::Label::new(RichText::new(&status).monospace()).truncate())
+                    .on_hover_text(status);
             });
             ui.add_space(2.0);
         });
