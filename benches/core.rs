@@ -1,6 +1,6 @@
-//! Benchmarks of issue 2: pattern enumeration, one ADMM iteration against the ~18·n·P flop
+//! Benchmarks of the convex ReLU engine: pattern enumeration, one ADMM iteration against the ~18·n·P flop
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-//! estimate of formulations.md §D.4, and wall time to a certified 1e-6 relative gap.
+//! estimate of docs/math.md#woodbury, and wall time to a certified 1e-6 relative gap.
 //! Fixed seeds and sizes are in every benchmark id. Run with `cargo bench --bench core`.
 
 use std::hint::black_box;
@@ -62,7 +62,7 @@ fn admm_iteration(c: &mut Criterion) {
         let pr = ReluProblem::new(x, y, Loss::Squared, 0.1, PatternMode::Exact)
             .unwrap_or_else(|e| panic!("{e}"));
         let p = pr.p();
-        // Throughput in "elements" = the ~18·n·P flop estimate of §D.4, so criterion reports
+        // Throughput in "elements" = the ~18·n·P flop estimate of docs/math.md#woodbury, so criterion reports
         // the achieved flop rate.
         g.throughput(Throughput::Elements((18 * n * p) as u64));
         let settings = AdmmSettings {

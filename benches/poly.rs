@@ -1,4 +1,4 @@
-//! Benchmarks of issue 5: wall time of the polynomial-activation SDP to a certified 1e-6
+//! Benchmarks of the polynomial model: wall time of the polynomial-activation SDP to a certified 1e-6
 //! relative gap on every `poly_*` reference entry (the interior-point solver behind
 //! reference.json takes ~20–30 ms per entry through Python), one SDP-ADMM iteration, and the
 //! exact certificate (two 3-D trust-region problems). Run with `cargo bench --bench poly`.

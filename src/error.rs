@@ -1,4 +1,4 @@
-//! The library's one error type (architecture.md: `thiserror` in the library, `anyhow`-style
+//! The library's one error type (docs/contributing.md: `thiserror` in the library, `anyhow`-style
 //! context only at the edges). Every message names the problem well enough to fix it.
 
 use std::path::PathBuf;

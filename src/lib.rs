@@ -23,5 +23,6 @@ pub mod formulation;
 pub mod geometry;
 pub mod model;
 pub mod solve;
+pub mod vec3;
 
 pub use error::{Error, Result};

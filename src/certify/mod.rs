@@ -1,9 +1,9 @@
-//! Dual certificates (formulations.md §G.2–G.4).
+//! Dual certificates (docs/math.md#certificate–G.4).
 //!
-//! * [`certificate`]: the exact value `c(v) = max_{‖u‖≤1} |vᵀ(Xu)₊|` by the sphere sweep of §G.2
+//! * [`certificate`]: the exact value `c(v) = max_{‖u‖≤1} |vᵀ(Xu)₊|` by the sphere sweep of docs/math.md#certificate
 //!   (interior candidates per pattern + every boundary arc of every data plane), with its argmax.
-//! * [`certify_network`]: the certified duality gap of *any* network (§G.3).
-//! * [`kkt_report`]: the per-neuron stationarity check of §G.4.
+//! * [`certify_network`]: the certified duality gap of *any* network (docs/math.md#certified-gap).
+//! * [`kkt_report`]: the per-neuron stationarity check of docs/math.md#kkt.
 
 pub mod poly;
 pub mod sweep;
@@ -45,7 +45,7 @@ impl Bounds {
         self.upper - self.lower
     }
 
-    /// Certified relative gap `(upper − lower) / max(1, |upper|)`, the stop rule of issue 2.
+    /// Certified relative gap `(upper − lower) / max(1, |upper|)`, the solvers' stop rule (docs/math.md#certified-gap).
     pub fn rel_gap(&self) -> f64 {
         (self.upper - self.lower) / self.upper.abs().max(1.0)
     }
@@ -74,7 +74,7 @@ pub fn lower_bound_from_dual(
     (lb, cert.value / beta, cert)
 }
 
-/// Certified gap of any network (§G.3): the upper bound is the network's own objective (NC), the
+/// Certified gap of any network (docs/math.md#certified-gap): the upper bound is the network's own objective (NC), the
 /// lower bound comes from the dual point built from its predictions, scaled into feasibility.
 /// `patterns` must be the *exact* pattern set (the certificate ranges over all regions).
 pub fn certify_network(
@@ -99,7 +99,7 @@ pub fn certify_network(
     )
 }
 
-/// Per-neuron stationarity report (§G.4) at a network with residual `r = −∇L(ŷ)`.
+/// Per-neuron stationarity report (docs/math.md#kkt) at a network with residual `r = −∇L(ŷ)`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct NeuronKkt {
     /// `rᵀ(X ū)₊ / β` with `ū = u/‖u‖`: equals `sign(α)` at a stationary point.
@@ -110,7 +110,7 @@ pub struct NeuronKkt {
     pub balance: f64,
 }
 
-/// KKT report of every neuron of `net` (§G.4). Neurons with `u = 0` get a `NaN` value.
+/// KKT report of every neuron of `net` (docs/math.md#kkt). Neurons with `u = 0` get a `NaN` value.
 pub fn kkt_report(
     x: &[[f64; 2]],
     y: &[f64],

@@ -1,4 +1,4 @@
-//! The certificate of the polynomial-activation SDP (formulations.md §G.5):
+//! The certificate of the polynomial-activation SDP (docs/math.md#poly-certificate):
 //! `c(v) = max_{‖u‖=1} |vᵀσ(X̃u)| = max(TRS(M(v)), TRS(−M(v)))` with `M(v) = Σ_j v_j M(x̃_j)`,
 //! each a trust-region subproblem on the unit sphere of R³ solved exactly (secular equation,
 //! hard case included). Scaling `v` by `min(1, β/c(v))` gives a certified lower bound for any
@@ -153,7 +153,6 @@ fn lower_bound_detail(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use rand::{RngExt, SeedableRng, rngs::StdRng};

@@ -1,4 +1,4 @@
-//! Exact certificate `c(v) = max_{‖u‖≤1} |h(u)|`, `h(u) = Σ_j v_j (x̃_jᵀu)₊` (§G.2).
+//! Exact certificate `c(v) = max_{‖u‖≤1} |h(u)|`, `h(u) = Σ_j v_j (x̃_jᵀu)₊` (docs/math.md#certificate).
 //!
 //! `h` is linear on every region of the arrangement and positively homogeneous, so its maximum
 //! over the unit ball is on the sphere, either inside a region (at `g/‖g‖` with
@@ -11,8 +11,8 @@ use std::collections::HashSet;
 use std::f64::consts::TAU;
 
 use crate::geometry::facets::{Circle, distinct_points};
-use crate::geometry::vec3::norm3;
 use crate::geometry::{Bitset, PatternSet};
+use crate::vec3::norm3;
 
 /// `h(u) = Σ_j v_j (x̃_jᵀu)₊`.
 pub fn evaluate_h(x: &[[f64; 2]], v: &[f64], u: &[f64; 3]) -> f64 {

@@ -1,4 +1,4 @@
-//! Convex formulations, one file each (formulations.md §A, …).
+//! Convex formulations, one file each (docs/math.md#relu-convex, …).
 
 pub mod poly;
 pub mod relu;

@@ -1,4 +1,4 @@
-//! The polynomial-activation SDP of formulations.md §F.2, one output at a time (§F.7: vector
+//! The polynomial-activation SDP of docs/math.md#poly-sdp, one output at a time (docs/math.md#poly-vector-outputs: vector
 //! outputs decouple into one `(Z₊, Z₋)` pair per output).
 //!
 //! ```text
@@ -84,7 +84,7 @@ pub type Decomposition = (PolyNetwork, [Matrix4<f64>; 2], [Vec<Step>; 2]);
 /// One scalar-output instance of the SDP.
 #[derive(Debug, Clone)]
 pub struct PolyProblem {
-    /// Inputs (augmented with 1 inside the lifting, §0.3).
+    /// Inputs (augmented with 1 inside the lifting, docs/math.md#conventions).
     pub x: Vec<[f64; 2]>,
     /// Targets (`±1` for logistic/hinge).
     pub y: Vec<f64>,
@@ -167,7 +167,7 @@ impl PolyProblem {
         self.loss.total(&self.predictions(zp, zm), &self.y) + self.beta * (zp[(3, 3)] + zm[(3, 3)])
     }
 
-    /// Neural Decomposition (§F.3) of a PSD pair: balances each matrix, splits it into rank-one
+    /// Neural Decomposition (docs/math.md#neural-decomposition) of a PSD pair: balances each matrix, splits it into rank-one
     /// pieces and returns the network (`α = +s²` from `Z₊`, `−s²` from `Z₋`).
     pub fn decompose(&self, zp: &Matrix4<f64>, zm: &Matrix4<f64>) -> Result<PolyNetwork> {
         Ok(self.decompose_steps(zp, zm)?.0)
@@ -188,7 +188,7 @@ impl PolyProblem {
         Ok((net, pair, steps))
     }
 
-    /// Certified bounds of any polynomial network on this problem (§G.5).
+    /// Certified bounds of any polynomial network on this problem (docs/math.md#poly-certificate).
     pub fn certify(&self, net: &PolyNetwork) -> Bounds {
         certify_poly(&self.x, &self.y, self.loss, self.beta, net)
     }
@@ -205,7 +205,7 @@ pub fn dot10(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(p, q)| p * q).sum()
 }
 
-/// One-vs-rest targets for vector outputs (§F.7): output `c` gets `+1` where the label is `c`
+/// One-vs-rest targets for vector outputs (docs/math.md#poly-vector-outputs): output `c` gets `+1` where the label is `c`
 /// and `−1` elsewhere.
 pub fn one_vs_rest(labels: &[f64], classes: usize) -> Vec<Vec<f64>> {
     (0..classes)
@@ -219,7 +219,6 @@ pub fn one_vs_rest(labels: &[f64], classes: usize) -> Vec<Vec<f64>> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use rand::{RngExt, SeedableRng, rngs::StdRng};

@@ -1,4 +1,4 @@
-//! The convex ReLU program (C) of §A.2 and its maps to and from networks.
+//! The convex ReLU program (C) of docs/math.md#relu-convex and its maps to and from networks.
 //!
 //! Variables are `2P` blocks of `R³`: block `k < P` is `v_k` (positive output weight) and block
 //! `P + i` is `w_i` (negative output weight), both constrained to the cone `K_i` of pattern `i`.
@@ -9,9 +9,8 @@ use std::sync::Arc;
 use crate::certify::{Bounds, Certificate, certify_network};
 use crate::error::{Error, Result};
 use crate::geometry::{PatternMode, PatternSet, enumerate_exact, pattern_of};
-// Re-exported for the old path `convex::relu::norm3` (still imported by `solve::driver`).
-pub use crate::geometry::vec3::norm3;
 use crate::model::{Loss, ReluNetwork};
+use crate::vec3::norm3;
 
 /// The `2P` blocks of a point of (C): `[v_1..v_P, w_1..w_P]`.
 pub type BlockVec = Vec<[f64; 3]>;
@@ -19,7 +18,7 @@ pub type BlockVec = Vec<[f64; 3]>;
 /// One instance of (C): data, loss, `β` and the pattern sets.
 #[derive(Debug, Clone)]
 pub struct ReluProblem {
-    /// Inputs `x_j ∈ R²` (augmented internally with 1, §0.3).
+    /// Inputs `x_j ∈ R²` (augmented internally with 1, docs/math.md#conventions).
     pub x: Vec<[f64; 2]>,
     /// Targets (`±1` for logistic/hinge).
     pub y: Vec<f64>,
@@ -29,7 +28,7 @@ pub struct ReluProblem {
     pub beta: f64,
     /// Patterns the program is written over (all-zero pattern removed).
     pub patterns: Arc<PatternSet>,
-    /// All regions of the arrangement: the certificate ranges over these (§K.12).
+    /// All regions of the arrangement: the certificate ranges over these (docs/math.md#certificate).
     pub exact: Arc<PatternSet>,
     /// Whether `patterns` is the exact set.
     pub is_exact: bool,
@@ -159,7 +158,7 @@ impl ReluProblem {
         worst
     }
 
-    /// Neuron recovery of §A.4 with merging of parallel same-sign neurons.
+    /// Neuron recovery of docs/math.md#neuron-recovery with merging of parallel same-sign neurons.
     pub fn recover(&self, blocks: &[[f64; 3]]) -> ReluNetwork {
         let p = self.p();
         let signed: Vec<(f64, [f64; 3])> = blocks
@@ -170,7 +169,7 @@ impl ReluProblem {
         crate::decompose::relu::recover_neurons(&signed)
     }
 
-    /// Converse map of §A.5: any network → a feasible point of (C) with no larger objective.
+    /// Converse map of docs/math.md#converse-map: any network → a feasible point of (C) with no larger objective.
     /// Fails when a neuron's pattern is not among the training patterns (sampled sets only).
     pub fn from_network(&self, net: &ReluNetwork) -> Result<BlockVec> {
         let p = self.p();
@@ -194,7 +193,7 @@ impl ReluProblem {
         Ok(blocks)
     }
 
-    /// Certified bounds (§G.3) of any network against the optimum of the *exact* program.
+    /// Certified bounds (docs/math.md#certified-gap) of any network against the optimum of the *exact* program.
     pub fn certify(&self, net: &ReluNetwork) -> (Bounds, Certificate) {
         certify_network(&self.x, &self.y, &self.exact, self.loss, self.beta, net)
     }

@@ -1,4 +1,4 @@
-//! Reading and writing the CSV data-file format (shared/design/cli.md, "Data file").
+//! Reading and writing the CSV data-file format (docs/math.md#cli-contract, "Data file").
 //!
 //! One point per line, comma separated: `x1,x2,y`. Blank lines and lines whose first
 //! non-whitespace character is `#` are skipped; whitespace around fields is ignored. A header

@@ -33,7 +33,7 @@ pub enum Preset {
     /// Two Gaussian clusters (binary).
     Blobs,
     /// Two tight clusters at ±(1.5, 0) whose points satisfy `x_iᵀx_j + 1 > 0` within a class and
-    /// `x_iᵀx_j ≤ −1` across classes (formulations.md §G.6) for `noise ≤ 0.138`.
+    /// `x_iᵀx_j ≤ −1` across classes (docs/math.md#max-margin) for `noise ≤ 0.138`.
     OrthogonalSeparable,
     /// Regression target `sin(π x1) · cos(π x2 / 2)` plus noise.
     RegressionSine,

@@ -1,4 +1,4 @@
-//! From convex solutions back to networks (formulations.md §A.4, §F.3).
+//! From convex solutions back to networks (docs/math.md#neuron-recovery, #neural-decomposition).
 
 pub mod poly;
 pub mod relu;

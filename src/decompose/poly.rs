@@ -1,4 +1,4 @@
-//! Neural Decomposition (§F.3): a lifted matrix `Z ⪰ 0` in S⁴ with
+//! Neural Decomposition (docs/math.md#neural-decomposition): a lifted matrix `Z ⪰ 0` in S⁴ with
 //! `tr Z₁ = Z₄` is split into rank-one pieces `y yᵀ` with `yᵀGy = 0`, `G = diag(1, 1, 1, −1)`;
 //! each piece `y = (t, s)` is one unit-norm neuron `u = t/s` with weight `±s²`. Every rank-one
 //! split is recorded as a [`Step`] so the app can show them one by one.
@@ -6,8 +6,8 @@
 use nalgebra::{Matrix4, SymmetricEigen, Vector4};
 
 use crate::error::{Error, Result};
-use crate::geometry::vec3::normalize3;
 use crate::model::PolyNeuron;
+use crate::vec3::normalize3;
 
 /// `yᵀGy = ‖y₁..₃‖² − y₄²`.
 pub fn g_value(y: &Vector4<f64>) -> f64 {
@@ -33,7 +33,7 @@ pub enum Step {
         p1: Vector4<f64>,
         /// Partner piece.
         pj: Vector4<f64>,
-        /// The mixing coefficient α of §F.3.
+        /// The mixing coefficient α of docs/math.md#neural-decomposition.
         alpha: f64,
         /// The balanced output.
         y: Vector4<f64>,
@@ -56,7 +56,7 @@ impl Step {
     }
 }
 
-/// Makes `Z` satisfy `tr Z₁ = Z₄` exactly while staying PSD and keeping its rank (§F.3
+/// Makes `Z` satisfy `tr Z₁ = Z₄` exactly while staying PSD and keeping its rank (docs/math.md#neural-decomposition
 /// hygiene, done by a congruence): `Z ← D Z D` with `D = diag(t, t, t, 1)`,
 /// `t = √(Z₄ / tr Z₁)`. (The spec's "add a multiple of I to Z₁" also balances, but raises the
 /// rank, and the extra tiny eigen-directions come out as near-duplicate neurons.) When
@@ -161,11 +161,10 @@ pub fn neurons(steps: &[Step], sign: f64, z4: f64, tol: f64) -> Vec<PolyNeuron> 
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use crate::geometry::vec3::norm3;
     use crate::model::{PolyActivation, PolyNetwork};
+    use crate::vec3::norm3;
     use rand::{RngExt, SeedableRng, rngs::StdRng};
 
     fn random_balanced(rng: &mut StdRng, rank: usize) -> Matrix4<f64> {

@@ -1,12 +1,12 @@
-//! ReLU neuron recovery (§A.4): every non-negligible block `v` becomes the neuron
+//! ReLU neuron recovery (docs/math.md#neuron-recovery): every non-negligible block `v` becomes the neuron
 //! `u = v/√‖v‖`, `α = ±√‖v‖`, so that `α (Xu)₊ = (Xv)₊` and `(β/2)(‖u‖² + α²) = β‖v‖`.
 //! Parallel blocks of the same sign (a direction on a shared face of two cones) are merged by
 //! adding them, which leaves the penalty unchanged.
 
 use std::collections::HashMap;
 
-use crate::geometry::vec3::{dot3, norm3};
 use crate::model::{Neuron, ReluNetwork};
+use crate::vec3::{dot3, norm3};
 
 /// Relative threshold below which a block counts as zero (`‖v‖ ≤ 1e-8 · max‖v‖`).
 pub const ZERO_BLOCK: f64 = 1e-8;

@@ -1,15 +1,15 @@
-//! Irredundant facets of the pattern cones `K_i = {u : e_ij x̃_jᵀu ≥ 0 ∀j}` (§0.2).
+//! Irredundant facets of the pattern cones `K_i = {u : e_ij x̃_jᵀu ≥ 0 ∀j}` (docs/math.md#notation).
 //!
 //! A region of the arrangement is a spherical polygon whose edges are arcs of the great circles
 //! `x̃_jᵀu = 0`; on average it has fewer than four. Walking every circle once (the same sweep as
-//! the certificate of §G.2) lists, for each arc of positive length, the two regions it separates;
+//! the certificate of docs/math.md#certificate) lists, for each arc of positive length, the two regions it separates;
 //! its plane is a facet of both. The cone defined by its facets alone is exactly `K_i`, so exact
 //! solvers can use ~4 inequalities per block instead of `n`.
 
 use std::f64::consts::{FRAC_PI_2, TAU};
 
-use super::vec3::{cross3, dot3, normalize3};
 use super::{Bitset, PatternSet};
+use crate::vec3::{cross3, dot3, normalize3};
 
 /// Distinct points (duplicates merged): augmented coordinates and the original indices.
 pub(crate) fn distinct_points(x: &[[f64; 2]]) -> (Vec<[f64; 3]>, Vec<Vec<usize>>) {

@@ -1,5 +1,5 @@
 //! Sampled fields for drawing: a network's output over the data plane, the dual certificate
-//! `h(θ, t)` over line space (formulations.md §G.2), activation-region labels, and the level sets
+//! `h(θ, t)` over line space (docs/math.md#certificate), activation-region labels, and the level sets
 //! of such fields (marching squares). Pure numerics: the app turns these into images.
 //!
 //! Line space: every direction `u ∈ S²` that is not a pole is an oriented line in the data plane,
@@ -130,7 +130,7 @@ pub fn output_grid(net: &ReluNetwork, nx: usize, ny: usize, extent: [f64; 4]) ->
     Grid::sample(nx, ny, extent, |x, y| net.eval([x, y]))
 }
 
-/// The unit direction of the line `(θ, t)` (§G.2).
+/// The unit direction of the line `(θ, t)` (docs/math.md#certificate).
 pub fn line_direction(theta: f64, t: f64) -> [f64; 3] {
     let s = (1.0 + t * t).sqrt();
     [theta.cos() / s, theta.sin() / s, -t / s]
@@ -257,10 +257,16 @@ pub fn splitmix(mut z: u64) -> u64 {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use crate::certify::evaluate_h;
+
+    /// `h(u) = Σⱼ vⱼ (x̃ⱼᵀu)₊`, written out here as an independent check.
+    fn h(x: &[[f64; 2]], v: &[f64], u: &[f64; 3]) -> f64 {
+        x.iter()
+            .zip(v)
+            .map(|(p, vj)| vj * (p[0] * u[0] + p[1] * u[1] + u[2]).max(0.0))
+            .sum()
+    }
 
     #[test]
     fn line_coords_round_trip() {
@@ -280,7 +286,7 @@ mod tests {
         for r in 0..5 {
             for c in 0..7 {
                 let [th, t] = g.center(c, r);
-                let want = evaluate_h(&x, &v, &line_direction(th, t)) / 0.5;
+                let want = h(&x, &v, &line_direction(th, t)) / 0.5;
                 assert!((g.values[r * 7 + c] - want).abs() < 1e-12);
             }
         }

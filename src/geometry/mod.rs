@@ -1,11 +1,10 @@
-//! Geometry of the hyperplane arrangement induced by the data (§B): activation
+//! Geometry of the hyperplane arrangement induced by the data (docs/math.md#patterns): activation
 //! patterns, their generators, sampling, and the pattern of an arbitrary neuron.
 
 pub mod bitset;
 pub mod facets;
 pub mod grid;
 pub mod patterns;
-pub mod vec3;
 
 pub use bitset::Bitset;
 pub use facets::facets;

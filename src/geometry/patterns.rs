@@ -1,16 +1,16 @@
-//! Activation patterns of 2D data with a bias column (§B).
+//! Activation patterns of 2D data with a bias column (docs/math.md#patterns).
 //!
-//! A pattern is the 0/1 vector `d(g)_j = 1[x̃_jᵀ g > 0]` (strict rule, §0.3) of a direction
+//! A pattern is the 0/1 vector `d(g)_j = 1[x̃_jᵀ g > 0]` (strict rule, docs/math.md#conventions) of a direction
 //! `g ∈ R³`; the patterns with no tie are the open regions of the central arrangement of the
 //! planes `x̃_jᵀ u = 0`, i.e. the sets of data points cut off by an oriented line (the empty and
 //! the full set included). For points in general position there are exactly `n² − n + 2`.
 //!
-//! * [`enumerate_oracle`] is the reference sweep of §B.2 (`O(n³ log n)`), correct for duplicate
+//! * [`enumerate_oracle`] is the reference sweep of docs/math.md#patterns-sweep (`O(n³ log n)`), correct for duplicate
 //!   and collinear points. It is the test oracle.
-//! * [`enumerate_exact`] is the incremental sweep of §B.3 (`O(n² log n)`); on degenerate data
+//! * [`enumerate_exact`] is the incremental sweep of docs/math.md#patterns-fast (`O(n² log n)`); on degenerate data
 //!   (duplicates, collinear triples, parallel pairs) it falls back to the oracle.
-//! * [`sample_gaussian`] / [`sample_lines`] give the sampled ("approximate") pattern sets of §B.5.
-//! * [`pattern_of`] maps any neuron to its pattern (§B.4).
+//! * [`sample_gaussian`] / [`sample_lines`] give the sampled ("approximate") pattern sets of docs/math.md#patterns-sampled.
+//! * [`pattern_of`] maps any neuron to its pattern (docs/math.md#patterns-ties).
 //!
 //! Every pattern carries a *generator* `g` strictly inside its region: `1[X g > 0]` reproduces it
 //! with no tie.
@@ -23,12 +23,12 @@ use rand::{RngExt, SeedableRng, rngs::StdRng};
 use super::Bitset;
 use crate::error::{Error, Result};
 
-/// Augmented input `x̃ = (x1, x2, 1)` (§0.2).
+/// Augmented input `x̃ = (x1, x2, 1)` (docs/math.md#notation).
 pub fn augment(x: &[[f64; 2]]) -> Vec<[f64; 3]> {
     x.iter().map(|p| [p[0], p[1], 1.0]).collect()
 }
 
-/// The pattern `1[x̃_jᵀ u > 0]` of a neuron `u = (w1, w2, b)` (strict rule, §B.4). It is always a
+/// The pattern `1[x̃_jᵀ u > 0]` of a neuron `u = (w1, w2, b)` (strict rule, docs/math.md#patterns-ties). It is always a
 /// region of the arrangement: moving `u` by `−ε·(0,0,1)` makes tied points negative.
 pub fn pattern_of(x: &[[f64; 2]], u: &[f64; 3]) -> Bitset {
     Bitset::from_bools(x.iter().map(|p| p[0] * u[0] + p[1] * u[1] + u[2] > 0.0))
@@ -39,7 +39,7 @@ pub fn pattern_of(x: &[[f64; 2]], u: &[f64; 3]) -> Bitset {
 pub enum PatternMode {
     /// All open regions of the arrangement (exact formulation).
     Exact,
-    /// `count` Gaussian directions `g ~ N(0, I₃)`, distinct non-empty patterns kept (§B.5).
+    /// `count` Gaussian directions `g ~ N(0, I₃)`, distinct non-empty patterns kept (docs/math.md#patterns-sampled).
     Sampled {
         /// Number of samples drawn.
         count: usize,
@@ -156,7 +156,7 @@ impl PatternSet {
         self.index.get(pattern).copied()
     }
 
-    /// A copy without the all-zero pattern (it contributes nothing to the convex program, §A.2).
+    /// A copy without the all-zero pattern (it contributes nothing to the convex program, docs/math.md#relu-convex).
     pub fn without_empty(&self) -> PatternSet {
         let mut out = PatternSet::new(self.n);
         for (p, g) in self.patterns.iter().zip(&self.generators) {
@@ -209,7 +209,7 @@ fn check_points(x: &[[f64; 2]]) -> Result<()> {
     Ok(())
 }
 
-/// Emits the prefix sets of the projection order at direction angle `theta` (one step of §B.2).
+/// Emits the prefix sets of the projection order at direction angle `theta` (one step of docs/math.md#patterns-sweep).
 fn emit_prefixes(
     theta: f64,
     pts: &[[f64; 2]],
@@ -243,7 +243,7 @@ fn emit_prefixes(
     }
 }
 
-/// Critical angles of §B.2 step 2, sorted and merged (closer than 1e-12), in `[0, 2π)`.
+/// Critical angles of docs/math.md#patterns-sweep step 2, sorted and merged (closer than 1e-12), in `[0, 2π)`.
 fn critical_angles(pts: &[[f64; 2]]) -> Vec<f64> {
     let mut angles = Vec::with_capacity(pts.len() * pts.len());
     for j in 0..pts.len() {
@@ -262,7 +262,7 @@ fn critical_angles(pts: &[[f64; 2]]) -> Vec<f64> {
     angles
 }
 
-/// Reference enumeration of all open regions (§B.2, the test oracle). Handles duplicate and
+/// Reference enumeration of all open regions (docs/math.md#patterns-sweep, the test oracle). Handles duplicate and
 /// collinear points. The result includes the empty and the full pattern.
 pub fn enumerate_oracle(x: &[[f64; 2]]) -> Result<PatternSet> {
     check_points(x)?;
@@ -287,7 +287,7 @@ pub fn enumerate_oracle(x: &[[f64; 2]]) -> Result<PatternSet> {
 }
 
 /// All open regions of the arrangement (exact pattern set, empty pattern included), by the
-/// incremental sweep of §B.3 for points in general position and by [`enumerate_oracle`] otherwise.
+/// incremental sweep of docs/math.md#patterns-fast for points in general position and by [`enumerate_oracle`] otherwise.
 pub fn enumerate_exact(x: &[[f64; 2]]) -> Result<PatternSet> {
     check_points(x)?;
     match enumerate_sweep(x) {
@@ -296,7 +296,7 @@ pub fn enumerate_exact(x: &[[f64; 2]]) -> Result<PatternSet> {
     }
 }
 
-/// §B.3, the `O(n² log n)` incremental sweep alone: `None` where it defers to the oracle
+/// docs/math.md#patterns-fast, the `O(n² log n)` incremental sweep alone: `None` where it defers to the oracle
 /// (duplicates, collinear triples, fewer than 3 points, or a numerical inconsistency).
 /// [`enumerate_exact`] is what callers want; this is public so tests can tell which path ran.
 pub fn enumerate_sweep(x: &[[f64; 2]]) -> Option<PatternSet> {
@@ -457,7 +457,7 @@ pub fn normal(rng: &mut StdRng) -> f64 {
     (-2.0 * u1.ln()).sqrt() * (TAU * u2).cos()
 }
 
-/// Sampled pattern set (§B.5): `count` Gaussian directions `g ~ N(0, I₃)`, distinct non-empty
+/// Sampled pattern set (docs/math.md#patterns-sampled): `count` Gaussian directions `g ~ N(0, I₃)`, distinct non-empty
 /// patterns kept, each with its sample as generator.
 pub fn sample_gaussian(x: &[[f64; 2]], count: usize, seed: u64) -> Result<PatternSet> {
     check_points(x)?;
@@ -470,7 +470,7 @@ pub fn sample_gaussian(x: &[[f64; 2]], count: usize, seed: u64) -> Result<Patter
     Ok(out)
 }
 
-/// Sampled pattern set from lines through the data (§B.5): `w` uniform on the circle and
+/// Sampled pattern set from lines through the data (docs/math.md#patterns-sampled): `w` uniform on the circle and
 /// `b = −wᵀx_r + spread·N(0,1)` for a random data point `x_r`. Finds thin regions far more often
 /// than Gaussian directions when the data are not centred.
 pub fn sample_lines(x: &[[f64; 2]], count: usize, spread: f64, seed: u64) -> Result<PatternSet> {

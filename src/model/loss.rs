@@ -1,5 +1,5 @@
-//! Per-sample losses with everything the solvers and certificates need (formulations.md §0.3,
-//! §A.3, §D.3, §G.1): value, derivative, scalar prox, the dual point built from predictions and
+//! Per-sample losses with everything the solvers and certificates need (docs/math.md#conventions,
+//! docs/math.md#losses, #admm, #dual): value, derivative, scalar prox, the dual point built from predictions and
 //! the dual objective `D(v)`. Losses are sums over samples (no `1/n`).
 
 use serde::{Deserialize, Serialize};
@@ -120,7 +120,7 @@ impl Loss {
         }
     }
 
-    /// `argmin_z ℓ(z, y) + (ρ/2)(z − c)²` (§D.3).
+    /// `argmin_z ℓ(z, y) + (ρ/2)(z − c)²` (docs/math.md#admm).
     pub fn prox(&self, c: f64, y: f64, rho: f64) -> f64 {
         match self {
             Loss::Squared => (y + rho * c) / (1.0 + rho),
@@ -165,7 +165,7 @@ impl Loss {
         }
     }
 
-    /// The dual point `v = −∇L(ŷ)` of §G.1 built from predictions (for hinge `v_j = y_j·1[y_jŷ_j < 1]`).
+    /// The dual point `v = −∇L(ŷ)` of docs/math.md#dual built from predictions (for hinge `v_j = y_j·1[y_jŷ_j < 1]`).
     pub fn dual_point(&self, yhat: &[f64], y: &[f64]) -> Vec<f64> {
         yhat.iter()
             .zip(y)
@@ -182,7 +182,7 @@ impl Loss {
         }
     }
 
-    /// Dual objective `D(v) = −L*(−v)` of §G.1 (for `v` in the domain; see [`Loss::clamp_dual`]).
+    /// Dual objective `D(v) = −L*(−v)` of docs/math.md#dual (for `v` in the domain; see [`Loss::clamp_dual`]).
     pub fn dual_objective(&self, v: &[f64], y: &[f64]) -> f64 {
         match self {
             Loss::Squared => v.iter().zip(y).map(|(&a, &b)| a * b - 0.5 * a * a).sum(),

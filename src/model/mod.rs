@@ -1,4 +1,4 @@
-//! Networks and losses (formulations.md §A.1, §A.3, §D.3 proxes, §F.1, §G.1 duals).
+//! Networks and losses (docs/math.md#relu-nonconvex, #losses, #admm proxes, docs/math.md#poly-model, #dual duals).
 
 pub mod loss;
 pub mod network;

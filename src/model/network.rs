@@ -1,10 +1,10 @@
-//! The two-layer ReLU network `f(x) = Σ_k α_k (x̃ᵀu_k)₊` with `x̃ = (x1, x2, 1)` (§0.2, §A.1),
+//! The two-layer ReLU network `f(x) = Σ_k α_k (x̃ᵀu_k)₊` with `x̃ = (x1, x2, 1)` (docs/math.md#notation, #relu-nonconvex),
 //! evaluated anywhere in the plane, and its non-convex weight-decay objective.
 
 use serde::{Deserialize, Serialize};
 
 use super::Loss;
-use crate::geometry::vec3::norm3;
+use crate::vec3::norm3;
 
 /// One hidden neuron `u = (w1, w2, b)` with output weight `α`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -34,7 +34,7 @@ impl Neuron {
     }
 }
 
-/// A two-layer ReLU network without output bias (§0.3).
+/// A two-layer ReLU network without output bias (docs/math.md#conventions).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReluNetwork {
     /// Hidden neurons.
@@ -62,12 +62,12 @@ impl ReluNetwork {
                 .sum::<f64>()
     }
 
-    /// Non-convex objective (NC) of §A.1: `L(f(X), y) + (β/2) Σ (‖u_k‖² + α_k²)`.
+    /// Non-convex objective (NC) of docs/math.md#relu-nonconvex: `L(f(X), y) + (β/2) Σ (‖u_k‖² + α_k²)`.
     pub fn objective(&self, x: &[[f64; 2]], y: &[f64], loss: Loss, beta: f64) -> f64 {
         loss.total(&self.predict(x), y) + self.weight_decay(beta)
     }
 
-    /// The same network with every neuron rescaled to `‖u‖ = |α|` (§A.1 rescaling lemma): same
+    /// The same network with every neuron rescaled to `‖u‖ = |α|` (docs/math.md#relu-nonconvex rescaling lemma): same
     /// function, weight-decay term becomes `β Σ ‖u_k‖ |α_k|`, the least over all rescalings.
     pub fn balanced(&self) -> ReluNetwork {
         let neurons = self

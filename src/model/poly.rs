@@ -1,6 +1,6 @@
 //! Two-layer networks with a degree-2 polynomial activation σ(t) = a t² + b t + c
-//! (formulations.md §F.1): `f(x) = Σ_k α_k σ(x̃ᵀu_k)` with unit-norm `u_k` (bias included, §0.3),
-//! and the lifting identity `σ(x̃ᵀu) = ⟨M(x̃), [u;1][u;1]ᵀ⟩` of §F.2.
+//! (docs/math.md#poly-model): `f(x) = Σ_k α_k σ(x̃ᵀu_k)` with unit-norm `u_k` (bias included, docs/math.md#conventions),
+//! and the lifting identity `σ(x̃ᵀu) = ⟨M(x̃), [u;1][u;1]ᵀ⟩` of docs/math.md#poly-sdp.
 
 use nalgebra::Matrix4;
 use serde::{Deserialize, Serialize};
@@ -25,13 +25,13 @@ impl Default for PolyActivation {
 }
 
 impl PolyActivation {
-    /// The ReLU imitation of the official notebook (§F.6).
+    /// The ReLU imitation of the official notebook (docs/math.md#poly-coefficients).
     pub const RELU_LIKE: Self = Self {
         a: 0.09,
         b: 0.5,
         c: 0.47,
     };
-    /// The swish imitation (least-squares fit on [−5, 5], §F.6).
+    /// The swish imitation (least-squares fit on [−5, 5], docs/math.md#poly-coefficients).
     pub const SWISH_LIKE: Self = Self {
         a: 0.1025,
         b: 0.5,
@@ -88,7 +88,7 @@ impl PolyActivation {
         (self.a * t + self.b) * t + self.c
     }
 
-    /// `M(x̃) = [a x̃x̃ᵀ, (b/2) x̃; (b/2) x̃ᵀ, c]` for `x̃ = (x₁, x₂, 1)` (§F.2).
+    /// `M(x̃) = [a x̃x̃ᵀ, (b/2) x̃; (b/2) x̃ᵀ, c]` for `x̃ = (x₁, x₂, 1)` (docs/math.md#poly-sdp).
     pub fn lift(&self, x: [f64; 2]) -> Matrix4<f64> {
         let xt = [x[0], x[1], 1.0];
         let mut m = Matrix4::zeros();
@@ -136,7 +136,7 @@ impl PolyNetwork {
         x.iter().map(|p| self.eval(*p)).collect()
     }
 
-    /// `β Σ |α_k|` (the tractable regularizer of §F.1).
+    /// `β Σ |α_k|` (the tractable regularizer of docs/math.md#poly-model).
     pub fn l1_penalty(&self, beta: f64) -> f64 {
         beta * self.neurons.iter().map(|n| n.alpha.abs()).sum::<f64>()
     }

@@ -1,7 +1,7 @@
-//! ADMM for the convex ReLU program, variant (b) of §D.3 (also split the
-//! predictions `z = F u`), with the Woodbury u-update (§D.4), residual balancing of ρ and
-//! optional over-relaxation (§D.5), warm start, and certified bounds every `check_every`
-//! iterations (§D.6, §G.3). One [`Admm::step`] is one iteration, for single-stepping in the app.
+//! ADMM for the convex ReLU program, variant (b) of docs/math.md#admm (also split the
+//! predictions `z = F u`), with the Woodbury u-update (docs/math.md#woodbury), residual balancing of ρ and
+//! optional over-relaxation (docs/math.md#admm-rho), warm start, and certified bounds every `check_every`
+//! iterations (docs/math.md#admm-stopping, #certified-gap). One [`Admm::step`] is one iteration, for single-stepping in the app.
 //!
 //! Variables (per block `k` of `2P`, pattern `i = k mod P`, sign `+` for `k < P`):
 //! `u_k` (Woodbury block), `c_k` (group-norm copy, sparse), `λ_k`; slacks `s_k = e_i ∘ (X u_k) ≥ 0`
@@ -22,8 +22,8 @@ use crate::certify::{Bounds, lower_bound_from_dual};
 use crate::convex::relu::{BlockVec, ReluProblem};
 use crate::error::{Error, Result};
 use crate::geometry::augment;
-use crate::geometry::vec3::{dot3, norm3};
 use crate::model::ReluNetwork;
+use crate::vec3::{dot3, norm3};
 
 /// ADMM settings (plain public fields; see [`AdmmSettings::validate`]).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -200,7 +200,7 @@ impl Admm {
         &self.c
     }
 
-    /// Network recovered from the current sparse iterate (§A.4).
+    /// Network recovered from the current sparse iterate (docs/math.md#neuron-recovery).
     pub fn network(&self) -> ReluNetwork {
         self.problem.recover(&self.c)
     }
@@ -210,14 +210,14 @@ impl Admm {
         self.mu.iter().map(|m| -self.rho * m).collect()
     }
 
-    /// Changes β keeping every variable (warm start along a regularisation path, §D.5).
+    /// Changes β keeping every variable (warm start along a regularisation path, docs/math.md#admm-rho).
     pub fn set_beta(&mut self, beta: f64) -> Result<()> {
         self.problem = self.problem.with_beta(beta)?;
         self.bounds = None;
         Ok(())
     }
 
-    /// Warm start from blocks (e.g. a previous solution or a network mapped by §A.5): primal
+    /// Warm start from blocks (e.g. a previous solution or a network mapped by docs/math.md#converse-map): primal
     /// variables are set consistently, duals reset to zero.
     pub fn warm_start(&mut self, blocks: &[[f64; 3]]) -> Result<()> {
         let (n, p) = (self.problem.n(), self.problem.p());
@@ -265,7 +265,7 @@ impl Admm {
         }
     }
 
-    /// One ADMM iteration (§D.7). Certified bounds are refreshed every `check_every` iterations.
+    /// One ADMM iteration (docs/math.md#admm-algorithm). Certified bounds are refreshed every `check_every` iterations.
     ///
     /// The scaled-dual updates are fused into the passes that produce their arguments (λ with
     /// `c`, ν with `s` in `w`, μ with `z`), so every array is streamed once per iteration.
@@ -312,7 +312,7 @@ impl Admm {
         }
     }
 
-    /// u-update: the Woodbury solve of `(I_{2P} ⊗ B + FᵀF) u = r` (§D.4).
+    /// u-update: the Woodbury solve of `(I_{2P} ⊗ B + FᵀF) u = r` (docs/math.md#woodbury).
     fn u_update(&mut self) {
         self.wb.solve(&self.xt, &self.d, &self.rhs, &mut self.u);
     }
@@ -462,7 +462,7 @@ impl Admm {
         }
     }
 
-    /// Relative residuals (§D.6) from the pieces gathered by the updates: primal
+    /// Relative residuals (docs/math.md#admm-stopping) from the pieces gathered by the updates: primal
     /// `‖Au − (c, s, z)‖ / max(‖Au‖, ‖(c, s, z)‖)`, dual
     /// `‖(c − c_old) + Gᵀ(s − s_old) + Fᵀ(z − z_old)‖ / ‖(λ + Gᵀν, μ)‖` (the factor ρ cancels).
     fn residuals(&self, parts: &ResidualParts) -> Residuals {
@@ -490,7 +490,7 @@ impl Admm {
         }
     }
 
-    /// Residual balancing (§D.5): ρ doubles or halves when one relative residual exceeds the other
+    /// Residual balancing (docs/math.md#admm-rho): ρ doubles or halves when one relative residual exceeds the other
     /// tenfold, staying in `[1e-6, 1e6)`.
     fn balance_rho(&mut self, r: Residuals) {
         let factor = if r.primal > 10.0 * r.dual {

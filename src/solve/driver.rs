@@ -1,6 +1,6 @@
 //! The certified driver for the convex ReLU program: ADMM iterations (what the app shows), then
 //! an exact polish on the active blocks with column generation, stopping on the certified
-//! relative gap `(upper − lower)/max(1, |upper|) ≤ tol` (issue 2, item 6).
+//! relative gap `(upper − lower)/max(1, |upper|) ≤ tol` (docs/math.md#certified-gap).
 //!
 //! Every bound is valid on its own: an upper bound is the objective of a real network, a lower
 //! bound the dual objective at a scaled feasible dual point, certified over *all* regions. The
@@ -15,9 +15,10 @@ use super::admm::{Admm, AdmmSettings};
 use super::polish::{BlockId, polish};
 use super::progress::{Iterate, Phase, Status};
 use crate::certify::{Bounds, lower_bound_from_dual};
-use crate::convex::relu::{BlockVec, ReluProblem, norm3};
+use crate::convex::relu::{BlockVec, ReluProblem};
 use crate::error::{Error, Result};
 use crate::model::ReluNetwork;
+use crate::vec3::norm3;
 
 /// Settings of [`solve_relu`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

@@ -1,4 +1,4 @@
-//! Solvers: ADMM for the convex ReLU program (formulations.md §D) with the Woodbury u-update,
+//! Solvers: ADMM for the convex ReLU program (docs/math.md#admm) with the Woodbury u-update,
 //! the exact polish by an interior-point solver on the active blocks, and the certified driver.
 
 pub mod admm;

@@ -1,4 +1,4 @@
-//! The nuclear-norm form of the SDP for `σ(t) = t²` (formulations.md §F.4):
+//! The nuclear-norm form of the SDP for `σ(t) = t²` (docs/math.md#poly-square):
 //!
 //! ```text
 //! min_{W ∈ S³}  Σ_j ℓ(x̃_jᵀ W x̃_j, y_j) + β ‖W‖_*
@@ -6,7 +6,7 @@
 //!
 //! solved by FISTA with adaptive restart; the proximal step soft-thresholds the eigenvalues of
 //! the 3×3 matrix. Neural Decomposition is the eigendecomposition itself: `u_i = q_i`,
-//! `α_i = λ_i`. Bounds are certified exactly as for the SDP (§G.5), so this is also an
+//! `α_i = λ_i`. Bounds are certified exactly as for the SDP (docs/math.md#poly-certificate), so this is also an
 //! independent check of the SDP-ADMM on `t²`.
 
 use std::time::Instant;
@@ -278,7 +278,6 @@ impl NuclearSolver {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -1,4 +1,4 @@
-//! Exact polish (issue 2, item 6): solve (C) restricted to a few blocks — the ones ADMM found
+//! Exact polish (docs/math.md#polish): solve (C) restricted to a few blocks — the ones ADMM found
 //! active, plus the ones column generation adds — with the pure-Rust interior-point solver
 //! Clarabel. The restricted problem is a small SOCP (squared, hinge) or exponential-cone program
 //! (logistic):

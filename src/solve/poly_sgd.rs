@@ -1,11 +1,11 @@
-//! Gradient training of the non-convex polynomial-activation network (formulations.md §F.1,
-//! §F.5), for the "SGD vs optimum" comparison against the SDP.
+//! Gradient training of the non-convex polynomial-activation network (docs/math.md#poly-model,
+//! docs/math.md#poly-regularizers), for the "SGD vs optimum" comparison against the SDP.
 //!
 //! Two regularizers:
 //! * [`PolyRegularizer::UnitL1`] — the model the SDP is exact for: `‖u_k‖ = 1` kept by
 //!   projection (Riemannian gradient, then renormalisation) and `β Σ|α_k|` (proximal
 //!   soft-threshold for GD/SGD, subgradient for Adam). Every iterate is feasible, so the SDP
-//!   optimum is a lower bound on its objective and §G.5 certifies its gap.
+//!   optimum is a lower bound on its objective and docs/math.md#poly-certificate certifies its gap.
 //! * [`PolyRegularizer::WeightDecay`] — `(β/2) Σ (‖u_k‖² + α_k²)`. Training with it is NP-hard
 //!   (Bartan & Pilanci) and it has no exact convex counterpart; for `σ(t) = t²` the learned
 //!   function can still be rescaled to unit-norm neurons ([`PolyTrainer::unit_network`]) and
@@ -346,7 +346,6 @@ impl PolyTrainer {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use rand::RngExt;

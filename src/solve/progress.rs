@@ -1,4 +1,4 @@
-//! Per-iteration report and status of the solvers (architecture.md: a plain struct, printing
+//! Per-iteration report and status of the solvers (docs/contributing.md: a plain struct, printing
 //! happens elsewhere).
 
 use serde::{Deserialize, Serialize};
@@ -39,7 +39,7 @@ impl Status {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
-    /// An ADMM iteration (§D.3 variant b).
+    /// An ADMM iteration (docs/math.md#admm variant b).
     Admm,
     /// A round of the exact polish + column generation.
     Polish,

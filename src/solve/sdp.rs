@@ -1,10 +1,10 @@
-//! The SDP-ADMM of formulations.md §F.8 for the polynomial-activation program, a face-restricted
+//! The SDP-ADMM of docs/math.md#poly-admm for the polynomial-activation program, a face-restricted
 //! Newton polish, and the certified driver (same `step()` / `run(callback)` shape and stop rule
 //! as the ReLU driver).
 //!
 //! Every upper bound is the objective of a real network (the Neural Decomposition of the
-//! iterate, §F.3), every lower bound the dual objective at a scaled dual point certified by the
-//! exact trust-region maximum (§G.5). The driver keeps the best of each.
+//! iterate, docs/math.md#neural-decomposition), every lower bound the dual objective at a scaled dual point certified by the
+//! exact trust-region maximum (docs/math.md#poly-certificate). The driver keeps the best of each.
 
 use std::ops::ControlFlow;
 use std::time::Instant;
@@ -194,7 +194,7 @@ impl SdpAdmm {
         self.mu.iter().map(|m| -self.rho * m).collect()
     }
 
-    /// One iteration of §F.8.
+    /// One iteration of docs/math.md#poly-admm.
     pub fn step(&mut self) {
         let pr = &self.problem;
         let br = pr.beta / self.rho;
@@ -720,7 +720,7 @@ impl PolyDriver {
         self.status != Status::Running
     }
 
-    /// Best certified bounds, summed over outputs (the program decouples, §F.7).
+    /// Best certified bounds, summed over outputs (the program decouples, docs/math.md#poly-vector-outputs).
     pub fn bounds(&self) -> Bounds {
         let mut b = Bounds {
             upper: 0.0,

@@ -1,10 +1,10 @@
-//! Gradient training of the non-convex two-layer ReLU network (formulations.md §A.1) with the
+//! Gradient training of the non-convex two-layer ReLU network (docs/math.md#relu-nonconvex) with the
 //! very objective the convex program is equivalent to:
 //! `J(u, α) = Σ_j ℓ(f(x_j), y_j) + (β/2) Σ_k (‖u_k‖² + α_k²)`, `f(x) = Σ_k α_k (x̃ᵀu_k)₊`.
 //!
 //! Full-batch gradient descent, minibatch SGD (the loss part scaled by `n/|B|`, an unbiased
 //! estimate of the summed loss) and Adam; fixed seeds; the same `step()` / `run(callback)` shape
-//! as the convex solver. At ReLU kinks the subgradient `1[x̃ᵀu > 0]` is used (strict rule, §0.3).
+//! as the convex solver. At ReLU kinks the subgradient `1[x̃ᵀu > 0]` is used (strict rule, docs/math.md#conventions).
 
 use std::ops::ControlFlow;
 use std::time::Instant;
@@ -63,7 +63,7 @@ pub struct SgdSettings {
     pub lr_final: f64,
     /// Epochs (passes over the data).
     pub epochs: usize,
-    /// Standard deviation of the Gaussian initialisation of `u` and `α` (small init: §G.6).
+    /// Standard deviation of the Gaussian initialisation of `u` and `α` (small init: docs/math.md#max-margin).
     pub init_scale: f64,
     /// Update rule.
     pub optimizer: Optimizer,
@@ -175,7 +175,7 @@ pub struct EpochReport {
     /// Seconds spent in this epoch.
     pub seconds: f64,
     /// Unit direction `u_k/‖u_k‖` of every neuron (zero for a dead `u = 0`), for plotting where
-    /// the neurons point (§G.6).
+    /// the neurons point (docs/math.md#max-margin).
     pub directions: Vec<[f64; 3]>,
 }
 

@@ -1,4 +1,4 @@
-//! The cheap u-update of ADMM (formulations.md §D.4): solve `(I_{2P} ⊗ B + FᵀF) u = r` with
+//! The cheap u-update of ADMM (docs/math.md#woodbury): solve `(I_{2P} ⊗ B + FᵀF) u = r` with
 //! `B = I₃ + XᵀX` by the Woodbury identity, never forming `F`, `G` or any `2dP × 2dP` matrix.
 //!
 //! `S = I_n + F A⁻¹ Fᵀ = I_n + 2 (H ∘ C)`, `H = X B⁻¹ Xᵀ`, `C = Dmat Dmatᵀ` (co-activation counts),
@@ -102,7 +102,7 @@ impl Woodbury {
         ]
     }
 
-    /// Solves `(I_{2P} ⊗ B + FᵀF) u = r` (steps 1–5 of §D.4). `d` is [`dense_patterns`].
+    /// Solves `(I_{2P} ⊗ B + FᵀF) u = r` (steps 1–5 of docs/math.md#woodbury). `d` is [`dense_patterns`].
     pub fn solve(&mut self, xt: &[[f64; 3]], d: &[u8], r: &[[f64; 3]], u: &mut [[f64; 3]]) {
         let (n, p) = (self.n, self.p);
         // 1. z_k = B⁻¹ r_k

@@ -1,4 +1,4 @@
-//! The headless interface of shared/design/cli.md, run as a real process.
+//! The headless interface of docs/math.md#cli-contract, run as a real process.
 
 use std::process::Command;
 
@@ -88,7 +88,7 @@ fn solve_json_has_the_contract_fields_and_a_checkable_objective() {
         (obj - reported).abs() <= 1e-9 * reported,
         "{obj} vs {reported}"
     );
-    // The reference optimum (shared/reference): 4.555398274271234
+    // The reference optimum (tests/data/reference): 4.555398274271234
     assert!((reported - 4.555398274271234).abs() <= 1e-6 * reported);
     assert!(v["lower_bound"].as_f64().unwrap() <= 4.555398274271234 * (1.0 + 1e-9));
 }
@@ -197,7 +197,7 @@ fn sgd_json_certifies_every_run() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let runs = v["runs"].as_array().unwrap();
     assert_eq!(runs.len(), 4);
-    // the reference optimum of xor_32_202, logistic, β = 0.1 (shared/reference)
+    // the reference optimum of xor_32_202, logistic, β = 0.1 (tests/data/reference)
     let opt = 8.392461581232105;
     let lb = v["optimum_lower_bound"].as_f64().unwrap();
     assert!(lb <= opt * (1.0 + 1e-9) && lb >= opt * (1.0 - 1e-6), "{lb}");
@@ -230,7 +230,7 @@ fn sgd_json_certifies_every_run() {
     assert!(err.contains("--optimizer"), "{err}");
 }
 
-/// `solve --model poly` (cli.md): the contract fields, an objective recomputed here from the
+/// `solve --model poly` (docs/math.md#cli-contract): the contract fields, an objective recomputed here from the
 /// reported neurons with σ(t) = a t² + b t + c, unit-norm neurons, a certified gap, and the
 /// reference optimum of `tests/data/reference`.
 #[test]

@@ -35,7 +35,7 @@ fn woodbury_equals_dense_solve() {
         let pats = enumerate_exact(&x).unwrap().without_empty();
         let p = pats.len();
         let xt = augment(&x);
-        // Dense F (n × 6P) and G (2nP × 6P), built entry by entry from the definitions of §D.1.
+        // Dense F (n × 6P) and G (2nP × 6P), built entry by entry from the definitions of docs/math.md#admm.
         let m = 6 * p;
         let mut f = DMatrix::<f64>::zeros(n, m);
         let mut g = DMatrix::<f64>::zeros(2 * n * p, m);
@@ -69,7 +69,7 @@ fn woodbury_equals_dense_solve() {
     }
 }
 
-/// Fibonacci-sphere maximum of |h| (the dense oracle of §L.2).
+/// Fibonacci-sphere maximum of |h| (the dense oracle of docs/math.md#certificate).
 fn grid_certificate(x: &[[f64; 2]], v: &[f64], points: usize) -> f64 {
     let golden = std::f64::consts::PI * (3.0 - 5f64.sqrt());
     (0..points)
@@ -141,7 +141,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(30))]
 
     /// Weak duality: the certified lower bound never exceeds the objective of any network, and
-    /// the converse map (§A.5) never increases the objective.
+    /// the converse map (docs/math.md#converse-map) never increases the objective.
     #[test]
     fn weak_duality_and_converse_map(seed in 0u64..100_000, loss_idx in 0usize..3, m in 1usize..8) {
         let loss = Loss::ALL[loss_idx];
@@ -159,7 +159,7 @@ proptest! {
         prop_assert!(pr.max_violation(&blocks) <= 1e-12);
         let c = pr.convex_objective(&blocks);
         prop_assert!(c <= nc + 1e-12 * nc.abs().max(1.0));
-        // Recovering from a feasible point reproduces the convex objective exactly (§A.4).
+        // Recovering from a feasible point reproduces the convex objective exactly (docs/math.md#neuron-recovery).
         let rec = pr.recover(&blocks);
         let r = rec.objective(&x, &y, loss, beta);
         prop_assert!((r - c).abs() <= 1e-9 * c.abs().max(1.0), "recovered {} vs convex {}", r, c);

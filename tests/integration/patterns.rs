@@ -1,4 +1,4 @@
-//! Activation-pattern enumeration (formulations.md §B): counts, completeness against dense
+//! Activation-pattern enumeration (docs/math.md#patterns): counts, completeness against dense
 //! random sampling on degenerate sets, strict generators, fast sweep = oracle.
 
 use crate::common;
@@ -198,7 +198,7 @@ proptest! {
         for _ in 0..50 {
             let u = [gaussian(&mut rng), gaussian(&mut rng), gaussian(&mut rng)];
             prop_assert!(set.contains(&pattern_of(&x, &u)));
-            // a neuron through two data points (ties) still maps to a region (§B.4)
+            // a neuron through two data points (ties) still maps to a region (docs/math.md#patterns-ties)
             let (a, b) = (x[0], x[1]);
             let w = [b[1] - a[1], a[0] - b[0]];
             let tied = [w[0], w[1], -(w[0] * a[0] + w[1] * a[1])];

@@ -1,4 +1,4 @@
-//! The polynomial-activation SDP (formulations.md §F, §G.5) against the independent
+//! The polynomial-activation SDP (docs/math.md#poly-model, #poly-certificate) against the independent
 //! interior-point optima of `tests/data/reference` (CVXPY + Clarabel at 1e-9).
 
 use crate::common;
@@ -216,7 +216,7 @@ fn certificate_is_exact_against_dense_and_fine_grids() {
     }
 }
 
-/// §F.4: for σ(t) = t² the SDP is the nuclear-norm program; FISTA on it (an independent
+/// docs/math.md#poly-square: for σ(t) = t² the SDP is the nuclear-norm program; FISTA on it (an independent
 /// algorithm) reaches the same reference optima with certified bounds, and its eigen-neurons
 /// are an optimal network of the SDP.
 #[test]
@@ -257,7 +257,7 @@ fn nuclear_norm_form_matches_the_square_references() {
 }
 
 /// Gradient-trained polynomial networks (unit-norm + ℓ1, GD and Adam, several widths and seeds)
-/// never end below the SDP optimum, and §G.5 certifies each: its own lower bound is below its
+/// never end below the SDP optimum, and docs/math.md#poly-certificate certifies each: its own lower bound is below its
 /// objective and below the optimum. Weight decay with σ = t²: the learned function rescaled to
 /// unit-norm neurons is feasible for the ℓ1 problem and also never beats the SDP.
 #[test]

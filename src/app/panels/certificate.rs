@@ -1,7 +1,7 @@
 //! Plot 4, the dual certificate: `h(θ, t)/β = vᵀ(X̃u)₊/β` over line space for the dual point
-//! `v` of the network at the cursor (§G.2), the level sets |h| = β, the exact maximiser, and the
+//! `v` of the network at the cursor (docs/math.md#certificate), the level sets |h| = β, the exact maximiser, and the
 //! neurons of the convex solver and of SGD as markers. At an optimum every neuron sits on the
-//! level set with its own sign and |h| ≤ β everywhere (§G.4, §G.6).
+//! level set with its own sign and |h| ≤ β everywhere (docs/math.md#kkt, #max-margin).
 
 use eframe::egui;
 use egui::{Color32, Stroke};

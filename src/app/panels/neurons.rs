@@ -1,6 +1,6 @@
 //! Plot 5, the neurons of a network at the cursor (convex solver, certified optimum or an SGD
 //! seed): u, α, ‖u‖·|α|, how many points each is on for, its KKT residual |h(ū)/β − sign α|
-//! (§G.4; 0 at an optimum) and a thumbnail of its output α(uᵀx̃)₊ over the plane. Hovering a row
+//! (docs/math.md#kkt; 0 at an optimum) and a thumbnail of its output α(uᵀx̃)₊ over the plane. Hovering a row
 //! highlights the neuron in every plot.
 
 use eframe::egui;

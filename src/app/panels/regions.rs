@@ -1,6 +1,6 @@
 //! Plot 3, arrangement regions. In the data plane: every neuron's line uᵀx̃ = 0 with an arrow to
 //! its active side and a width ∝ ‖u‖·|α|, cells coloured by which neurons are on; hovering a
-//! cell lists them. In line space (θ, t) (§G.2): the n² − n + 2 regions the data induce (general
+//! cell lists them. In line space (θ, t) (docs/math.md#certificate): the n² − n + 2 regions the data induce (general
 //! position), the ones the solver uses highlighted, neurons as markers.
 
 use eframe::egui;

@@ -371,7 +371,7 @@ struct PolySgdJson {
 }
 
 /// `sgd --model poly`: seeds of the non-convex polynomial network, each certified against the
-/// SDP (§G.5), with the SDP's certified optimum for comparison.
+/// SDP (docs/math.md#poly-certificate), with the SDP's certified optimum for comparison.
 pub(super) fn sgd(args: &Args) -> Result<String> {
     use crate::certify::poly::certify_poly;
     use crate::solve::SgdSettings;

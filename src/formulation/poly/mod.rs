@@ -343,7 +343,7 @@ impl Stepper for PolyStepper {
     }
 }
 
-/// The nuclear-norm form for σ(t) = t² (§F.4): FISTA on W per output; shown through the
+/// The nuclear-norm form for σ(t) = t² (docs/math.md#poly-square): FISTA on W per output; shown through the
 /// equivalent lifted pair so the same panels (decomposition, certificate) apply.
 struct NuclearStepper {
     solvers: Vec<NuclearSolver>,
