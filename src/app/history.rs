@@ -182,7 +182,7 @@ impl History {
 mod tests {
     use super::*;
     use crate::certify::Bounds;
-    use crate::formulation::{ModelSnapshot, ReluSnapshot};
+    use crate::formulation::{DualView, ModelSnapshot, ReluSnapshot};
     use crate::geometry::grid::Grid;
     use crate::model::ReluNetwork;
 
@@ -207,12 +207,17 @@ mod tests {
             classes: 1,
             model: ModelSnapshot::Relu(Box::new(ReluSnapshot {
                 network: ReluNetwork::default(),
-                cert_u: [0.0, 0.0, 1.0],
-                dual: vec![],
                 shown: vec![],
                 kkt: vec![],
                 pattern_sizes: vec![],
-                certificate: g,
+                residual: DualView {
+                    v: vec![],
+                    c_over_beta: 1.0,
+                    argmax: [0.0, 0.0, 1.0],
+                    grid: g,
+                    near_max: vec![],
+                },
+                certifying: None,
             })),
         })
     }

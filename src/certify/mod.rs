@@ -60,9 +60,36 @@ pub fn lower_bound_from_dual(
     patterns: &PatternSet,
     loss: Loss,
     beta: f64,
-    mut v: Vec<f64>,
+    v: Vec<f64>,
     top_k: usize,
 ) -> (f64, f64, Certificate) {
+    let d = feasible_dual(x, y, patterns, loss, beta, v, top_k);
+    (d.lower, d.c_over_beta, d.certificate)
+}
+
+/// A dual point scaled into feasibility and the lower bound it certifies.
+#[derive(Debug, Clone)]
+pub struct FeasibleDual {
+    /// The scaled point `v·min(1, β/c(v))` (with a tiny safety margin): `c(v_scaled) ≤ β`.
+    pub v: Vec<f64>,
+    /// Its dual objective: a lower bound on the optimum.
+    pub lower: f64,
+    /// `c(v)/β` of the point *before* scaling.
+    pub c_over_beta: f64,
+    /// The exact certificate of the point before scaling.
+    pub certificate: Certificate,
+}
+
+/// [`lower_bound_from_dual`], keeping the scaled point.
+pub fn feasible_dual(
+    x: &[[f64; 2]],
+    y: &[f64],
+    patterns: &PatternSet,
+    loss: Loss,
+    beta: f64,
+    mut v: Vec<f64>,
+    top_k: usize,
+) -> FeasibleDual {
     loss.clamp_dual(&mut v, y);
     let cert = certificate(x, patterns, &v, top_k);
     let c_safe = cert.value * (1.0 + CERTIFICATE_SAFETY) + f64::MIN_POSITIVE;
@@ -70,8 +97,13 @@ pub fn lower_bound_from_dual(
     for vj in v.iter_mut() {
         *vj *= scale;
     }
-    let lb = loss.dual_objective(&v, y);
-    (lb, cert.value / beta, cert)
+    let lower = loss.dual_objective(&v, y);
+    FeasibleDual {
+        v,
+        lower,
+        c_over_beta: cert.value / beta,
+        certificate: cert,
+    }
 }
 
 /// Certified gap of any network (docs/math.md#certified-gap): the upper bound is the network's own objective (NC), the

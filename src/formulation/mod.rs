@@ -31,8 +31,8 @@ pub mod snapshot;
 
 pub use args::Args;
 pub use snapshot::{
-    Metrics, ModelKind, ModelSnapshot, PolySnapshot, ProblemDetail, ProblemInfo, ReluSnapshot,
-    SgdPoint, SgdSnapshot, Snapshot, ViewSpec,
+    DualChoice, DualView, Metrics, ModelKind, ModelSnapshot, PolySnapshot, ProblemDetail,
+    ProblemInfo, ReluSnapshot, SgdPoint, SgdSnapshot, Snapshot, ViewSpec,
 };
 
 /// Options of the polynomial-activation formulation.

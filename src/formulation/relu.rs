@@ -11,8 +11,8 @@ use serde::Serialize;
 
 use super::report::{NeuronJson, neurons_json, to_json};
 use super::snapshot::{
-    FIELD, LINE_FIELD, ModelKind, ModelSnapshot, ProblemDetail, ProblemInfo, ReluSnapshot,
-    SgdSnapshot, Snapshot, ViewSpec, metrics, significant,
+    DualView, FIELD, LINE_FIELD, ModelKind, ModelSnapshot, ProblemDetail, ProblemInfo,
+    ReluSnapshot, SgdSnapshot, Snapshot, ViewSpec, metrics, significant,
 };
 use super::{
     Args, CliFlags, Formulation, ModelNetwork, Optimum, ProblemInput, SgdJob, SgdRun, SizeWarning,
@@ -232,7 +232,9 @@ impl Stepper for DriverStepper {
         relu_info(self.0.problem(), view)
     }
     fn snapshot(&self, iter: usize, view: &ViewSpec) -> Snapshot {
-        relu_snapshot(self.0.problem(), self.0.network(), iter, view)
+        let dual = self.0.certifying_dual();
+        let certifying = (!dual.is_empty()).then(|| (dual, self.0.bounds().certificate));
+        relu_snapshot(self.0.problem(), self.0.network(), certifying, iter, view)
     }
     fn set_beta(&mut self, beta: f64) -> Result<()> {
         self.0.set_beta(beta)
@@ -258,23 +260,34 @@ pub fn relu_info(pr: &ReluProblem, view: &ViewSpec) -> ProblemInfo {
     }
 }
 
-/// The snapshot of a ReLU network on its convex program.
+/// The snapshot of a ReLU network on its convex program; `certifying` is the (scaled) dual point
+/// behind the solver's best lower bound with `c/β` before scaling, if the solver has one.
 pub fn relu_snapshot(
     pr: &ReluProblem,
     network: ReluNetwork,
+    certifying: Option<(&[f64], f64)>,
     iter: usize,
     view: &ViewSpec,
 ) -> Snapshot {
     let (bounds, cert) = pr.certify(&network);
     let yhat = network.predict(&pr.x);
-    let dual = pr.loss.dual_point(&yhat, &pr.y);
+    let r = pr.loss.dual_point(&yhat, &pr.y);
     let kkt = kkt_report(&pr.x, &pr.y, pr.loss, pr.beta, &network);
     let pattern_sizes = network
         .neurons
         .iter()
         .map(|nr| pr.x.iter().filter(|&&p| nr.pre(p) > 0.0).count())
         .collect();
-    let [nx, ny] = LINE_FIELD;
+    let residual = DualView {
+        grid: line_field(pr, &r, view),
+        near_max: Vec::new(),
+        c_over_beta: bounds.certificate,
+        argmax: cert.u,
+        v: r,
+    };
+    let certifying = certifying
+        .filter(|(v, _)| v.len() == pr.x.len())
+        .map(|(v, c)| dual_view(pr, v.to_vec(), c, view));
     Snapshot {
         iter,
         beta: pr.beta,
@@ -284,14 +297,41 @@ pub fn relu_snapshot(
         test: metrics(&network, &view.test_x, &view.test_y, pr.loss),
         classes: 1,
         model: ModelSnapshot::Relu(Box::new(ReluSnapshot {
-            certificate: certificate_grid(&pr.x, &dual, pr.beta, nx, ny, view.t_max),
             shown: significant(&network),
             network,
-            cert_u: cert.u,
-            dual,
             kkt,
             pattern_sizes,
+            residual,
+            certifying,
         })),
+    }
+}
+
+fn line_field(pr: &ReluProblem, v: &[f64], view: &ViewSpec) -> crate::geometry::grid::Grid {
+    let [nx, ny] = LINE_FIELD;
+    certificate_grid(&pr.x, v, pr.beta, nx, ny, view.t_max)
+}
+
+/// The certifying (already scaled, feasible) dual point `v` with `c/β` before scaling: its map,
+/// and the exact directions where `|h_v|/β ≥ 1 − 10⁻³` (the sweep's best candidates).
+fn dual_view(pr: &ReluProblem, v: Vec<f64>, c_over_beta: f64, view: &ViewSpec) -> DualView {
+    let cert = crate::certify::certificate(&pr.x, &pr.exact, &v, 64);
+    let mut near_max: Vec<[f64; 3]> = Vec::new();
+    for c in &cert.top {
+        if c.value >= (1.0 - 1e-3) * pr.beta
+            && !near_max
+                .iter()
+                .any(|u| crate::vec3::dot3(u, &c.u) > 1.0 - 1e-9)
+        {
+            near_max.push(c.u);
+        }
+    }
+    DualView {
+        grid: line_field(pr, &v, view),
+        near_max,
+        c_over_beta,
+        argmax: cert.u,
+        v,
     }
 }
 

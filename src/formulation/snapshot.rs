@@ -70,12 +70,16 @@ pub struct Marker {
 pub struct CertificateView<'a> {
     /// The output shown (0 for a scalar output).
     pub output: usize,
+    /// Which dual point is shown.
+    pub choice: DualChoice,
     /// The map over line space, divided by β.
     pub grid: &'a Grid,
-    /// Its exact maximum `c(v)/β`.
+    /// `c(v)/β` of the point before scaling.
     pub c_over_beta: f64,
     /// The exact maximiser.
     pub argmax: [f64; 3],
+    /// Exact directions where the map is within 10⁻³ of 1 (see [`DualView::near_max`]).
+    pub near_max: &'a [[f64; 3]],
     /// The iterate's neurons.
     pub markers: Vec<Marker>,
 }
@@ -252,18 +256,45 @@ pub enum ModelSnapshot {
 pub struct ReluSnapshot {
     /// The network of the iterate.
     pub network: ReluNetwork,
-    /// The exact maximiser `u*` of the certificate.
-    pub cert_u: [f64; 3],
-    /// Residual-based dual point `v`.
-    pub dual: Vec<f64>,
     /// Neurons worth drawing (see [`significant`]).
     pub shown: Vec<usize>,
     /// Per-neuron KKT residuals.
     pub kkt: Vec<NeuronKkt>,
     /// Number of training points each neuron is active on.
     pub pattern_sizes: Vec<usize>,
-    /// `h(θ, t)/β` over line space.
-    pub certificate: Grid,
+    /// The certificate of this network's own residual `r = −∇ℓ(ŷ)`: optimal iff it is ≤ 1
+    /// everywhere and 1 at every neuron.
+    pub residual: DualView,
+    /// The dual point behind the certified lower bound (scaled into feasibility, so its map is
+    /// ≤ 1 everywhere), when the solver has one. Near the optimum it differs from the residual
+    /// of the shown network (e.g. the polish's multipliers).
+    pub certifying: Option<DualView>,
+}
+
+/// One dual point `v` as the certificate panel draws it.
+#[derive(Debug, Clone)]
+pub struct DualView {
+    /// The point (scaled into feasibility for the certifying point, as is for a residual).
+    pub v: Vec<f64>,
+    /// `c(v)/β` before any scaling: ≤ 1 means dual feasible as is.
+    pub c_over_beta: f64,
+    /// The exact maximiser of `|h_v|`.
+    pub argmax: [f64; 3],
+    /// `h_v(θ, t)/β` over line space.
+    pub grid: Grid,
+    /// Exact directions where `|h_v|/β ≥ 1 − 10⁻³` (from the sweep's best candidates): where the
+    /// dual constraint is tight. At an optimum the neurons sit on them.
+    pub near_max: Vec<[f64; 3]>,
+}
+
+/// Which dual point the certificate panel shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DualChoice {
+    /// The point behind the certified lower bound (default).
+    #[default]
+    Certifying,
+    /// The shown network's own residual.
+    Residual,
 }
 
 /// What the polynomial panels draw at one iterate.
@@ -301,31 +332,42 @@ impl Snapshot {
         }
     }
 
-    /// The certificate map of `output` (clamped to the outputs there are).
-    pub fn certificate(&self, output: usize) -> CertificateView<'_> {
+    /// The certificate map of `output` (clamped to the outputs there are) for the dual point
+    /// `choice` (the residual where the model has no separate certifying point).
+    pub fn certificate(&self, output: usize, choice: DualChoice) -> CertificateView<'_> {
         match &self.model {
-            ModelSnapshot::Relu(r) => CertificateView {
-                output: 0,
-                grid: &r.certificate,
-                c_over_beta: self.bounds.certificate,
-                argmax: r.cert_u,
-                markers: r
-                    .shown
-                    .iter()
-                    .map(|&i| Marker {
-                        u: r.network.neurons[i].u,
-                        alpha: r.network.neurons[i].alpha,
-                        neuron: Some(i),
-                    })
-                    .collect(),
-            },
+            ModelSnapshot::Relu(r) => {
+                let (choice, d) = match (&r.certifying, choice) {
+                    (Some(c), DualChoice::Certifying) => (DualChoice::Certifying, c),
+                    _ => (DualChoice::Residual, &r.residual),
+                };
+                CertificateView {
+                    output: 0,
+                    choice,
+                    grid: &d.grid,
+                    c_over_beta: d.c_over_beta,
+                    argmax: d.argmax,
+                    near_max: &d.near_max,
+                    markers: r
+                        .shown
+                        .iter()
+                        .map(|&i| Marker {
+                            u: r.network.neurons[i].u,
+                            alpha: r.network.neurons[i].alpha,
+                            neuron: Some(i),
+                        })
+                        .collect(),
+                }
+            }
             ModelSnapshot::Poly(p) => {
                 let o = output.min(p.certificates.len().saturating_sub(1));
                 CertificateView {
                     output: o,
+                    choice: DualChoice::Residual,
                     grid: &p.certificates[o],
                     c_over_beta: p.cert[o],
                     argmax: p.cert_u[o],
+                    near_max: &[],
                     markers: p.networks[o]
                         .neurons
                         .iter()

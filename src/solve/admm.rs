@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::progress::{Iterate, Phase, Status};
 use super::woodbury::{Woodbury, dense_patterns};
-use crate::certify::{Bounds, lower_bound_from_dual};
+use crate::certify::{Bounds, feasible_dual};
 use crate::convex::relu::{BlockVec, ReluProblem};
 use crate::error::{Error, Result};
 use crate::geometry::augment;
@@ -92,6 +92,8 @@ pub struct Admm {
     iter: usize,
     last: Option<Iterate>,
     bounds: Option<Bounds>,
+    /// The scaled dual point behind `bounds.lower`.
+    certifying: Vec<f64>,
 }
 
 fn shrink(a: [f64; 3], t: f64) -> [f64; 3] {
@@ -168,6 +170,7 @@ impl Admm {
             iter: 0,
             last: None,
             bounds: None,
+            certifying: Vec::new(),
             xt,
             d,
             wb,
@@ -526,8 +529,9 @@ impl Admm {
     /// Certified bounds of the current iterate, stored for the following iterations; returns the
     /// convex objective.
     fn check(&mut self) -> f64 {
-        let (b, cobj) = self.compute_bounds();
+        let (b, cobj, v) = self.bounds_with_dual();
         self.bounds = Some(b);
+        self.certifying = v;
         cobj
     }
 
@@ -577,10 +581,26 @@ impl Admm {
     /// Certified bounds of the current sparse iterate: upper = objective of the recovered network,
     /// lower = best of the dual points from its predictions and from ADMM's `−ρμ`.
     pub fn compute_bounds(&self) -> (Bounds, f64) {
+        let (b, cobj, _) = self.bounds_with_dual();
+        (b, cobj)
+    }
+
+    /// [`Admm::compute_bounds`] and the scaled dual point behind the lower bound.
+    fn bounds_with_dual(&self) -> (Bounds, f64, Vec<f64>) {
         let pr = &self.problem;
         let net = self.network();
-        let (mut b, _) = pr.certify(&net);
-        let (lb2, c2, _) = lower_bound_from_dual(
+        let yhat = net.predict(&pr.x);
+        let upper = pr.loss.total(&yhat, &pr.y) + net.weight_decay(pr.beta);
+        let own = feasible_dual(
+            &pr.x,
+            &pr.y,
+            &pr.exact,
+            pr.loss,
+            pr.beta,
+            pr.loss.dual_point(&yhat, &pr.y),
+            0,
+        );
+        let hint = feasible_dual(
             &pr.x,
             &pr.y,
             &pr.exact,
@@ -589,10 +609,17 @@ impl Admm {
             self.dual_hint(),
             0,
         );
-        if lb2 > b.lower {
-            b.lower = lb2;
-            b.certificate = c2;
-        }
-        (b, pr.convex_objective(&self.c))
+        let best = if hint.lower > own.lower { hint } else { own };
+        let b = Bounds {
+            upper,
+            lower: best.lower,
+            certificate: best.c_over_beta,
+        };
+        (b, pr.convex_objective(&self.c), best.v)
+    }
+
+    /// The scaled dual point behind the last check's lower bound (empty before the first).
+    pub fn certifying_dual(&self) -> &[f64] {
+        &self.certifying
     }
 }

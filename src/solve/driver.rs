@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::admm::{Admm, AdmmSettings};
 use super::polish::{BlockId, polish};
 use super::progress::{Iterate, Phase, Status};
-use crate::certify::{Bounds, lower_bound_from_dual};
+use crate::certify::{Bounds, feasible_dual};
 use crate::convex::relu::{BlockVec, ReluProblem};
 use crate::error::{Error, Result};
 use crate::model::ReluNetwork;
@@ -98,6 +98,8 @@ struct Best {
     upper: f64,
     lower: f64,
     certificate: f64,
+    /// The scaled (feasible) dual point behind `lower`.
+    dual: Vec<f64>,
     network: ReluNetwork,
     blocks: BlockVec,
 }
@@ -110,10 +112,11 @@ impl Best {
             self.blocks = blocks.clone();
         }
     }
-    fn offer_lower(&mut self, lower: f64, certificate: f64) {
+    fn offer_lower(&mut self, lower: f64, certificate: f64, dual: &[f64]) {
         if lower > self.lower {
             self.lower = lower;
             self.certificate = certificate;
+            self.dual = dual.to_vec();
         }
     }
     fn bounds(&self) -> Bounds {
@@ -123,6 +126,27 @@ impl Best {
             certificate: self.certificate,
         }
     }
+}
+
+/// Certified bounds of a network (as [`ReluProblem::certify`]) and the scaled dual point behind
+/// its lower bound.
+fn certify_with_dual(pr: &ReluProblem, net: &ReluNetwork) -> (Bounds, Vec<f64>) {
+    let yhat = net.predict(&pr.x);
+    let d = feasible_dual(
+        &pr.x,
+        &pr.y,
+        &pr.exact,
+        pr.loss,
+        pr.beta,
+        pr.loss.dual_point(&yhat, &pr.y),
+        0,
+    );
+    let b = Bounds {
+        upper: pr.loss.total(&yhat, &pr.y) + net.weight_decay(pr.beta),
+        lower: d.lower,
+        certificate: d.c_over_beta,
+    };
+    (b, d.v)
 }
 
 /// Solves (C) to a certified relative gap. `on_iter` sees every ADMM iteration and every polish
@@ -181,6 +205,7 @@ impl Driver {
                 upper: f64::INFINITY,
                 lower: f64::NEG_INFINITY,
                 certificate: f64::NAN,
+                dual: Vec::new(),
                 network: ReluNetwork::default(),
                 blocks: vec![[0.0; 3]; 2 * p],
             },
@@ -213,6 +238,12 @@ impl Driver {
         self.status
     }
 
+    /// The scaled (feasible) dual point behind the best lower bound so far: the point that
+    /// certifies it (empty before the first check).
+    pub fn certifying_dual(&self) -> &[f64] {
+        &self.best.dual
+    }
+
     /// Best certified bounds so far.
     pub fn bounds(&self) -> Bounds {
         self.best.bounds()
@@ -241,6 +272,7 @@ impl Driver {
         self.best.upper = f64::INFINITY;
         self.best.lower = f64::NEG_INFINITY;
         self.best.certificate = f64::NAN;
+        self.best.dual.clear();
         self.status = Status::Running;
         self.stage = Stage::Admm;
         Ok(())
@@ -283,7 +315,8 @@ impl Driver {
         if it.checked_at == it.iter {
             let net = self.admm.network();
             self.best.offer_upper(it.upper, &net, self.admm.blocks());
-            self.best.offer_lower(it.lower, it.certificate);
+            let dual = self.admm.certifying_dual().to_vec();
+            self.best.offer_lower(it.lower, it.certificate, &dual);
         }
         let s = &self.settings;
         if self.best.bounds().rel_gap() <= s.tol {
@@ -362,9 +395,9 @@ impl Driver {
             .map(|b| if norm3(b) > 1e-6 * fmax { *b } else { [0.0; 3] })
             .collect();
         let net_clean = pr.recover(&cleaned);
-        let (b_clean, _) = pr.certify(&net_clean);
+        let (b_clean, d_clean) = certify_with_dual(&pr, &net_clean);
         let net = pr.recover(&full);
-        let (b, _) = pr.certify(&net);
+        let (b, d) = certify_with_dual(&pr, &net);
         if b_clean.upper <= b.upper + 1e-10 * b.upper.abs().max(1.0) {
             self.best.offer_upper(b_clean.upper, &net_clean, &cleaned);
             self.network = net_clean;
@@ -372,9 +405,10 @@ impl Driver {
             self.best.offer_upper(b.upper, &net, &full);
             self.network = net;
         }
-        self.best.offer_lower(b.lower, b.certificate);
-        self.best.offer_lower(b_clean.lower, b_clean.certificate);
-        let (lb2, c2, cert_top) = lower_bound_from_dual(
+        self.best.offer_lower(b.lower, b.certificate, &d);
+        self.best
+            .offer_lower(b_clean.lower, b_clean.certificate, &d_clean);
+        let multipliers = feasible_dual(
             &pr.x,
             &pr.y,
             &pr.exact,
@@ -383,7 +417,9 @@ impl Driver {
             res.dual.clone(),
             s.columns_per_round,
         );
-        self.best.offer_lower(lb2, c2);
+        self.best
+            .offer_lower(multipliers.lower, multipliers.c_over_beta, &multipliers.v);
+        let cert_top = multipliers.certificate;
         let bb = self.best.bounds();
         let converged = bb.rel_gap() <= s.tol;
         let mut it = Iterate {

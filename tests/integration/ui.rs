@@ -270,7 +270,7 @@ fn plot_snapshots_render_headless() {
     }
     // The heatmap samples feasible directions, so it never exceeds the exact maximum c(v)/β.
     for s in &a.history.snapshots {
-        let grid = &s.relu().unwrap().certificate;
+        let grid = &s.relu().unwrap().residual.grid;
         assert!(grid.max_abs() <= s.bounds.certificate * (1.0 + 1e-9) + 1e-12);
     }
     let mut a = Some(a);

@@ -257,3 +257,62 @@ fn large_problems_ask_first_and_can_be_cancelled() {
     wait(&mut h, "the restarted problem", |a| a.problem.is_some());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// At the certified optimum the certificate plot shows, by default, the dual point that
+/// certifies the lower bound: named apart from the network's own residual, with the same
+/// `c/β` as the status line, its map never above 1, and the exact directions where it touches
+/// 1 (★) under the neurons. The residual is one choice away, named as such.
+#[test]
+fn certificate_shows_the_certifying_dual_point_and_its_tight_set() {
+    use convex_nn_explorer::formulation::DualChoice;
+    let mut h = harness(app(session(Preset::Xor, 24, false)));
+    wait(&mut h, "the problem", |a| a.problem.is_some());
+    h.state_mut().session.view.speed = 0;
+    h.get_by_label("Play").click();
+    wait(&mut h, "convergence", |a| {
+        a.convex_status == Some(convex_nn_explorer::solve::Status::Converged)
+    });
+    h.run_steps(3);
+    let a = h.state();
+    let it = *a.history.iterates.last().unwrap();
+    let snap = a.history.snapshot_at(it.iter).unwrap().clone();
+    let view = snap.certificate(0, DualChoice::Certifying);
+    assert_eq!(view.choice, DualChoice::Certifying);
+    assert!((view.c_over_beta - it.certificate).abs() <= 1e-12 * it.certificate.abs());
+    assert!(
+        view.grid.values.iter().all(|v| v.abs() <= 1.0 + 1e-9),
+        "the certifying map exceeds 1"
+    );
+    assert!(!view.near_max.is_empty());
+    // Every drawn neuron sits on an exact direction where the certifying map is within 1e-3 of 1.
+    for m in &view.markers {
+        let n = (m.u[0] * m.u[0] + m.u[1] * m.u[1] + m.u[2] * m.u[2]).sqrt();
+        let on = view
+            .near_max
+            .iter()
+            .any(|s| (s[0] * m.u[0] + s[1] * m.u[1] + s[2] * m.u[2]) / n > 1.0 - 1e-6);
+        assert!(on, "neuron {:?} is not on the tight set", m.neuron);
+    }
+    // The status line and the plot give the same number under the same name.
+    let line = h
+        .get_by_label_contains("certifying dual c/β")
+        .accesskit_node()
+        .value()
+        .unwrap_or_default();
+    let shown: f64 = line
+        .split("certifying dual c/β ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap();
+    assert!((shown - view.c_over_beta).abs() <= 1e-3, "{line}");
+    h.get_by_label_contains(&format!("c/β = {:.6}", view.c_over_beta));
+    // The residual is named as the network's own.
+    h.get_by_label("shown").click();
+    h.run_steps(2);
+    h.get_by_label("this network's residual").click();
+    h.run_steps(2);
+    assert_eq!(h.state().panel_state.dual_choice, DualChoice::Residual);
+    let r = snap.certificate(0, DualChoice::Residual);
+    h.get_by_label_contains(&format!("c(r)/β = {:.6}", r.c_over_beta));
+}

@@ -10,6 +10,7 @@ use egui_plot::{MarkerShape, Plot, PlotPoint, Points};
 use super::paint::{self, NEG, POS};
 use super::{hover, t_max, title_row};
 use crate::app::{App, NeuronRef, PlotId};
+use crate::formulation::DualChoice;
 use crate::formulation::snapshot::{CertificateView, significant_top};
 use crate::geometry::grid::line_coords;
 
@@ -25,8 +26,13 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     let tm = t_max(&app.session.data.dataset);
     let e = [0.0, std::f64::consts::TAU, -tm, tm];
     // The map of the output chosen in the decomposition panel (one output for ReLU models).
-    let view = s.certificate(app.panel_state.poly.output);
-    value_row(app, ui, view.c_over_beta);
+    let view = s.certificate(app.panel_state.poly.output, app.panel_state.dual_choice);
+    value_row(
+        app,
+        ui,
+        &view,
+        s.relu().is_some_and(|r| r.certifying.is_some()),
+    );
     let range = view.grid.max_abs().max(1.0);
     let key = paint::key(&[
         app.run_id(),
@@ -62,24 +68,71 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     pointer(app, &view, &resp);
 }
 
-/// `c(v)/β`, coloured by what it means, and the value under the pointer.
-fn value_row(app: &App, ui: &mut egui::Ui, c_over_beta: f64) {
-    ui.horizontal(|ui| {
-        // Green: dual feasible as is; amber: within 0.1 % (the bound scales v by β/c, which
-        // costs about that fraction); red: far from feasible.
-        let color = if c_over_beta <= 1.0 + 1e-6 {
-            Color32::from_rgb(60, 170, 90)
-        } else if c_over_beta <= 1.0 + 1e-3 {
-            Color32::from_rgb(220, 170, 50)
-        } else {
-            Color32::from_rgb(220, 90, 60)
+/// Which dual point the map shows (the certifying one by default), its `c/β` named and coloured
+/// by what it means, and the value under the pointer.
+fn value_row(app: &mut App, ui: &mut egui::Ui, view: &CertificateView, has_certifying: bool) {
+    ui.horizontal_wrapped(|ui| {
+        let c = view.c_over_beta;
+        let (text, color, help) = match view.choice {
+            DualChoice::Certifying => (
+                if c <= 1.0 {
+                    format!("c/β = {c:.6}: feasible as is")
+                } else {
+                    format!("c/β = {c:.6} → scaled by 1/{c:.6}")
+                },
+                Color32::from_rgb(60, 170, 90),
+                "The dual point that certifies the lower bound. Its exact maximum c(v)/β is shown \
+                 before scaling; the map shows v·min(1, β/c(v)), which is ≤ 1 everywhere, so the \
+                 lower bound (its dual objective) is valid. ★: exact directions where the map is \
+                 within 10⁻³ of 1 (the dual constraint is tight there); at the optimum the \
+                 neurons ◆ sit on them.",
+            ),
+            DualChoice::Residual => (
+                format!("c(r)/β = {c:.6}"),
+                // Green: the network passes its own optimality test; amber: within 0.1 %;
+                // red: it does not (some direction would improve it).
+                if c <= 1.0 + 1e-6 {
+                    Color32::from_rgb(60, 170, 90)
+                } else if c <= 1.0 + 1e-3 {
+                    Color32::from_rgb(220, 170, 50)
+                } else {
+                    Color32::from_rgb(220, 90, 60)
+                },
+                "The shown network's own residual r = −∇ℓ(ŷ), as it is. The network is \
+                 globally optimal iff |h_r|/β ≤ 1 everywhere and every neuron sits where \
+                 h_r/β = sign(α); above 1 the maximiser ★ is a direction a new neuron would \
+                 improve. (ReLU: exact sweep over regions and arcs; polynomial: two \
+                 trust-region problems.)",
+            ),
         };
-        ui.label(egui::RichText::new(format!("c(v)/β = {c_over_beta:.6}")).color(color))
-            .on_hover_text(
-                "Exact maximum of |h|/β over all directions (ReLU: sweep over regions and arcs; \
-                 polynomial: two trust-region problems). ≤ 1 means the residual is dual \
-                 feasible as is; otherwise the lower bound uses v·β/c(v).",
-            );
+        ui.label(egui::RichText::new(text).color(color))
+            .on_hover_text(help);
+        if has_certifying {
+            let mut choice = app.panel_state.dual_choice;
+            egui::ComboBox::from_label("shown")
+                .selected_text(match choice {
+                    DualChoice::Certifying => "certifying dual point",
+                    DualChoice::Residual => "this network's residual",
+                })
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(
+                        &mut choice,
+                        DualChoice::Certifying,
+                        "certifying dual point",
+                    )
+                    .on_hover_text(
+                        "The dual point behind the certified lower bound (at the optimum: the \
+                         exact solver's multipliers), scaled into feasibility",
+                    );
+                    ui.selectable_value(
+                        &mut choice,
+                        DualChoice::Residual,
+                        "this network's residual",
+                    )
+                    .on_hover_text("r = −∇ℓ(ŷ) of the network shown at the cursor, as it is");
+                });
+            app.panel_state.dual_choice = choice;
+        }
         if let Some(h) = &app.panel_state.cert_hover {
             ui.label(egui::RichText::new(h).small());
         }
@@ -158,6 +211,19 @@ fn plot(
                         .shape(MarkerShape::Diamond)
                         .radius(8.0)
                         .color(Color32::YELLOW),
+                );
+            }
+            let tight: Vec<[f64; 2]> = view
+                .near_max
+                .iter()
+                .filter_map(|u| line_coords(u).map(|(a, b)| [a, b]))
+                .collect();
+            if !tight.is_empty() {
+                pui.points(
+                    Points::new("|h|/β ≥ 1 − 10⁻³", tight)
+                        .shape(MarkerShape::Asterisk)
+                        .radius(7.0)
+                        .color(Color32::from_rgb(250, 220, 60)),
                 );
             }
             if let Some((a, b)) = line_coords(&view.argmax) {

@@ -45,6 +45,8 @@ pub struct PanelState {
     pub fit: FitState,
     /// The objective plot's (x in seconds, log gap) of the last frame: a change re-ranges it.
     pub objective_axes: Option<(bool, bool)>,
+    /// Which dual point the certificate plot shows.
+    pub dual_choice: crate::formulation::DualChoice,
 }
 
 /// Fit-to-data of the plots that show the data plane or line space.
@@ -125,6 +127,7 @@ impl Default for PanelState {
             poly: Default::default(),
             fit: Default::default(),
             objective_axes: None,
+            dual_choice: Default::default(),
         }
     }
 }
