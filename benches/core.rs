@@ -79,6 +79,82 @@ fn admm_iteration(c: &mut Criterion) {
     g.finish();
 }
 
+/// What one step of the explorer costs on the problem where a user saw it being slow (xor,
+/// n = 80, exact patterns): the stepper's ADMM iteration with the certified bounds the app
+/// checks at every step, and the snapshot the panels draw (network, certificates, fields).
+fn live_iteration(c: &mut Criterion) {
+    use convex_nn_explorer::formulation::{self, ProblemInput, ViewSpec};
+    let mut g = c.benchmark_group("live_iteration");
+    g.sample_size(20);
+    let p = PresetParams {
+        n: 80,
+        ..Preset::Xor.default_params()
+    };
+    let ds = generate(Preset::Xor, &p).unwrap_or_else(|e| panic!("xor preset: {e}"));
+    let input = ProblemInput::new(ds.x.clone(), ds.y.clone(), Loss::Squared, 0.1);
+    let relu = formulation::by_id("relu").unwrap_or_else(|| panic!("relu formulation"));
+    let view = ViewSpec {
+        extent: [-2.0, 2.0, -2.0, 2.0],
+        t_max: 3.0,
+        test_x: Vec::new(),
+        test_y: Vec::new(),
+    };
+    let mut stepper = relu.build(&input).unwrap_or_else(|e| panic!("{e}"));
+    for _ in 0..20 {
+        stepper.step();
+    }
+    let regions = input.exact().map_or(0, |e| e.len());
+    // The ADMM iteration alone and with the certified bounds of every step (an exact
+    // certificate of the recovered network and of ADMM's own dual point, over all regions).
+    for (name, check_every) in [("admm_pure", usize::MAX), ("admm_checked", 1)] {
+        let pr = ReluProblem::new(
+            ds.x.clone(),
+            ds.y.clone(),
+            Loss::Squared,
+            0.1,
+            PatternMode::Exact,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let settings = AdmmSettings {
+            check_every,
+            balance_every: 0,
+            ..AdmmSettings::default()
+        };
+        let mut admm = Admm::new(pr, settings).unwrap_or_else(|e| panic!("{e}"));
+        for _ in 0..20 {
+            admm.step();
+        }
+        g.bench_function(format!("{name}/xor_n80_P{regions}"), |b| {
+            b.iter(|| black_box(admm.step()))
+        });
+    }
+    g.bench_function(format!("snapshot/xor_n80_P{regions}"), |b| {
+        b.iter(|| black_box(stepper.snapshot(1, &view)))
+    });
+    // What the window does at maximum speed: 100 steps of the stepper (ADMM with the app's
+    // certification schedule) and a snapshot every 5 (the default); divide by 100.
+    g.sample_size(10);
+    g.bench_function(
+        format!("100_steps_snapshot_every_5/xor_n80_P{regions}"),
+        |b| {
+            b.iter_batched(
+                || relu.build(&input).unwrap_or_else(|e| panic!("{e}")),
+                |mut s| {
+                    for i in 1..=100 {
+                        s.step();
+                        if i % 5 == 0 {
+                            black_box(s.snapshot(i, &view));
+                        }
+                    }
+                    s
+                },
+                criterion::BatchSize::LargeInput,
+            )
+        },
+    );
+    g.finish();
+}
+
 fn certified_solve(c: &mut Criterion) {
     let mut g = c.benchmark_group("certified_gap_1e-6");
     g.sample_size(10);
@@ -179,6 +255,7 @@ criterion_group!(
     benches,
     enumeration,
     admm_iteration,
+    live_iteration,
     certified_solve,
     sgd_training
 );

@@ -71,12 +71,16 @@ impl Formulation for ConvexRelu {
     fn build(&self, input: &ProblemInput) -> Result<Box<dyn Stepper>> {
         // ADMM is what one watches; after 150 iterations (or once its certified gap is below
         // 10⁻³) exact polish rounds with column generation finish the job, one step each.
-        // Watching needs certified bounds at every step; on larger data every 5th (each check
-        // is an exact certificate over all regions).
+        // Watching wants certified bounds at every step, but a check (two exact certificates
+        // over all regions) costs about three ADMM iterations: on all but tiny problems the
+        // bounds are certified every 5th step, the default snapshot spacing, so a snapshot
+        // reuses the check; a live iteration then stays within ~2× of a bare one (benchmark
+        // `live_iteration`).
+        let tiny = input.x.len() * input.x.len() * input.x.len() <= 40_000;
         let settings = SolveSettings {
             admm: AdmmSettings {
                 rho: input.rho,
-                check_every: if input.x.len() <= 120 { 1 } else { 5 },
+                check_every: if tiny { 1 } else { 5 },
                 ..AdmmSettings::default()
             },
             tol: input.tol,
@@ -85,7 +89,7 @@ impl Formulation for ConvexRelu {
             ..SolveSettings::default()
         };
         let driver = Driver::new(problem(input, input.patterns)?, &settings)?;
-        Ok(Box::new(DriverStepper(driver)))
+        Ok(Box::new(DriverStepper(driver, Default::default())))
     }
     fn optimum(&self, input: &ProblemInput, stop: &AtomicBool) -> Result<Optimum> {
         // The optimum of the *exact* program: the global optimum of the network, whatever
@@ -216,7 +220,9 @@ pub fn size_warning(n: usize, patterns: PatternMode) -> Option<SizeWarning> {
     })
 }
 
-struct DriverStepper(Driver);
+/// The driver and the last certifying dual point's view (it changes only when the lower bound
+/// improves; its exact certificate is the costly part of a snapshot).
+struct DriverStepper(Driver, std::sync::Mutex<Option<DualView>>);
 
 impl Stepper for DriverStepper {
     fn step(&mut self) -> Option<Iterate> {
@@ -232,9 +238,21 @@ impl Stepper for DriverStepper {
         relu_info(self.0.problem(), view)
     }
     fn snapshot(&self, iter: usize, view: &ViewSpec) -> Snapshot {
+        let pr = self.0.problem();
         let dual = self.0.certifying_dual();
-        let certifying = (!dual.is_empty()).then(|| (dual, self.0.bounds().certificate));
-        relu_snapshot(self.0.problem(), self.0.network(), certifying, iter, view)
+        let certifying = (!dual.is_empty()).then(|| {
+            let mut cache = self.1.lock().unwrap_or_else(|e| e.into_inner());
+            match cache.as_ref() {
+                Some(d) if d.v == dual => d.clone(),
+                _ => {
+                    let d = dual_view(pr, dual.to_vec(), self.0.bounds().certificate, view);
+                    *cache = Some(d.clone());
+                    d
+                }
+            }
+        });
+        let network = self.0.network();
+        relu_snapshot(pr, network, self.0.network_check(), certifying, iter, view)
     }
     fn set_beta(&mut self, beta: f64) -> Result<()> {
         self.0.set_beta(beta)
@@ -260,16 +278,21 @@ pub fn relu_info(pr: &ReluProblem, view: &ViewSpec) -> ProblemInfo {
     }
 }
 
-/// The snapshot of a ReLU network on its convex program; `certifying` is the (scaled) dual point
-/// behind the solver's best lower bound with `c/β` before scaling, if the solver has one.
+/// The snapshot of a ReLU network on its convex program. `checked` are the network's certified
+/// bounds and certificate maximiser when the solver has just computed them; `certifying` is the
+/// view of the dual point behind the solver's best lower bound, if it has one.
 pub fn relu_snapshot(
     pr: &ReluProblem,
     network: ReluNetwork,
-    certifying: Option<(&[f64], f64)>,
+    checked: Option<(Bounds, [f64; 3])>,
+    certifying: Option<DualView>,
     iter: usize,
     view: &ViewSpec,
 ) -> Snapshot {
-    let (bounds, cert) = pr.certify(&network);
+    let (bounds, argmax) = checked.unwrap_or_else(|| {
+        let (b, c) = pr.certify(&network);
+        (b, c.u)
+    });
     let yhat = network.predict(&pr.x);
     let r = pr.loss.dual_point(&yhat, &pr.y);
     let kkt = kkt_report(&pr.x, &pr.y, pr.loss, pr.beta, &network);
@@ -282,12 +305,9 @@ pub fn relu_snapshot(
         grid: line_field(pr, &r, view),
         near_max: Vec::new(),
         c_over_beta: bounds.certificate,
-        argmax: cert.u,
+        argmax,
         v: r,
     };
-    let certifying = certifying
-        .filter(|(v, _)| v.len() == pr.x.len())
-        .map(|(v, c)| dual_view(pr, v.to_vec(), c, view));
     Snapshot {
         iter,
         beta: pr.beta,

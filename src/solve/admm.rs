@@ -94,6 +94,9 @@ pub struct Admm {
     bounds: Option<Bounds>,
     /// The scaled dual point behind `bounds.lower`.
     certifying: Vec<f64>,
+    /// The iteration of the last check with the recovered network's own bounds and the exact
+    /// maximiser of its residual's certificate (what a snapshot of that iterate needs again).
+    own_check: Option<(usize, Bounds, [f64; 3])>,
 }
 
 fn shrink(a: [f64; 3], t: f64) -> [f64; 3] {
@@ -171,6 +174,7 @@ impl Admm {
             last: None,
             bounds: None,
             certifying: Vec::new(),
+            own_check: None,
             xt,
             d,
             wb,
@@ -529,9 +533,10 @@ impl Admm {
     /// Certified bounds of the current iterate, stored for the following iterations; returns the
     /// convex objective.
     fn check(&mut self) -> f64 {
-        let (b, cobj, v) = self.bounds_with_dual();
+        let (b, cobj, v, own) = self.bounds_with_dual();
         self.bounds = Some(b);
         self.certifying = v;
+        self.own_check = Some((self.iter, own.0, own.1));
         cobj
     }
 
@@ -581,12 +586,13 @@ impl Admm {
     /// Certified bounds of the current sparse iterate: upper = objective of the recovered network,
     /// lower = best of the dual points from its predictions and from ADMM's `−ρμ`.
     pub fn compute_bounds(&self) -> (Bounds, f64) {
-        let (b, cobj, _) = self.bounds_with_dual();
+        let (b, cobj, _, _) = self.bounds_with_dual();
         (b, cobj)
     }
 
-    /// [`Admm::compute_bounds`] and the scaled dual point behind the lower bound.
-    fn bounds_with_dual(&self) -> (Bounds, f64, Vec<f64>) {
+    /// [`Admm::compute_bounds`] and the scaled dual point behind the lower bound; also the
+    /// recovered network's own bounds and its certificate's maximiser.
+    fn bounds_with_dual(&self) -> (Bounds, f64, Vec<f64>, (Bounds, [f64; 3])) {
         let pr = &self.problem;
         let net = self.network();
         let yhat = net.predict(&pr.x);
@@ -609,13 +615,29 @@ impl Admm {
             self.dual_hint(),
             0,
         );
+        let own_bounds = (
+            Bounds {
+                upper,
+                lower: own.lower,
+                certificate: own.c_over_beta,
+            },
+            own.certificate.u,
+        );
         let best = if hint.lower > own.lower { hint } else { own };
         let b = Bounds {
             upper,
             lower: best.lower,
             certificate: best.c_over_beta,
         };
-        (b, pr.convex_objective(&self.c), best.v)
+        (b, pr.convex_objective(&self.c), best.v, own_bounds)
+    }
+
+    /// The recovered network's own certified bounds and certificate maximiser, if the last
+    /// check was at iteration `iter` (so a snapshot of that iterate need not recompute them).
+    pub fn own_check(&self, iter: usize) -> Option<(Bounds, [f64; 3])> {
+        self.own_check
+            .filter(|(at, _, _)| *at == iter)
+            .map(|(_, b, u)| (b, u))
     }
 
     /// The scaled dual point behind the last check's lower bound (empty before the first).

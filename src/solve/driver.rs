@@ -238,6 +238,15 @@ impl Driver {
         self.status
     }
 
+    /// The shown network's own certified bounds and certificate maximiser when they were computed
+    /// at the last step (ADMM checks it at every check iteration).
+    pub fn network_check(&self) -> Option<(Bounds, [f64; 3])> {
+        match self.stage {
+            Stage::Admm | Stage::Fallback => self.admm.own_check(self.admm_iterations),
+            _ => None,
+        }
+    }
+
     /// The scaled (feasible) dual point behind the best lower bound so far: the point that
     /// certifies it (empty before the first check).
     pub fn certifying_dual(&self) -> &[f64] {

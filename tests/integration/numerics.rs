@@ -406,3 +406,41 @@ fn invalid_inputs_are_errors() {
     );
     let _ = rand::rngs::StdRng::seed_from_u64(0).random::<f64>();
 }
+
+/// The explorer's stepper certifies its bounds every 5th ADMM step on all but tiny problems (a
+/// check costs about three iterations; certifying every step made a live iteration 4× slower
+/// than a bare one), on the default snapshot spacing, and always at the first step.
+#[test]
+fn live_stepper_certifies_every_fifth_step_on_larger_data() {
+    use convex_nn_explorer::data::{Preset, PresetParams, generate};
+    use convex_nn_explorer::formulation::{ProblemInput, by_id};
+    let p = PresetParams {
+        n: 80,
+        ..Preset::Xor.default_params()
+    };
+    let ds = generate(Preset::Xor, &p).unwrap();
+    let input = ProblemInput::new(ds.x, ds.y, Loss::Squared, 0.1);
+    let mut s = by_id("relu").unwrap().build(&input).unwrap();
+    let checked: Vec<usize> = (0..20)
+        .filter_map(|_| s.step())
+        .filter(|it| it.checked_at == it.iter)
+        .map(|it| it.iter)
+        .collect();
+    assert_eq!(checked, vec![1, 5, 10, 15, 20]);
+    // Tiny problems are certified at every step.
+    let small = generate(
+        Preset::Xor,
+        &PresetParams {
+            n: 24,
+            ..Preset::Xor.default_params()
+        },
+    )
+    .unwrap();
+    let input = ProblemInput::new(small.x, small.y, Loss::Squared, 0.1);
+    let mut s = by_id("relu").unwrap().build(&input).unwrap();
+    assert!(
+        (0..5)
+            .filter_map(|_| s.step())
+            .all(|it| it.checked_at == it.iter)
+    );
+}

@@ -91,14 +91,13 @@ pub fn status_line(app: &App, t: usize) -> String {
         if it.phase == crate::solve::Phase::Polish {
             s += " (exact polish)";
         }
+        // Time per iteration averaged over the last 20 (checked iterations cost more).
+        let k = app.history.iterates.partition_point(|i| i.iter <= t);
+        let recent = &app.history.iterates[k.saturating_sub(20)..k];
+        let ms = 1e3 * recent.iter().map(|i| i.seconds).sum::<f64>() / recent.len().max(1) as f64;
         s += &format!(
-            " · upper {:.6} · lower {:.6} · gap {:.1e} · certifying dual c/β {:.3} · ρ {:.3} · {:.2} ms/it",
-            it.upper,
-            it.lower,
-            it.rel_gap,
-            it.certificate,
-            it.rho,
-            it.seconds * 1e3
+            " · upper {:.6} · lower {:.6} · gap {:.1e} · certifying dual c/β {:.3} · ρ {:.3} · {ms:.2} ms/it",
+            it.upper, it.lower, it.rel_gap, it.certificate, it.rho,
         );
     }
     if let Some(p) = app.history.sgd_at(t) {
