@@ -31,8 +31,13 @@ shoot() { # shoot NAME SESSION_OR_CSV SECONDS [xdotool key...]
   local name="$1" file="$2" wait="$3"; shift 3
   "$BIN" --open "$file" >"$TMP/app.log" 2>&1 &
   APID=$!
-  local wid
-  wid="$(xdotool search --sync --name '^convex-nn-explorer$' | head -1)"
+  local wid="" tries=0
+  # Bounded wait for the window (xdotool's --sync can wait forever on a missed map event).
+  while [ -z "$wid" ] && [ "$tries" -lt 60 ]; do
+    sleep 0.5; tries=$((tries + 1))
+    wid="$(xdotool search --name '^convex-nn-explorer$' 2>/dev/null | head -1 || true)"
+  done
+  [ -n "$wid" ] || { echo "no window for $file (see $TMP/app.log)" >&2; cat "$TMP/app.log" >&2; return 1; }
   sleep "$wait"
   for k in "$@"; do xdotool key --window "$wid" "$k"; sleep 1; done
   import -window "$wid" "$OUT/$name.png"
@@ -41,6 +46,7 @@ shoot() { # shoot NAME SESSION_OR_CSV SECONDS [xdotool key...]
 }
 
 shoot spiral assets/sessions/spiral.json 25
+shoot log_gap assets/sessions/xor_log_gap.json 25
 shoot light_regression assets/sessions/sine_light.json 25
 shoot linespace assets/sessions/xor_linespace.json 25
 shoot poly_xor assets/sessions/poly_xor.json 25

@@ -337,7 +337,13 @@ fn example_sessions() -> Vec<(&'static str, Session)> {
     poly3.solver.model = "poly".into();
     poly3.solver.log_beta = -2.0;
     poly3.view.speed = 2;
+    let mut gap = session(Preset::Xor, 40, true);
+    gap.view.log_gap = true;
+    gap.view.speed = 0;
+    gap.sgd.width = 0;
+    gap.sgd.seeds = 4;
     vec![
+        ("xor_log_gap", gap),
         ("poly_xor", poly),
         ("poly_spiral3", poly3),
         ("spiral", spiral),

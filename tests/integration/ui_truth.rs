@@ -306,7 +306,7 @@ fn certificate_shows_the_certifying_dual_point_and_its_tight_set() {
         .and_then(|v| v.parse().ok())
         .unwrap();
     assert!((shown - view.c_over_beta).abs() <= 1e-3, "{line}");
-    h.get_by_label_contains(&format!("c/β = {:.6}", view.c_over_beta));
+    h.get_by_label_contains(&format!("c/β = {:.6}: dual feasible", view.c_over_beta));
     // The residual is named as the network's own.
     h.get_by_label("shown").click();
     h.run_steps(2);

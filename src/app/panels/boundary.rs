@@ -8,7 +8,7 @@ use egui::{Color32, PointerButton, Stroke};
 use egui_plot::{MarkerShape, Plot, PlotPoint, Points};
 
 use super::paint::{self, NEG, POS};
-use super::{data_box, data_extent, title_row};
+use super::{data_box, data_extent, fit_title_row};
 use crate::app::{App, PlotId, Restart};
 use crate::data::{Dataset, TargetKind};
 
@@ -31,7 +31,7 @@ pub fn target_color(kind: TargetKind, y: f64, ymax: f64, dark: bool) -> Color32 
 }
 
 pub fn show(app: &mut App, ui: &mut egui::Ui) {
-    title_row(
+    fit_title_row(
         app,
         ui,
         PlotId::Boundary,

@@ -8,7 +8,7 @@ use egui::{Color32, Stroke};
 use egui_plot::{MarkerShape, Plot, PlotPoint, Points};
 
 use super::paint::{self, NEG, POS};
-use super::{hover, t_max, title_row};
+use super::{fit_title_row, hover, t_max};
 use crate::app::{App, NeuronRef, PlotId};
 use crate::formulation::DualChoice;
 use crate::formulation::snapshot::{CertificateView, significant_top};
@@ -16,7 +16,7 @@ use crate::geometry::grid::line_coords;
 
 pub fn show(app: &mut App, ui: &mut egui::Ui) {
     let (title, help) = app.model_kind().certificate_caption();
-    title_row(app, ui, PlotId::Certificate, title, help);
+    fit_title_row(app, ui, PlotId::Certificate, title, help);
     let dark = app.session.view.dark;
     let t = app.shown_iter();
     let Some(s) = app.history.snapshot_at(t).cloned() else {
@@ -75,10 +75,10 @@ fn value_row(app: &mut App, ui: &mut egui::Ui, view: &CertificateView, has_certi
         let c = view.c_over_beta;
         let (text, color, help) = match view.choice {
             DualChoice::Certifying => (
-                if c <= 1.0 {
-                    format!("c/β = {c:.6}: feasible as is")
+                if c <= 1.0 + 1e-6 {
+                    format!("c/β = {c:.6}: dual feasible, map ≤ 1")
                 } else {
-                    format!("c/β = {c:.6} → scaled by 1/{c:.6}")
+                    format!("c/β = {c:.4} before scaling; map of v·β/c ≤ 1")
                 },
                 Color32::from_rgb(60, 170, 90),
                 "The dual point that certifies the lower bound. Its exact maximum c(v)/β is shown \
@@ -181,6 +181,19 @@ fn plot(
                     );
                 }
             }
+            let tight: Vec<[f64; 2]> = view
+                .near_max
+                .iter()
+                .filter_map(|u| line_coords(u).map(|(a, b)| [a, b]))
+                .collect();
+            if !tight.is_empty() {
+                pui.points(
+                    Points::new("|h|/β ≥ 1 − 10⁻³", tight)
+                        .shape(MarkerShape::Asterisk)
+                        .radius(9.0)
+                        .color(Color32::from_rgb(250, 220, 60).gamma_multiply(0.8)),
+                );
+            }
             for m in &view.markers {
                 if let Some((a, b)) = line_coords(&m.u) {
                     let hl = m
@@ -211,19 +224,6 @@ fn plot(
                         .shape(MarkerShape::Diamond)
                         .radius(8.0)
                         .color(Color32::YELLOW),
-                );
-            }
-            let tight: Vec<[f64; 2]> = view
-                .near_max
-                .iter()
-                .filter_map(|u| line_coords(u).map(|(a, b)| [a, b]))
-                .collect();
-            if !tight.is_empty() {
-                pui.points(
-                    Points::new("|h|/β ≥ 1 − 10⁻³", tight)
-                        .shape(MarkerShape::Asterisk)
-                        .radius(7.0)
-                        .color(Color32::from_rgb(250, 220, 60)),
                 );
             }
             if let Some((a, b)) = line_coords(&view.argmax) {

@@ -347,6 +347,22 @@ pub fn install_fonts(ctx: &egui::Context) {
 
 /// A plot's title row: title, hover help and its PNG export button.
 pub fn title_row(app: &mut App, ui: &mut egui::Ui, id: PlotId, title: &str, help: &str) {
+    title_row_with(app, ui, id, title, help, false);
+}
+
+/// [`title_row`] with a Fit button, for the plots that keep the data in view ([`FitState`]).
+pub fn fit_title_row(app: &mut App, ui: &mut egui::Ui, id: PlotId, title: &str, help: &str) {
+    title_row_with(app, ui, id, title, help, true);
+}
+
+fn title_row_with(
+    app: &mut App,
+    ui: &mut egui::Ui,
+    id: PlotId,
+    title: &str,
+    help: &str,
+    fits: bool,
+) {
     ui.horizontal(|ui| {
         ui.strong(title).on_hover_text(help);
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -357,7 +373,6 @@ pub fn title_row(app: &mut App, ui: &mut egui::Ui, id: PlotId, title: &str, help
             {
                 app.dialog_request = Some(super::DialogKind::Png(ShotTarget::Plot(id)));
             }
-            let fits = matches!(id, PlotId::Boundary | PlotId::Regions | PlotId::Certificate);
             if fits
                 && ui
                     .small_button("Fit")

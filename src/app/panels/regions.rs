@@ -8,7 +8,7 @@ use egui::Color32;
 use egui_plot::{Arrows, Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points};
 
 use super::paint::{self, NEG, POS};
-use super::{data_box, data_extent, hover, t_max, title_row};
+use super::{data_box, data_extent, fit_title_row, hover, t_max};
 use crate::app::{App, NeuronRef, PlotId};
 use crate::formulation::ProblemDetail;
 use crate::formulation::snapshot::significant_top;
@@ -18,7 +18,7 @@ use crate::model::ReluNetwork;
 const REGION_FIELD: usize = 90;
 
 pub fn show(app: &mut App, ui: &mut egui::Ui) {
-    title_row(
+    fit_title_row(
         app,
         ui,
         PlotId::Regions,
