@@ -106,9 +106,10 @@ pub fn feasible_dual(
     }
 }
 
-/// Certified gap of any network (docs/math.md#certified-gap): the upper bound is the network's own objective (NC), the
-/// lower bound comes from the dual point built from its predictions, scaled into feasibility.
-/// `patterns` must be the *exact* pattern set (the certificate ranges over all regions).
+/// Certified gap of any network (docs/math.md#certified-gap): the upper bound is the network's
+/// own objective (NC), the lower bound comes from the dual point built from its predictions,
+/// scaled into feasibility. `patterns` must be the *exact* pattern set (the certificate ranges
+/// over all regions).
 pub fn certify_network(
     x: &[[f64; 2]],
     y: &[f64],
@@ -117,18 +118,28 @@ pub fn certify_network(
     beta: f64,
     net: &ReluNetwork,
 ) -> (Bounds, Certificate) {
+    let (b, d) = certify_network_dual(x, y, patterns, loss, beta, net);
+    (b, d.certificate)
+}
+
+/// [`certify_network`], keeping the scaled dual point behind the lower bound.
+pub fn certify_network_dual(
+    x: &[[f64; 2]],
+    y: &[f64],
+    patterns: &PatternSet,
+    loss: Loss,
+    beta: f64,
+    net: &ReluNetwork,
+) -> (Bounds, FeasibleDual) {
     let yhat = net.predict(x);
     let upper = loss.total(&yhat, y) + net.weight_decay(beta);
-    let v = loss.dual_point(&yhat, y);
-    let (lower, c, cert) = lower_bound_from_dual(x, y, patterns, loss, beta, v, 0);
-    (
-        Bounds {
-            upper,
-            lower,
-            certificate: c,
-        },
-        cert,
-    )
+    let d = feasible_dual(x, y, patterns, loss, beta, loss.dual_point(&yhat, y), 0);
+    let b = Bounds {
+        upper,
+        lower: d.lower,
+        certificate: d.c_over_beta,
+    };
+    (b, d)
 }
 
 /// Per-neuron stationarity report (docs/math.md#kkt) at a network with residual `r = −∇L(ŷ)`.

@@ -135,6 +135,22 @@ pub struct SgdJob {
     pub epochs: usize,
 }
 
+impl SgdJob {
+    /// The trainer settings of seed `seed` (constant learning rate: the window shows the run as
+    /// it goes).
+    pub fn settings(&self, seed: u64) -> crate::solve::SgdSettings {
+        crate::solve::SgdSettings {
+            width: self.width.max(1),
+            lr: self.lr,
+            lr_final: self.lr,
+            epochs: self.epochs,
+            optimizer: self.optimizer,
+            seed,
+            ..crate::solve::SgdSettings::default()
+        }
+    }
+}
+
 /// Gradient-trained networks of one formulation, all seeds in lockstep.
 pub trait SgdRun: Send {
     /// Number of seeds.

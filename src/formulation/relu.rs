@@ -27,8 +27,7 @@ use crate::geometry::grid::{certificate_grid, line_space_regions, output_grid};
 use crate::model::{Loss, ReluNetwork};
 use crate::solve::driver::Driver;
 use crate::solve::{
-    AdmmSettings, EpochReport, Iterate, SgdSettings, SgdTrainer, SolveSettings, Status, solve_relu,
-    train_seeds,
+    AdmmSettings, EpochReport, Iterate, SgdTrainer, SolveSettings, Status, solve_relu, train_seeds,
 };
 
 /// Convex ReLU (exact or sampled patterns).
@@ -125,15 +124,7 @@ impl Formulation for ConvexRelu {
                     input.y.clone(),
                     input.loss,
                     input.beta,
-                    SgdSettings {
-                        width: job.width.max(1),
-                        lr: job.lr,
-                        lr_final: job.lr,
-                        epochs: job.epochs,
-                        optimizer: job.optimizer,
-                        seed,
-                        ..SgdSettings::default()
-                    },
+                    job.settings(seed),
                 )
             })
             .collect::<Result<Vec<_>>>()?;

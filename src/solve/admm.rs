@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::progress::{Iterate, Phase, Status};
 use super::woodbury::{Woodbury, dense_patterns};
-use crate::certify::{Bounds, feasible_dual};
+use crate::certify::{Bounds, certify_network_dual, feasible_dual};
 use crate::convex::relu::{BlockVec, ReluProblem};
 use crate::error::{Error, Result};
 use crate::geometry::augment;
@@ -595,17 +595,8 @@ impl Admm {
     fn bounds_with_dual(&self) -> (Bounds, f64, Vec<f64>, (Bounds, [f64; 3])) {
         let pr = &self.problem;
         let net = self.network();
-        let yhat = net.predict(&pr.x);
-        let upper = pr.loss.total(&yhat, &pr.y) + net.weight_decay(pr.beta);
-        let own = feasible_dual(
-            &pr.x,
-            &pr.y,
-            &pr.exact,
-            pr.loss,
-            pr.beta,
-            pr.loss.dual_point(&yhat, &pr.y),
-            0,
-        );
+        let (own_b, own) = certify_network_dual(&pr.x, &pr.y, &pr.exact, pr.loss, pr.beta, &net);
+        let upper = own_b.upper;
         let hint = feasible_dual(
             &pr.x,
             &pr.y,
@@ -615,14 +606,7 @@ impl Admm {
             self.dual_hint(),
             0,
         );
-        let own_bounds = (
-            Bounds {
-                upper,
-                lower: own.lower,
-                certificate: own.c_over_beta,
-            },
-            own.certificate.u,
-        );
+        let own_bounds = (own_b, own.certificate.u);
         let best = if hint.lower > own.lower { hint } else { own };
         let b = Bounds {
             upper,

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::admm::{Admm, AdmmSettings};
 use super::polish::{BlockId, polish};
 use super::progress::{Iterate, Phase, Status};
-use crate::certify::{Bounds, feasible_dual};
+use crate::certify::{Bounds, certify_network_dual, feasible_dual};
 use crate::convex::relu::{BlockVec, ReluProblem};
 use crate::error::{Error, Result};
 use crate::model::ReluNetwork;
@@ -131,21 +131,7 @@ impl Best {
 /// Certified bounds of a network (as [`ReluProblem::certify`]) and the scaled dual point behind
 /// its lower bound.
 fn certify_with_dual(pr: &ReluProblem, net: &ReluNetwork) -> (Bounds, Vec<f64>) {
-    let yhat = net.predict(&pr.x);
-    let d = feasible_dual(
-        &pr.x,
-        &pr.y,
-        &pr.exact,
-        pr.loss,
-        pr.beta,
-        pr.loss.dual_point(&yhat, &pr.y),
-        0,
-    );
-    let b = Bounds {
-        upper: pr.loss.total(&yhat, &pr.y) + net.weight_decay(pr.beta),
-        lower: d.lower,
-        certificate: d.c_over_beta,
-    };
+    let (b, d) = certify_network_dual(&pr.x, &pr.y, &pr.exact, pr.loss, pr.beta, net);
     (b, d.v)
 }
 

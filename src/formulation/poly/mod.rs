@@ -156,15 +156,7 @@ impl Formulation for PolySdp {
         let targets = targets(input);
         let trainers = (1..=job.seeds as u64)
             .map(|seed| {
-                let s = SgdSettings {
-                    width: job.width.max(1),
-                    lr: job.lr,
-                    lr_final: job.lr,
-                    epochs: job.epochs,
-                    optimizer: job.optimizer,
-                    seed,
-                    ..SgdSettings::default()
-                };
+                let s = job.settings(seed);
                 targets
                     .iter()
                     .enumerate()
