@@ -567,7 +567,7 @@ fn png_export_of_the_window_and_of_a_plot() {
     );
 }
 
-/// Issue 5: the polynomial SDP in the window. Playing reaches the certified optimum (its
+/// The polynomial SDP in the window. Playing reaches the certified optimum (its
 /// interval overlaps the separate optimum solve), the decomposition panel and the polynomial
 /// neuron table are shown, and the SGD seeds (unit-norm + ℓ1) never beat the certified optimum.
 #[test]
