@@ -8,7 +8,7 @@
 //!
 //! The math and its conventions are in `docs/math.md` (`#conventions`: bias by augmenting `x`
 //! with 1, losses summed over samples, strict pattern rule). The formulations the CLI and the
-//! app offer are registered in [`formulation`]. Only [`app`] (behind the default `gui` feature)
+//! app offer are registered in [`formulation`]. Only `app` (behind the default `gui` feature)
 //! depends on a GUI.
 
 #[cfg(feature = "gui")]

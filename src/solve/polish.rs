@@ -55,7 +55,7 @@ impl Triplets {
 
 /// Solves (C) restricted to `blocks` to interior-point accuracy.
 /// `facets[i]` lists the irredundant constraints of pattern `i`'s cone
-/// ([`crate::geometry::facets`]); the restricted problem uses only those rows, which defines
+/// ([`crate::geometry::facets()`]); the restricted problem uses only those rows, which defines
 /// exactly the same feasible set.
 pub fn polish(
     problem: &ReluProblem,

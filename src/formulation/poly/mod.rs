@@ -3,7 +3,7 @@
 //! Neural Decomposition of every shown iterate, the certificate over the sphere of neuron
 //! directions (`docs/math.md#poly-certificate`), vector outputs (one `(Z₊, Z₋)` pair per class),
 //! gradient-trained polynomial networks certified against the SDP, and the `solve`/`sgd`
-//! reports ([`cli`]).
+//! reports (its `cli` module).
 
 mod cli;
 
