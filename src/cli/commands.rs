@@ -21,6 +21,10 @@ pub(super) fn dispatch(args: &[String], out: &mut dyn Write) -> Result<()> {
         ));
     };
     let rest = &args[1..];
+    // Every subcommand answers --help (instead of "unknown flag --help").
+    if rest.iter().any(|a| a == "--help" || a == "-h") {
+        return write_out(out, USAGE);
+    }
     match cmd.as_str() {
         "solve" => model_command(rest, out, Command::Solve),
         "sgd" => model_command(rest, out, Command::Sgd),

@@ -112,7 +112,7 @@ impl Dataset {
         for (i, (p, &t)) in x.iter().zip(&y).enumerate() {
             if !p[0].is_finite() || !p[1].is_finite() {
                 return Err(Error::InvalidData(format!(
-                    "point index {i} has a NaN/infinite coordinate ({}, {})",
+                    "point index {i} has a NaN/infinite coordinate ({:e}, {:e})",
                     p[0], p[1]
                 )));
             }

@@ -163,10 +163,13 @@ impl Preset {
     }
 }
 
+/// Largest preset noise: far beyond it the shapes are gone and coordinates overflow.
+pub const MAX_NOISE: f64 = 1000.0;
+
 /// Generates the dataset of a preset.
 ///
-/// Errors with [`Error::InvalidSetting`] naming the field when `n` is 0 or `noise` is negative
-/// or not finite.
+/// Errors with [`Error::InvalidSetting`] naming the field when `n` is 0 or `noise` is negative,
+/// not finite or above [`MAX_NOISE`].
 pub fn generate(preset: Preset, params: &PresetParams) -> Result<Dataset> {
     let PresetParams { n, noise, seed } = *params;
     if n == 0 {
@@ -174,9 +177,10 @@ pub fn generate(preset: Preset, params: &PresetParams) -> Result<Dataset> {
             "n (number of points) must be at least 1, got 0".to_string(),
         ));
     }
-    if !noise.is_finite() || noise < 0.0 {
+    if !noise.is_finite() || !(0.0..=MAX_NOISE).contains(&noise) {
         return Err(Error::InvalidSetting(format!(
-            "noise must be a finite number >= 0, got {noise}"
+            "noise must be a number from 0 to {MAX_NOISE} (the presets lie in about [−1, 1]²), \
+             got {noise:e}"
         )));
     }
     let mut s = Sampler::new(seed);

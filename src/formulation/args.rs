@@ -124,7 +124,13 @@ impl Args {
 
     /// The `--data` file (labels read with `mode`), standardized with `--standardize`.
     pub fn dataset(&self, mode: LabelMode) -> Result<Dataset> {
-        let ds = read_csv(Path::new(self.required("--data")?), mode)?;
+        let path = self.required("--data")?;
+        if path.trim().is_empty() {
+            return Err(Error::InvalidSetting(
+                "--data is empty: give the path of a CSV file".into(),
+            ));
+        }
+        let ds = read_csv(Path::new(path), mode)?;
         Ok(if self.has("--standardize") {
             ds.standardized().0
         } else {

@@ -452,3 +452,28 @@ fn sgd_poly_runs_are_certified_against_the_sdp() {
     assert_ne!(code, 0);
     assert!(err.contains("--model"));
 }
+
+/// Every subcommand answers --help with the usage text and exit code 0.
+#[test]
+fn every_subcommand_answers_help() {
+    for sub in ["solve", "sgd", "patterns", "generate"] {
+        let (code, out, err) = run(&[sub, "--help"]);
+        assert_eq!(code, 0, "{sub}: {err}");
+        assert!(
+            out.contains("USAGE:") && out.contains("convex-nn-explorer solve"),
+            "{sub}"
+        );
+    }
+}
+
+/// Readable one-line errors for an empty --data and an absurd preset noise (no 300-digit
+/// numbers).
+#[test]
+fn empty_data_path_and_huge_noise_are_named() {
+    let (code, _, err) = run(&["solve", "--data", ""]);
+    assert_ne!(code, 0);
+    assert!(err.contains("--data is empty"), "{err}");
+    let (code, _, err) = run(&["generate", "--preset", "xor", "--noise", "1e308"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("noise") && err.len() < 200, "{err}");
+}
