@@ -107,7 +107,7 @@ fn options_row(app: &mut App, ui: &mut egui::Ui) -> Axes {
     let view = app.session.view.clone();
     let mut x_seconds = view.x_seconds;
     let mut log_gap = view.log_gap;
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.checkbox(&mut log_gap, "Gap to optimum (log)")
             .on_hover_text("Plot value − certified lower bound of p*, on a log₁₀ axis");
         ui.checkbox(&mut x_seconds, "x in seconds");
@@ -259,9 +259,17 @@ fn legend_row(ui: &mut egui::Ui, c: &Curves, hovered: Option<NeuronRef>) {
     let entry = |ui: &mut egui::Ui, text: egui::RichText| {
         ui.add(egui::Label::new(text).extend());
     };
+    // Swatch and name in one label, so an entry wraps as a whole.
     let swatch = |ui: &mut egui::Ui, color: Color32, name: &str| {
-        entry(ui, egui::RichText::new("━").color(color).strong());
-        entry(ui, egui::RichText::new(name).small());
+        let small = egui::TextStyle::Small.resolve(ui.style());
+        let mut job = egui::text::LayoutJob::default();
+        job.append("━ ", 0.0, egui::TextFormat::simple(small.clone(), color));
+        job.append(
+            name,
+            0.0,
+            egui::TextFormat::simple(small, ui.visuals().text_color()),
+        );
+        ui.add(egui::Label::new(job).extend());
     };
     ui.horizontal_wrapped(|ui| {
         ui.spacing_mut().item_spacing.x = 3.0;
@@ -272,7 +280,7 @@ fn legend_row(ui: &mut egui::Ui, c: &Curves, hovered: Option<NeuronRef>) {
         }
         swatch(ui, CURSOR, "cursor");
         if !c.sgd.is_empty() {
-            entry(ui, egui::RichText::new("SGD seeds:").small());
+            entry(ui, egui::RichText::new("SGD:").small());
             for k in 0..c.sgd.len() {
                 let hl = matches!(hovered, Some(NeuronRef::Sgd(s, _)) if s == k);
                 let text = egui::RichText::new(format!("SGD seed {}", k + 1))
