@@ -102,6 +102,17 @@ impl ProblemInput {
     }
 }
 
+/// A solver callback that stops the run once `stop` is set (the app cancels an optimum solve).
+pub fn until_stopped(stop: &AtomicBool) -> impl FnMut(&Iterate) -> std::ops::ControlFlow<()> + '_ {
+    move |_| {
+        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+            std::ops::ControlFlow::Break(())
+        } else {
+            std::ops::ControlFlow::Continue(())
+        }
+    }
+}
+
 /// A solver the app can single-step.
 pub trait Stepper: Send {
     /// One iteration; `None` once the solver has finished (see [`Stepper::status`]).

@@ -5,7 +5,7 @@
 
 use std::ops::ControlFlow;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 use serde::Serialize;
 
@@ -16,7 +16,7 @@ use super::snapshot::{
 };
 use super::{
     Args, CliFlags, Formulation, ModelNetwork, Optimum, ProblemInput, SgdJob, SgdRun, SizeWarning,
-    Stepper,
+    Stepper, until_stopped,
 };
 use crate::certify::{Bounds, certify_network, kkt_report};
 use crate::convex::ReluProblem;
@@ -101,13 +101,11 @@ impl Formulation for ConvexRelu {
             },
             ..SolveSettings::default()
         };
-        let sol = solve_relu(problem(input, PatternMode::Exact)?, &settings, |_| {
-            if stop.load(Ordering::Relaxed) {
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            }
-        })?;
+        let sol = solve_relu(
+            problem(input, PatternMode::Exact)?,
+            &settings,
+            until_stopped(stop),
+        )?;
         Ok(Optimum {
             bounds: sol.bounds,
             status: sol.status,

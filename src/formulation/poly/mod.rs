@@ -7,9 +7,8 @@
 
 mod cli;
 
-use std::ops::ControlFlow;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 use nalgebra::Matrix4;
 
@@ -19,6 +18,7 @@ use super::snapshot::{
 };
 use super::{
     Args, CliFlags, Formulation, ModelNetwork, Optimum, ProblemInput, SgdJob, SgdRun, Stepper,
+    until_stopped,
 };
 use crate::certify::Bounds;
 use crate::certify::poly::{certify_poly, certify_poly_detail};
@@ -138,13 +138,7 @@ impl Formulation for PolySdp {
             max_iter: 200_000,
             ..settings(input)
         };
-        let sol = solve_poly(problems(input)?, &s, |_| {
-            if stop.load(Ordering::Relaxed) {
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            }
-        })?;
+        let sol = solve_poly(problems(input)?, &s, until_stopped(stop))?;
         Ok(Optimum {
             bounds: sol.bounds,
             status: sol.status,
