@@ -1,5 +1,6 @@
 //! Convex formulations, one file each (docs/math.md#relu-convex, …).
 
+pub mod gated;
 pub mod poly;
 pub mod relu;
 

@@ -1,12 +1,15 @@
 //! Solvers: ADMM for the convex ReLU program (docs/math.md#admm) with the Woodbury u-update,
-//! the exact polish by an interior-point solver on the active blocks, and the certified driver.
+//! the exact polish by an interior-point solver on the active blocks, and the certified driver;
+//! R-FISTA and the certified driver of the gated ReLU program.
 
 pub mod admm;
 pub mod driver;
+pub mod gated;
 pub mod nuclear;
 pub mod polish;
 pub mod poly_sgd;
 pub mod progress;
+pub mod rfista;
 pub mod sdp;
 pub mod sgd;
 pub mod woodbury;

@@ -53,6 +53,18 @@ impl Triplets {
     }
 }
 
+/// One block of a restricted program: `s · D X̃ u` with `D` the points listed in `on`, and the
+/// cone rows `e_j x̃_jᵀu ≥ 0` listed in `cone` as `(j, e_j)` (none for a gated block).
+#[derive(Debug, Clone)]
+pub struct RestrictedBlock {
+    /// Output sign `s` (+1 or −1).
+    pub sign: f64,
+    /// Points where the block is on (`d_j = 1`).
+    pub on: Vec<usize>,
+    /// Cone rows `(j, e_j)`.
+    pub cone: Vec<(usize, f64)>,
+}
+
 /// Solves (C) restricted to `blocks` to interior-point accuracy.
 /// `facets[i]` lists the irredundant constraints of pattern `i`'s cone
 /// ([`crate::geometry::facets()`]); the restricted problem uses only those rows, which defines
@@ -62,14 +74,45 @@ pub fn polish(
     blocks: &[BlockId],
     facets: &[Vec<usize>],
 ) -> Result<PolishResult> {
-    let (n, k) = (problem.n(), blocks.len());
-    let x = &problem.x;
-    let y = &problem.y;
+    let n = problem.n();
+    let restricted: Vec<RestrictedBlock> = blocks
+        .iter()
+        .map(|&(pi, sign)| {
+            let pat = problem.patterns.pattern(pi);
+            RestrictedBlock {
+                sign,
+                on: (0..n).filter(|&j| pat.get(j)).collect(),
+                cone: facets[pi]
+                    .iter()
+                    .map(|&j| (j, if pat.get(j) { 1.0 } else { -1.0 }))
+                    .collect(),
+            }
+        })
+        .collect();
+    polish_blocks(
+        &problem.x,
+        &problem.y,
+        problem.loss,
+        problem.beta,
+        &restricted,
+    )
+}
+
+/// The restricted program over arbitrary [`RestrictedBlock`]s: the ReLU program's (with cone
+/// rows) or the gated program's (without).
+pub fn polish_blocks(
+    x: &[[f64; 2]],
+    y: &[f64],
+    loss: Loss,
+    beta: f64,
+    blocks: &[RestrictedBlock],
+) -> Result<PolishResult> {
+    let (n, k) = (x.len(), blocks.len());
     // Variable layout: u_b (3k) | t_b (k) | ŷ (n) | loss extras.
     let off_t = 3 * k;
     let off_y = 4 * k;
     let off_e = off_y + n;
-    let n_extra = match problem.loss {
+    let n_extra = match loss {
         Loss::Squared => 0,
         Loss::Hinge => n,
         Loss::Logistic => 3 * n,
@@ -85,24 +128,24 @@ pub fn polish(
     let mut cones: Vec<SupportedConeT<f64>> = Vec::new();
 
     // ŷ_j − Σ_b s_b d_bj x̃_jᵀ u_b = 0
+    let first = a.rows;
     for j in 0..n {
         let r = a.new_row(0.0);
         a.push(r, off_y + j, 1.0);
-        for (bi, &(pi, s)) in blocks.iter().enumerate() {
-            if problem.patterns.pattern(pi).get(j) {
-                a.push(r, 3 * bi, -s * x[j][0]);
-                a.push(r, 3 * bi + 1, -s * x[j][1]);
-                a.push(r, 3 * bi + 2, -s);
-            }
+    }
+    for (bi, b) in blocks.iter().enumerate() {
+        for &j in &b.on {
+            let r = first + j;
+            a.push(r, 3 * bi, -b.sign * x[j][0]);
+            a.push(r, 3 * bi + 1, -b.sign * x[j][1]);
+            a.push(r, 3 * bi + 2, -b.sign);
         }
     }
     cones.push(SupportedConeT::ZeroConeT(n));
-    // Cone constraints e_bj x̃_jᵀ u_b ≥ 0 (facets only), and loss rows in the nonnegative cone.
+    // Cone constraints e_bj x̃_jᵀ u_b ≥ 0, and loss rows in the nonnegative cone.
     let mut nonneg = 0;
-    for (bi, &(pi, _)) in blocks.iter().enumerate() {
-        let pat = problem.patterns.pattern(pi);
-        for &j in &facets[pi] {
-            let e = if pat.get(j) { 1.0 } else { -1.0 };
+    for (bi, b) in blocks.iter().enumerate() {
+        for &(j, e) in &b.cone {
             let r = a.new_row(0.0);
             a.push(r, 3 * bi, -e * x[j][0]);
             a.push(r, 3 * bi + 1, -e * x[j][1]);
@@ -110,7 +153,7 @@ pub fn polish(
             nonneg += 1;
         }
     }
-    match problem.loss {
+    match loss {
         Loss::Squared => {}
         Loss::Hinge => {
             for j in 0..n {
@@ -145,7 +188,7 @@ pub fn polish(
         }
         cones.push(SupportedConeT::SecondOrderConeT(4));
     }
-    if problem.loss == Loss::Logistic {
+    if loss == Loss::Logistic {
         for j in 0..n {
             let (tau, ea, eb) = (off_e + 3 * j, off_e + 3 * j + 1, off_e + 3 * j + 2);
             // (−y_j ŷ_j − τ_j, 1, a_j) ∈ K_exp
@@ -168,12 +211,12 @@ pub fn polish(
 
     let mut q = vec![0.0; nvar];
     for bi in 0..k {
-        q[off_t + bi] = problem.beta;
+        q[off_t + bi] = beta;
     }
     let mut pi = Vec::new();
     let mut pj = Vec::new();
     let mut pv = Vec::new();
-    match problem.loss {
+    match loss {
         Loss::Squared => {
             for j in 0..n {
                 pi.push(off_y + j);

@@ -43,6 +43,8 @@ pub enum Phase {
     Admm,
     /// A round of the exact polish + column generation.
     Polish,
+    /// An R-FISTA iteration (docs/math.md#rfista).
+    Fista,
 }
 
 /// One iteration's numbers.

@@ -81,3 +81,48 @@ fn relu_reference_optima_are_reproduced_and_certified() {
     // 2 losses × 2 β on each 30-point set, 3 β on xor_6 and spiral_8.
     assert_eq!(checked, 14, "all ReLU entries of reference.json");
 }
+
+/// The gated ReLU program (exact gates: one per non-empty region) reproduces the independent
+/// optima `gated_squared_beta*` to 1e-6 with certified lower bounds never above them, and is a
+/// relaxation: never above the convex ReLU optimum of the same data and β.
+#[test]
+fn gated_reference_optima_are_reproduced_and_certified() {
+    use convex_nn_explorer::convex::gated::GatedProblem;
+    use convex_nn_explorer::solve::gated::{GatedSettings, solve_gated};
+    let refs = reference_json();
+    let mut checked = 0;
+    for (name, case) in refs["cases"].as_object().unwrap() {
+        let ds = load_reference(case["file"].as_str().unwrap());
+        let exact = enumerate_exact(&ds.x).unwrap();
+        for (key, value) in case.as_object().unwrap() {
+            let Some(rest) = key.strip_prefix("gated_squared_beta") else {
+                continue;
+            };
+            let beta: f64 = rest.parse().unwrap();
+            let reference = value.as_f64().unwrap();
+            let scale = reference.abs().max(1.0);
+            let pr = GatedProblem::new(&ds.x, ds.y.clone(), Loss::Squared, beta, &exact, true)
+                .unwrap();
+            let sol = solve_gated(pr.clone(), &GatedSettings::default(), |_| {
+                std::ops::ControlFlow::Continue(())
+            })
+            .unwrap();
+            let b = sol.bounds;
+            assert_eq!(sol.status, Status::Converged, "{name} {key}: {b:?}");
+            assert!(
+                (b.upper - reference).abs() <= 1e-6 * scale,
+                "{name} {key}: {} vs {reference}",
+                b.upper
+            );
+            assert!(b.lower <= reference + 3e-8 * scale, "{name} {key}");
+            // The objective is that of the reported blocks, recomputed.
+            let obj = pr.objective(&sol.u);
+            assert!((obj - b.upper).abs() <= 1e-12 * scale);
+            // A relaxation of the convex ReLU program.
+            let relu = case[format!("relu_squared_beta{rest}")].as_f64().unwrap();
+            assert!(b.lower <= relu * (1.0 + 1e-9), "{name} {key}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 6, "all gated entries of reference.json");
+}

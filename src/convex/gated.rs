@@ -1,0 +1,252 @@
+//! The gated ReLU program (docs/math.md#gated-relu): fixed gates `gᵢ` (one strictly inside every
+//! non-empty region of the arrangement, or sampled), a linear part `uᵢ` each,
+//!
+//! `min ℓ(Σᵢ DᵢX̃uᵢ, y) + β Σᵢ ‖uᵢ‖`, `Dᵢ = diag(1[X̃gᵢ > 0])`, no constraints (a group lasso),
+//!
+//! its certified bounds (the dual constraint is `‖X̃ᵀDᵢv‖ ≤ β` for every gate of the set), and
+//! the cone decomposition of a solution back to a ReLU network
+//! (docs/math.md#cone-decomposition), which agrees with the gated model on the training points.
+
+use std::sync::Arc;
+
+use crate::certify::{Bounds, CERTIFICATE_SAFETY};
+use crate::error::{Error, Result};
+use crate::geometry::PatternSet;
+use crate::model::{Loss, ReluNetwork};
+use crate::vec3::{dot3, norm3};
+
+/// A dual point of the gated program scaled into feasibility ([`GatedProblem::feasible_dual`]).
+#[derive(Debug, Clone)]
+pub struct GatedDual {
+    /// The scaled point: `maxᵢ ‖X̃ᵀDᵢv‖ ≤ β`.
+    pub v: Vec<f64>,
+    /// Its dual objective: a lower bound on the gated optimum.
+    pub lower: f64,
+    /// `maxᵢ ‖X̃ᵀDᵢv‖/β` before scaling.
+    pub c_over_beta: f64,
+    /// `‖X̃ᵀDᵢv‖` of every gate, before scaling.
+    pub norms: Vec<f64>,
+    /// The most violated gates `(‖X̃ᵀDᵢv‖, i)` before scaling, largest first.
+    pub top: Vec<(f64, usize)>,
+}
+
+/// A gated ReLU program over a fixed set of gates.
+#[derive(Debug, Clone)]
+pub struct GatedProblem {
+    /// Inputs.
+    pub x: Vec<[f64; 2]>,
+    /// Augmented inputs `x̃ⱼ = (x₁, x₂, 1)`.
+    pub xt: Vec<[f64; 3]>,
+    /// Targets.
+    pub y: Vec<f64>,
+    /// Loss.
+    pub loss: Loss,
+    /// Regularization strength β.
+    pub beta: f64,
+    /// The gates (each strictly inside its region).
+    pub gates: Vec<[f64; 3]>,
+    /// The gates' patterns and generators, in gate order (the empty pattern left out).
+    pub gate_set: Arc<PatternSet>,
+    /// Whether the gates are the exact set (one per region of the arrangement).
+    pub exact: bool,
+    /// `d[i·n + j] = 1[x̃ⱼᵀgᵢ > 0]`.
+    pub d: Vec<u8>,
+}
+
+impl GatedProblem {
+    /// The program with one gate per non-empty pattern of `patterns` (their generators);
+    /// `exact` says whether `patterns` is the full arrangement.
+    pub fn new(
+        x: &[[f64; 2]],
+        y: Vec<f64>,
+        loss: Loss,
+        beta: f64,
+        patterns: &PatternSet,
+        exact: bool,
+    ) -> Result<Self> {
+        if x.is_empty() {
+            return Err(Error::InvalidData("the dataset has no points".into()));
+        }
+        if x.len() != y.len() || patterns.n() != x.len() {
+            return Err(Error::InvalidData(format!(
+                "{} points, {} targets, gates for {} points",
+                x.len(),
+                y.len(),
+                patterns.n()
+            )));
+        }
+        if y.iter().any(|v| !v.is_finite()) {
+            return Err(Error::InvalidData("non-finite target".into()));
+        }
+        if !(beta.is_finite() && beta > 0.0) {
+            return Err(Error::InvalidSetting(format!(
+                "beta = {beta}: must be a positive finite number"
+            )));
+        }
+        loss.check_targets(&y)?;
+        let xt: Vec<[f64; 3]> = x.iter().map(|p| [p[0], p[1], 1.0]).collect();
+        let n = xt.len();
+        let gate_set = patterns.without_empty();
+        if gate_set.is_empty() {
+            return Err(Error::InvalidSetting(
+                "no usable gate: every gate is off on every training point (sample more gates)"
+                    .into(),
+            ));
+        }
+        let gates = gate_set.generators().to_vec();
+        let mut d = Vec::with_capacity(gates.len() * n);
+        for pat in gate_set.patterns() {
+            d.extend((0..n).map(|j| u8::from(pat.get(j))));
+        }
+        Ok(Self {
+            x: x.to_vec(),
+            xt,
+            y,
+            loss,
+            beta,
+            gates,
+            gate_set: Arc::new(gate_set),
+            exact,
+            d,
+        })
+    }
+
+    /// Number of training points.
+    pub fn n(&self) -> usize {
+        self.xt.len()
+    }
+
+    /// Number of gates.
+    pub fn p(&self) -> usize {
+        self.gates.len()
+    }
+
+    /// Predictions `Σᵢ DᵢX̃uᵢ` on the training points.
+    pub fn predict(&self, u: &[[f64; 3]]) -> Vec<f64> {
+        let n = self.n();
+        let mut yhat = vec![0.0; n];
+        for (i, ui) in u.iter().enumerate() {
+            if *ui == [0.0; 3] {
+                continue;
+            }
+            let di = &self.d[i * n..(i + 1) * n];
+            for j in 0..n {
+                if di[j] != 0 {
+                    yhat[j] += dot3(&self.xt[j], ui);
+                }
+            }
+        }
+        yhat
+    }
+
+    /// `X̃ᵀDᵢv` for every gate.
+    pub fn correlations(&self, v: &[f64]) -> Vec<[f64; 3]> {
+        let n = self.n();
+        (0..self.p())
+            .map(|i| {
+                let di = &self.d[i * n..(i + 1) * n];
+                let mut g = [0.0; 3];
+                for j in 0..n {
+                    if di[j] != 0 {
+                        let w = v[j];
+                        g[0] += w * self.xt[j][0];
+                        g[1] += w * self.xt[j][1];
+                        g[2] += w * self.xt[j][2];
+                    }
+                }
+                g
+            })
+            .collect()
+    }
+
+    /// `ℓ(ŷ) + β Σ‖uᵢ‖`.
+    pub fn objective(&self, u: &[[f64; 3]]) -> f64 {
+        let yhat = self.predict(u);
+        self.loss.total(&yhat, &self.y) + self.beta * u.iter().map(norm3).sum::<f64>()
+    }
+
+    /// The dual point `v` (any vector; projected onto the loss's domain) scaled into the gated
+    /// dual's feasible set `maxᵢ ‖X̃ᵀDᵢv‖ ≤ β` (with a safety margin), its dual objective (a
+    /// lower bound on the optimum) and the `top_k` most violated gates before scaling.
+    pub fn feasible_dual(&self, mut v: Vec<f64>, top_k: usize) -> GatedDual {
+        self.loss.clamp_dual(&mut v, &self.y);
+        let norms: Vec<f64> = self.correlations(&v).iter().map(norm3).collect();
+        let c = norms.iter().copied().fold(0.0, f64::max);
+        let c_safe = c * (1.0 + CERTIFICATE_SAFETY) + f64::MIN_POSITIVE;
+        let scale = if c_safe > self.beta {
+            self.beta / c_safe
+        } else {
+            1.0
+        };
+        let mut top: Vec<(f64, usize)> = Vec::new();
+        if top_k > 0 {
+            top = norms
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| **c > self.beta)
+                .map(|(i, c)| (*c, i))
+                .collect();
+            top.sort_by(|a, b| b.0.total_cmp(&a.0));
+            top.truncate(top_k);
+        }
+        v.iter_mut().for_each(|vj| *vj *= scale);
+        GatedDual {
+            lower: self.loss.dual_objective(&v, &self.y),
+            v,
+            c_over_beta: c / self.beta,
+            norms,
+            top,
+        }
+    }
+
+    /// Certified bounds of `u`: upper = its objective; lower = the dual objective of its
+    /// residual `−∇ℓ(ŷ)` scaled into feasibility. Also returns that scaled dual point.
+    pub fn certify(&self, u: &[[f64; 3]], top_k: usize) -> (Bounds, GatedDual) {
+        let yhat = self.predict(u);
+        let upper = self.loss.total(&yhat, &self.y) + self.beta * u.iter().map(norm3).sum::<f64>();
+        let d = self.feasible_dual(self.loss.dual_point(&yhat, &self.y), top_k);
+        let b = Bounds {
+            upper,
+            lower: d.lower,
+            certificate: d.c_over_beta,
+        };
+        (b, d)
+    }
+
+    /// Cone decomposition (closed form): for each block, `t = max(0, maxⱼ −aⱼᵀuᵢ / aⱼᵀgᵢ)` with
+    /// `aⱼ = eᵢⱼx̃ⱼ`, `vᵢ = uᵢ + t gᵢ`, `wᵢ = t gᵢ`, both in the cone of the gate's pattern, so
+    /// `DᵢX̃(vᵢ − wᵢ) = (X̃vᵢ)₊ − (X̃wᵢ)₊` on the training points. Returns the signed blocks
+    /// `(+1, vᵢ)`, `(−1, wᵢ)`.
+    pub fn cone_decomposition(&self, u: &[[f64; 3]]) -> Vec<(f64, [f64; 3])> {
+        let n = self.n();
+        let mut out = Vec::new();
+        for (i, ui) in u.iter().enumerate() {
+            if *ui == [0.0; 3] {
+                continue;
+            }
+            let g = self.gates[i];
+            let di = &self.d[i * n..(i + 1) * n];
+            let mut t: f64 = 0.0;
+            for j in 0..n {
+                let e = if di[j] != 0 { 1.0 } else { -1.0 };
+                let ag = e * dot3(&self.xt[j], &g);
+                let au = e * dot3(&self.xt[j], ui);
+                t = t.max(-au / ag);
+            }
+            // A hair more than the closed form keeps every inequality strict despite rounding.
+            let t = t * (1.0 + 1e-12);
+            let v = [ui[0] + t * g[0], ui[1] + t * g[1], ui[2] + t * g[2]];
+            let w = [t * g[0], t * g[1], t * g[2]];
+            out.push((1.0, v));
+            if t > 0.0 {
+                out.push((-1.0, w));
+            }
+        }
+        out
+    }
+
+    /// The ReLU network of the cone decomposition (neurons `u = v/√‖v‖`, `α = ±√‖v‖`).
+    pub fn relu_network(&self, u: &[[f64; 3]]) -> ReluNetwork {
+        crate::decompose::relu::recover_neurons(&self.cone_decomposition(u))
+    }
+}
