@@ -218,35 +218,189 @@ impl GatedProblem {
     /// `DᵢX̃(vᵢ − wᵢ) = (X̃vᵢ)₊ − (X̃wᵢ)₊` on the training points. Returns the signed blocks
     /// `(+1, vᵢ)`, `(−1, wᵢ)`.
     pub fn cone_decomposition(&self, u: &[[f64; 3]]) -> Vec<(f64, [f64; 3])> {
+        self.split_blocks(u, Split::Closed)
+    }
+
+    /// The minimum-norm split of block `i`: `min ‖v‖ + ‖w‖` s.t. `v − w = uᵢ`, both in the
+    /// cone of gate `i`'s pattern — the split that makes the ReLU network's weight decay
+    /// smallest (an SOCP in 6 variables, solved by the interior-point solver). Falls back to the
+    /// closed form if the solver fails or returns a point outside the cones.
+    pub fn min_norm_split(&self, i: usize, ui: &[f64; 3]) -> ([f64; 3], [f64; 3]) {
+        let closed = self.closed_split(i, ui);
+        let Ok((v, w)) = self.socp_split(i, ui) else {
+            return closed;
+        };
+        // Accept only a split that is exact on the data and inside the cones; a hair of
+        // `w`'s gate direction restores strictness lost to the solver's tolerance.
         let n = self.n();
+        let g = self.gates[i];
+        let mut t: f64 = 0.0;
+        for j in 0..n {
+            let e = if self.d[i * n + j] != 0 { 1.0 } else { -1.0 };
+            let ag = e * dot3(&self.xt[j], &g);
+            t = t
+                .max(-e * dot3(&self.xt[j], &v) / ag)
+                .max(-e * dot3(&self.xt[j], &w) / ag);
+        }
+        let t = t * (1.0 + 1e-12);
+        let v = [v[0] + t * g[0], v[1] + t * g[1], v[2] + t * g[2]];
+        let w = [v[0] - ui[0], v[1] - ui[1], v[2] - ui[2]];
+        if norm3(&v) + norm3(&w) <= norm3(&closed.0) + norm3(&closed.1) {
+            (v, w)
+        } else {
+            closed
+        }
+    }
+
+    /// The closed-form split of block `i` (see [`GatedProblem::cone_decomposition`]).
+    fn closed_split(&self, i: usize, ui: &[f64; 3]) -> ([f64; 3], [f64; 3]) {
+        let n = self.n();
+        let g = self.gates[i];
+        let mut t: f64 = 0.0;
+        for j in 0..n {
+            let e = if self.d[i * n + j] != 0 { 1.0 } else { -1.0 };
+            let ag = e * dot3(&self.xt[j], &g);
+            let au = e * dot3(&self.xt[j], ui);
+            t = t.max(-au / ag);
+        }
+        let t = t * (1.0 + 1e-12);
+        (
+            [ui[0] + t * g[0], ui[1] + t * g[1], ui[2] + t * g[2]],
+            [t * g[0], t * g[1], t * g[2]],
+        )
+    }
+
+    fn socp_split(&self, i: usize, ui: &[f64; 3]) -> Result<([f64; 3], [f64; 3])> {
+        use clarabel::algebra::CscMatrix;
+        use clarabel::solver::SupportedConeT::{NonnegativeConeT, SecondOrderConeT};
+        use clarabel::solver::{DefaultSettings, DefaultSolver, IPSolver, SolverStatus};
+        let n = self.n();
+        // Variables: v (0..3), s_v (3), s_w (4); w = v − uᵢ.
+        let (mut ai, mut aj, mut av, mut b) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut row = 0;
+        // e_j x̃_jᵀv ≥ 0 and e_j x̃_jᵀ(v − uᵢ) ≥ 0, as −e x̃ᵀv + s = 0 …
+        for j in 0..n {
+            let e = if self.d[i * n + j] != 0 { 1.0 } else { -1.0 };
+            for shift in [0.0, e * dot3(&self.xt[j], ui)] {
+                for k in 0..3 {
+                    ai.push(row);
+                    aj.push(k);
+                    av.push(-e * self.xt[j][k]);
+                }
+                b.push(-shift);
+                row += 1;
+            }
+        }
+        let nonneg = row;
+        // (s_v, v) ∈ SOC, (s_w, v − uᵢ) ∈ SOC.
+        ai.push(row);
+        aj.push(3);
+        av.push(-1.0);
+        b.push(0.0);
+        row += 1;
+        for k in 0..3 {
+            ai.push(row);
+            aj.push(k);
+            av.push(-1.0);
+            b.push(0.0);
+            row += 1;
+        }
+        ai.push(row);
+        aj.push(4);
+        av.push(-1.0);
+        b.push(0.0);
+        row += 1;
+        for k in 0..3 {
+            ai.push(row);
+            aj.push(k);
+            av.push(-1.0);
+            b.push(-ui[k]);
+            row += 1;
+        }
+        let a = CscMatrix::new_from_triplets(row, 5, ai, aj, av);
+        let p = CscMatrix::<f64>::zeros((5, 5));
+        let q = [0.0, 0.0, 0.0, 1.0, 1.0];
+        let cones = [
+            NonnegativeConeT(nonneg),
+            SecondOrderConeT(4),
+            SecondOrderConeT(4),
+        ];
+        let settings = DefaultSettings::<f64> {
+            verbose: false,
+            max_iter: 100,
+            ..DefaultSettings::default()
+        };
+        let mut solver = DefaultSolver::new(&p, &q, &a, &b, &cones, settings)
+            .map_err(|e| Error::Numerical(format!("split setup failed: {e}")))?;
+        solver.solve();
+        let x = &solver.solution.x;
+        if !matches!(
+            solver.solution.status,
+            SolverStatus::Solved | SolverStatus::AlmostSolved
+        ) || x.iter().any(|v| !v.is_finite())
+        {
+            return Err(Error::Numerical("split solver failed".into()));
+        }
+        let v = [x[0], x[1], x[2]];
+        Ok((v, [v[0] - ui[0], v[1] - ui[1], v[2] - ui[2]]))
+    }
+
+    /// The signed blocks of the decomposition with `split`.
+    pub fn split_blocks(&self, u: &[[f64; 3]], split: Split) -> Vec<(f64, [f64; 3])> {
         let mut out = Vec::new();
         for (i, ui) in u.iter().enumerate() {
             if *ui == [0.0; 3] {
                 continue;
             }
-            let g = self.gates[i];
-            let di = &self.d[i * n..(i + 1) * n];
-            let mut t: f64 = 0.0;
-            for j in 0..n {
-                let e = if di[j] != 0 { 1.0 } else { -1.0 };
-                let ag = e * dot3(&self.xt[j], &g);
-                let au = e * dot3(&self.xt[j], ui);
-                t = t.max(-au / ag);
-            }
-            // A hair more than the closed form keeps every inequality strict despite rounding.
-            let t = t * (1.0 + 1e-12);
-            let v = [ui[0] + t * g[0], ui[1] + t * g[1], ui[2] + t * g[2]];
-            let w = [t * g[0], t * g[1], t * g[2]];
+            let (v, w) = match split {
+                Split::Closed => self.closed_split(i, ui),
+                Split::MinNorm => self.min_norm_split(i, ui),
+            };
             out.push((1.0, v));
-            if t > 0.0 {
+            if w != [0.0; 3] {
                 out.push((-1.0, w));
             }
         }
         out
     }
 
-    /// The ReLU network of the cone decomposition (neurons `u = v/√‖v‖`, `α = ±√‖v‖`).
-    pub fn relu_network(&self, u: &[[f64; 3]]) -> ReluNetwork {
-        crate::decompose::relu::recover_neurons(&self.cone_decomposition(u))
+    /// The ReLU network of the cone decomposition with `split` (neurons `u = v/√‖v‖`,
+    /// `α = ±√‖v‖`): equal to the gated model on the training points.
+    /// One neuron per non-zero block: no merging or dropping of small blocks, which would
+    /// change the predictions.
+    pub fn relu_network(&self, u: &[[f64; 3]], split: Split) -> ReluNetwork {
+        let neurons = self
+            .split_blocks(u, split)
+            .into_iter()
+            .filter(|(_, b)| *b != [0.0; 3])
+            .map(|(s, b)| {
+                let r = norm3(&b).sqrt();
+                crate::model::Neuron {
+                    u: [b[0] / r, b[1] / r, b[2] / r],
+                    alpha: s * r,
+                }
+            })
+            .collect();
+        ReluNetwork { neurons }
     }
+
+    /// The gated model `f(x) = Σᵢ 1[x̃ᵀgᵢ > 0] x̃ᵀuᵢ` at one point.
+    pub fn eval(&self, u: &[[f64; 3]], p: [f64; 2]) -> f64 {
+        let xt = [p[0], p[1], 1.0];
+        u.iter()
+            .zip(&self.gates)
+            .filter(|(ui, g)| **ui != [0.0; 3] && dot3(&xt, g) > 0.0)
+            .map(|(ui, _)| dot3(&xt, ui))
+            .sum()
+    }
+}
+
+/// How a gated block is split into two ReLU blocks `vᵢ − wᵢ` (docs/math.md#cone-decomposition).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Split {
+    /// `wᵢ` along the gate: the smallest `t ≥ 0` with `uᵢ + t gᵢ` in the cone (cheap).
+    Closed,
+    /// The split with the smallest `‖vᵢ‖ + ‖wᵢ‖` (an SOCP per block).
+    #[default]
+    MinNorm,
 }

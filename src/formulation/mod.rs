@@ -24,6 +24,7 @@ use crate::solve::poly_sgd::PolyRegularizer;
 use crate::solve::{Iterate, Optimizer, Status};
 
 pub mod args;
+pub mod gated;
 pub mod poly;
 pub mod relu;
 pub mod report;
@@ -31,8 +32,8 @@ pub mod snapshot;
 
 pub use args::Args;
 pub use snapshot::{
-    DualChoice, DualView, Metrics, ModelKind, ModelSnapshot, PolySnapshot, ProblemDetail,
-    ProblemInfo, ReluSnapshot, SgdPoint, SgdSnapshot, Snapshot, ViewSpec,
+    DualChoice, DualView, GatedView, Metrics, ModelKind, ModelSnapshot, PolySnapshot,
+    ProblemDetail, ProblemInfo, ReluSnapshot, SgdPoint, SgdSnapshot, Snapshot, ViewSpec,
 };
 
 /// Options of the polynomial-activation formulation.
@@ -216,6 +217,9 @@ pub struct Optimum {
     pub seconds: f64,
     /// The optimal network.
     pub network: ModelNetwork,
+    /// For a relaxation: the name and certified bounds of the optimum of the program it relaxes
+    /// (drawn as a second line, so the relaxation gap shows).
+    pub relaxes: Option<(&'static str, Bounds)>,
 }
 
 /// What a large problem will cost, shown before it is started.
@@ -281,8 +285,8 @@ pub trait Formulation: Sync {
 }
 
 /// Every formulation in this build, in model-list order.
-pub fn all() -> [&'static dyn Formulation; 2] {
-    [&relu::ConvexRelu, &poly::PolySdp]
+pub fn all() -> [&'static dyn Formulation; 3] {
+    [&relu::ConvexRelu, &gated::GatedRelu, &poly::PolySdp]
 }
 
 /// The formulation with this id.
@@ -304,16 +308,7 @@ pub struct Planned {
 }
 
 /// The planned formulations (see `docs/math.md` for their programs).
-pub const PLANNED: [Planned; 4] = [
-    Planned {
-        id: "gated-relu",
-        name: "Gated ReLU (unconstrained)",
-        summary: "Gated ReLU replaces the ReLU by a fixed gate: f(x) = Σᵢ 1[gᵢᵀx̃ > 0] · x̃ᵀwᵢ. \
-                  Its training problem min ℓ(Σᵢ DᵢX̃wᵢ, y) + β Σᵢ ‖wᵢ‖ has no cone constraints \
-                  (a group lasso): a relaxation of the convex ReLU program whose solution cone \
-                  decomposition maps back to a ReLU network.",
-        reason: "planned: R-FISTA solver and cone decomposition (docs/math.md#gated-relu)",
-    },
+pub const PLANNED: [Planned; 3] = [
     Planned {
         id: "robust-relu",
         name: "Robust ReLU (ℓ∞ adversarial)",
@@ -383,7 +378,8 @@ mod tests {
         ids.dedup();
         assert_eq!(ids.len(), n, "duplicate formulation id");
         assert!(lookup("relu").is_ok());
-        assert!(lookup("gated-relu").is_err());
+        assert!(lookup("gated-relu").is_ok());
+        assert!(lookup("robust-relu").is_err());
         assert!(lookup("nonsense").is_err());
     }
 

@@ -111,6 +111,7 @@ impl Formulation for ConvexRelu {
             status: sol.status,
             seconds: sol.seconds,
             network: ModelNetwork::Relu(sol.network),
+            relaxes: None,
         })
     }
     fn sgd(&self, input: &ProblemInput, job: &SgdJob) -> Result<Box<dyn SgdRun>> {
@@ -263,6 +264,7 @@ pub fn relu_info(pr: &ReluProblem, view: &ViewSpec) -> ProblemInfo {
             is_exact: pr.is_exact,
             line_regions,
             line_chosen,
+            gated: false,
         },
     }
 }
@@ -312,6 +314,7 @@ pub fn relu_snapshot(
             pattern_sizes,
             residual,
             certifying,
+            gated: None,
         })),
     }
 }

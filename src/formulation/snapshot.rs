@@ -29,6 +29,9 @@ pub enum ModelKind {
     Relu,
     /// Polynomial-activation networks with a lifted (SDP) convex form.
     Poly,
+    /// Gated ReLU models (fixed gates, a linear part each) and the ReLU networks of their cone
+    /// decomposition: drawn by the ReLU panels, with the gates and both boundaries.
+    Gated,
 }
 
 impl ModelKind {
@@ -41,6 +44,14 @@ impl ModelKind {
                  unit directions u (each point is an oriented line). The network is globally \
                  optimal iff every neuron sits where h/β = sign(α) and |h|/β ≤ 1 everywhere; the \
                  exact maximum c(v)/β (★) certifies the lower bound.",
+            ),
+            ModelKind::Gated => (
+                "Gated dual constraint ‖X̃ᵀD(g)v‖/β",
+                "For a dual point v, the value ‖X̃ᵀD(g)v‖/β of the gate g of each line (θ, t): \
+                 constant on each region, since it depends on the gate's pattern D(g) only. The \
+                 gated program is solved iff it is ≤ 1 on every gate of its set and 1 on every \
+                 active gate; the maximum over the set (★) certifies the lower bound. With \
+                 sampled gates, regions above 1 outside the set are what the sample misses.",
             ),
             ModelKind::Poly => (
                 "Dual certificate vᵀσ(X̃u)/β",
@@ -213,6 +224,9 @@ pub enum ProblemDetail {
         line_regions: Vec<u64>,
         /// Whether each line-space cell's pattern is one the solver uses.
         line_chosen: Vec<bool>,
+        /// Gated program: one unconstrained block per gate (else two cone-constrained blocks
+        /// per pattern).
+        gated: bool,
     },
     /// The lifted SDP: one `(Z₊, Z₋)` pair per output.
     Poly {
@@ -269,6 +283,28 @@ pub struct ReluSnapshot {
     /// ≤ 1 everywhere), when the solver has one. Near the optimum it differs from the residual
     /// of the shown network (e.g. the polish's multipliers).
     pub certifying: Option<DualView>,
+    /// For a gated model: the gates and the gated model beside its decomposed ReLU network
+    /// (then `network` is that decomposed network, and the dual views are the gated maps).
+    pub gated: Option<Box<GatedView>>,
+}
+
+/// What is particular to a gated model at one iterate.
+#[derive(Debug, Clone)]
+pub struct GatedView {
+    /// Active gates `(gᵢ, uᵢ)`: the gate and the linear part used where it is on, largest
+    /// `‖uᵢ‖` first.
+    pub gates: Vec<([f64; 3], [f64; 3])>,
+    /// Output of the decomposed ReLU network over the plane (the snapshot's `output` is the
+    /// gated model's).
+    pub relu_output: Grid,
+    /// The decomposed network's certified bounds on the *ReLU* program: its objective and the
+    /// lower bound from its own residual.
+    pub relu_bounds: Bounds,
+    /// Test metrics of the decomposed network (they differ from the gated model's off the
+    /// training points).
+    pub relu_test: Option<Metrics>,
+    /// How the blocks were split.
+    pub split: crate::convex::gated::Split,
 }
 
 /// One dual point `v` as the certificate panel draws it.

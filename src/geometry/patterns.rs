@@ -95,7 +95,8 @@ pub struct PatternSet {
 }
 
 impl PatternSet {
-    fn new(n: usize) -> Self {
+    /// An empty set of patterns over `n` points.
+    pub fn new(n: usize) -> Self {
         Self {
             n,
             patterns: Vec::new(),

@@ -46,7 +46,7 @@ impl Default for GatedSettings {
             max_iter: 20_000,
             check_every: 10,
             polish: true,
-            polish_after: 300,
+            polish_after: 20,
             polish_gap: 1e-3,
             max_polish_rounds: 60,
             columns_per_round: 20,
@@ -346,8 +346,7 @@ impl GatedDriver {
                 cone: Vec::new(),
             })
             .collect();
-        let res = match polish_blocks(&self.pr.x, &self.pr.y, self.pr.loss, self.pr.beta, &blocks)
-        {
+        let res = match polish_blocks(&self.pr.x, &self.pr.y, self.pr.loss, self.pr.beta, &blocks) {
             Ok(r) => r,
             Err(_) => {
                 // Back to R-FISTA until the tolerance or the limit.

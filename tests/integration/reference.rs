@@ -101,8 +101,8 @@ fn gated_reference_optima_are_reproduced_and_certified() {
             let beta: f64 = rest.parse().unwrap();
             let reference = value.as_f64().unwrap();
             let scale = reference.abs().max(1.0);
-            let pr = GatedProblem::new(&ds.x, ds.y.clone(), Loss::Squared, beta, &exact, true)
-                .unwrap();
+            let pr =
+                GatedProblem::new(&ds.x, ds.y.clone(), Loss::Squared, beta, &exact, true).unwrap();
             let sol = solve_gated(pr.clone(), &GatedSettings::default(), |_| {
                 std::ops::ControlFlow::Continue(())
             })

@@ -12,6 +12,9 @@ use super::{data_box, data_extent, fit_title_row};
 use crate::app::{App, PlotId, Restart};
 use crate::data::{Dataset, TargetKind};
 
+/// The decomposed ReLU network's boundary beside a gated model's.
+const RELU_BOUNDARY: Color32 = Color32::from_rgb(200, 60, 200);
+
 /// Colour of a target.
 pub fn target_color(kind: TargetKind, y: f64, ymax: f64, dark: bool) -> Color32 {
     match kind {
@@ -72,6 +75,22 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         })
     });
     let outline = if dark { Color32::WHITE } else { Color32::BLACK };
+    // A gated model: its ReLU network (cone decomposition) agrees with it on the training points
+    // only; both boundaries are drawn, with a legend row above the plot.
+    let gated = snap
+        .as_ref()
+        .and_then(|s| s.relu()?.gated.as_ref().map(|g| g.relu_output.clone()));
+    if gated.is_some() {
+        ui.horizontal_wrapped(|ui| {
+            let small = |t: &str, c: Color32| egui::RichText::new(t).small().color(c);
+            ui.label(small("━ gated model f = 0", outline));
+            ui.label(small("━ its decomposed ReLU network = 0", RELU_BOUNDARY))
+                .on_hover_text(
+                    "The cone decomposition uᵢ = vᵢ − wᵢ gives a ReLU network equal to the gated \
+                     model on every training point; between the points the two can differ.",
+                );
+        });
+    }
     let h = ui.available_height() - 4.0;
     let fit = &mut app.panel_state.fit;
     // Clicks and drags edit the data, so the view pans with the middle button or the scroll
@@ -143,6 +162,10 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         for level in levels {
             let segs = s.output.contour(level);
             paint::paint_segments(ui, &resp.transform, &segs, Stroke::new(2.0, outline));
+        }
+        if let Some(g) = &gated {
+            let segs = g.contour(0.0);
+            paint::paint_segments(ui, &resp.transform, &segs, Stroke::new(2.0, RELU_BOUNDARY));
         }
         // Polynomial model: the neuron selected in the decomposition panel, where σ(x̃ᵀu) = 0.
         if let (Some(p), Some(nr)) = (s.poly(), app.panel_state.poly.selected) {

@@ -349,22 +349,29 @@ fn solver(app: &mut App, ui: &mut egui::Ui) {
     } else if let Some((
         n,
         ProblemDetail::Relu {
-            p, exact, is_exact, ..
+            p,
+            exact,
+            is_exact,
+            gated,
+            ..
         },
     )) = detail
     {
+        let what = if *gated { "gates" } else { "patterns" };
         ui.label(format!(
-            "n = {n} · patterns P = {p}{} · exact regions {exact}",
+            "n = {n} · {what} P = {p}{} · exact regions {exact}",
             if *is_exact { "" } else { " (sampled)" },
         ));
-        ui.label(
-            RichText::new(format!(
+        let sizes = if *gated {
+            format!("variables: P blocks of 3 = {} · no constraints", 3 * p)
+        } else {
+            format!(
                 "variables: 2P blocks of 3 = {} · constraints 2Pn = {}",
                 6 * p,
                 2 * p * n
-            ))
-            .small(),
-        );
+            )
+        };
+        ui.label(RichText::new(sizes).small());
     } else if app.restart_pending() {
         ui.label("restarting…");
     } else {

@@ -293,7 +293,7 @@ pub struct ModelPanels {
 /// The panels of a kind of model.
 pub fn model_panels(kind: ModelKind) -> ModelPanels {
     match kind {
-        ModelKind::Relu => ModelPanels {
+        ModelKind::Relu | ModelKind::Gated => ModelPanels {
             regions: regions::show,
             neurons: neurons::show,
             options: |_, _| {},

@@ -51,6 +51,8 @@ struct Curves {
     /// SGD's cursor (its own scale in iteration mode).
     sgd_cursor_x: Option<f64>,
     optimum: Option<(f64, f64)>,
+    /// The optimum of the program the shown one relaxes (name, value in plot units).
+    relaxes: Option<(&'static str, f64)>,
     /// Plot x per SGD epoch in iteration mode (the top axis reads epochs = x / scale).
     epoch_scale: f64,
 }
@@ -59,6 +61,8 @@ struct Curves {
 const UPPER: Color32 = Color32::from_rgb(220, 60, 60);
 const LOWER: Color32 = Color32::from_rgb(60, 150, 220);
 const CURSOR: Color32 = Color32::from_rgb(230, 200, 40);
+/// The optimum of the program a relaxation relaxes (the ReLU optimum above the gated one).
+const RELAXES: Color32 = Color32::from_rgb(170, 90, 200);
 
 pub fn show(app: &mut App, ui: &mut egui::Ui) {
     title_row(
@@ -124,6 +128,16 @@ fn options_row(app: &mut App, ui: &mut egui::Ui) -> Axes {
                     o.status.name(),
                     o.seconds
                 ));
+            if let Some((name, r)) = o.relaxes {
+                ui.label(
+                    egui::RichText::new(format!("{name} ∈ [{:.6}, {:.6}]", r.lower, r.upper))
+                        .color(RELAXES),
+                )
+                .on_hover_text(
+                    "Certified optimum of the program this one relaxes: the gap between the two \
+                     lines is what dropping the constraints gains on the training points",
+                );
+            }
         } else if let Some(e) = &app.optimum_error {
             ui.label(format!("optimum: {e}"));
         } else {
@@ -248,6 +262,10 @@ fn curves(app: &App, axes: Axes) -> Curves {
             .optimum
             .as_ref()
             .map(|o| (o.bounds.lower, o.bounds.upper)),
+        relaxes: app.optimum.as_ref().and_then(|o| {
+            let (name, b) = o.relaxes?;
+            Some((name, tr(0.5 * (b.lower + b.upper))))
+        }),
         epoch_scale: scale,
     }
 }
@@ -277,6 +295,9 @@ fn legend_row(ui: &mut egui::Ui, c: &Curves, hovered: Option<NeuronRef>) {
         swatch(ui, LOWER, "convex: certified lower bound (gap in log view)");
         if c.optimum.is_some() {
             swatch(ui, Color32::GRAY, "p* (certified)");
+        }
+        if let Some((name, _)) = c.relaxes {
+            swatch(ui, RELAXES, name);
         }
         swatch(ui, CURSOR, "cursor");
         if !c.sgd.is_empty() {
@@ -432,6 +453,15 @@ fn plot(
                 HLine::new("certified optimum", (lo + up) / 2.0)
                     .style(LineStyle::dashed_loose())
                     .color(Color32::GRAY),
+            );
+        }
+        if let Some((name, y)) = c.relaxes
+            && y.is_finite()
+        {
+            pui.hline(
+                HLine::new(name, y)
+                    .style(LineStyle::dashed_loose())
+                    .color(RELAXES),
             );
         }
         if !x_seconds {

@@ -16,6 +16,8 @@ use crate::geometry::grid::{line_coords, neuron_regions};
 use crate::model::ReluNetwork;
 
 const REGION_FIELD: usize = 90;
+/// Most gates drawn.
+const MAX_GATES: usize = 60;
 
 pub fn show(app: &mut App, ui: &mut egui::Ui) {
     fit_title_row(
@@ -59,10 +61,32 @@ fn plane(app: &mut App, ui: &mut egui::Ui, sgd_lines: bool) {
     let t = app.shown_iter();
     let ds = app.session.data.dataset.clone();
     let e = data_extent(&ds);
-    let net = app
+    // A gated model is drawn by its active gates (fixed lines, width ∝ ‖uᵢ‖), its cells by
+    // which gates are on: in each the model is the linear piece x̃ᵀΣ_on uᵢ. Its decomposed
+    // network's neurons are in the neuron table.
+    let gated: Option<Vec<([f64; 3], [f64; 3])>> = app
         .history
         .snapshot_at(t)
-        .and_then(|s| Some((s.iter, s.relu()?.network.clone(), s.relu()?.shown.clone())));
+        .and_then(|s| s.relu()?.gated.as_ref())
+        .map(|g| g.gates.iter().take(MAX_GATES).copied().collect());
+    let net = app.history.snapshot_at(t).and_then(|s| {
+        let r = s.relu()?;
+        Some(match &gated {
+            Some(gates) => {
+                let net = ReluNetwork {
+                    neurons: gates
+                        .iter()
+                        .map(|(g, u)| crate::model::Neuron {
+                            u: *g,
+                            alpha: crate::vec3::norm3(u),
+                        })
+                        .collect(),
+                };
+                (s.iter, net, (0..gates.len()).collect())
+            }
+            None => (s.iter, r.network.clone(), r.shown.clone()),
+        })
+    });
     let sgd = if sgd_lines {
         app.history.sgd_snapshot_at(t).cloned()
     } else {
@@ -125,14 +149,27 @@ fn plane(app: &mut App, ui: &mut egui::Ui, sgd_lines: bool) {
                     let Some(seg) = paint::clip_line(&nr.u, e) else {
                         continue;
                     };
-                    let c = if nr.alpha >= 0.0 { POS } else { NEG };
-                    let hl = hovered == Some(NeuronRef::Convex(i));
+                    let c = if gated.is_some() {
+                        Color32::from_gray(150)
+                    } else if nr.alpha >= 0.0 {
+                        POS
+                    } else {
+                        NEG
+                    };
+                    let hl = gated.is_none() && hovered == Some(NeuronRef::Convex(i));
                     let w = neuron_width(n, i) + if hl { 3.0 } else { 0.0 };
                     pui.line(
-                        Line::new(format!("neuron {}", i + 1), PlotPoints::new(seg.to_vec()))
-                            .color(if hl { Color32::YELLOW } else { c })
-                            .width(w)
-                            .allow_hover(false),
+                        Line::new(
+                            format!(
+                                "{} {}",
+                                if gated.is_some() { "gate" } else { "neuron" },
+                                i + 1
+                            ),
+                            PlotPoints::new(seg.to_vec()),
+                        )
+                        .color(if hl { Color32::YELLOW } else { c })
+                        .width(w)
+                        .allow_hover(false),
                     );
                     let mid = [(seg[0][0] + seg[1][0]) / 2.0, (seg[0][1] + seg[1][1]) / 2.0];
                     let r = nr.u[0].hypot(nr.u[1]);
@@ -177,17 +214,31 @@ fn plane(app: &mut App, ui: &mut egui::Ui, sgd_lines: bool) {
                         .all(|&i| (n.neurons[i].pre(**q) > 0.0) == (n.neurons[i].pre(x) > 0.0))
                 })
                 .count();
-        text = Some(format!(
-            "on here: {} · f = {:+.4} · {} data points in this cell",
-            if on.is_empty() {
-                "none".to_string()
-            } else {
-                on.join(", ")
-            },
-            n.eval(x),
-            same_cell
-        ));
-        if let Some(pos) = resp.response.hover_pos() {
+        let on = if on.is_empty() {
+            "none".to_string()
+        } else {
+            on.join(", ")
+        };
+        text = Some(match &gated {
+            Some(gates) => {
+                let xt = [x[0], x[1], 1.0];
+                let f: f64 = on_all
+                    .iter()
+                    .map(|&i| crate::vec3::dot3(&xt, &gates[i].1))
+                    .sum();
+                format!(
+                    "gates on here: {on} · gated f = {f:+.4} (linear in this cell) · {same_cell} \
+                     data points in this cell"
+                )
+            }
+            None => format!(
+                "on here: {on} · f = {:+.4} · {same_cell} data points in this cell",
+                n.eval(x)
+            ),
+        });
+        if let Some(pos) = resp.response.hover_pos()
+            && gated.is_none()
+        {
             let best = shown
                 .iter()
                 .filter_map(|&i| {

@@ -144,6 +144,7 @@ impl Formulation for PolySdp {
             status: sol.status,
             seconds: sol.seconds,
             network: ModelNetwork::Poly(sol.networks),
+            relaxes: None,
         })
     }
     fn sgd(&self, input: &ProblemInput, job: &SgdJob) -> Result<Box<dyn SgdRun>> {
