@@ -226,6 +226,39 @@ fn certified_solve(c: &mut Criterion) {
     g.finish();
 }
 
+/// The gated ReLU program over exact gates (one per region) to a certified 1e-6 gap: R-FISTA
+/// and the exact finish, enumeration included.
+fn gated_solve(c: &mut Criterion) {
+    use convex_nn_explorer::convex::gated::GatedProblem;
+    use convex_nn_explorer::solve::gated::{GatedSettings, solve_gated};
+    let mut g = c.benchmark_group("gated_certified_gap_1e-6");
+    g.sample_size(10);
+    let (x, y) = spiral(60);
+    for beta in [0.1, 0.01] {
+        let name = format!("spiral_n60_noise0.05_seed1/squared_beta{beta}");
+        let run = || {
+            let exact = enumerate_exact(&x).unwrap_or_else(|e| panic!("{e}"));
+            let pr = GatedProblem::new(&x, y.clone(), Loss::Squared, beta, &exact, true)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let sol = solve_gated(pr, &GatedSettings::default(), |_| ControlFlow::Continue(()))
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(sol.status, Status::Converged, "{name}");
+            assert!(sol.bounds.rel_gap() <= 1e-6);
+            sol
+        };
+        let sol = run();
+        eprintln!(
+            "{name}: {} gates, {} R-FISTA iterations + {} exact rounds, rel gap {:.2e}",
+            sol.u.len(),
+            sol.iterations,
+            sol.polish_rounds,
+            sol.bounds.rel_gap()
+        );
+        g.bench_function(name.clone(), |b| b.iter(|| black_box(run())));
+    }
+    g.finish();
+}
+
 fn sgd_training(c: &mut Criterion) {
     let mut g = c.benchmark_group("sgd");
     g.sample_size(10);
@@ -257,6 +290,7 @@ criterion_group!(
     admm_iteration,
     live_iteration,
     certified_solve,
+    gated_solve,
     sgd_training
 );
 criterion_main!(benches);

@@ -218,6 +218,7 @@ mod tests {
                     near_max: vec![],
                 },
                 certifying: None,
+                gated: None,
             })),
         })
     }

@@ -16,6 +16,9 @@ USAGE:
   convex-nn-explorer solve --data FILE [--model relu] [--loss squared|logistic|hinge]
                            [--beta B] [--patterns exact|sampled:P[:SEED]] [--max-iter N]
                            [--tol T] [--rho R] [--no-polish] [--standardize] [--json]
+  convex-nn-explorer solve --data FILE --model gated-relu [--patterns exact|sampled:P[:SEED]]
+                           [--loss L] [--beta B] [--max-iter N] [--tol T] [--no-polish]
+                           [--standardize] [--json]
   convex-nn-explorer solve --data FILE --model poly [--poly A,B,C|relu|swish|square]
                            [--regularizer l1|nuclear] [--multiclass] [--loss L] [--beta B]
                            [--max-iter N] [--tol T] [--rho R] [--standardize] [--json]
@@ -23,6 +26,7 @@ USAGE:
   convex-nn-explorer sgd --data FILE --width M [--loss L] [--beta B] [--seeds K] [--epochs E]
                          [--lr LR] [--lr-final LR] [--optimizer gd|sgd|adam] [--batch-size S] [--init-scale S]
                          [--no-optimum] [--json]
+  convex-nn-explorer sgd --model gated-relu …  (the ReLU networks it relaxes: as above)
   convex-nn-explorer sgd --model poly --data FILE --width M [--poly A,B,C|relu|swish|square]
                          [--regularizer l1|weight-decay] [same training flags as above]
   convex-nn-explorer generate --preset NAME [--n N] [--noise S] [--seed SEED] > FILE

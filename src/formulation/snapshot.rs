@@ -46,7 +46,7 @@ impl ModelKind {
                  exact maximum c(v)/β (★) certifies the lower bound.",
             ),
             ModelKind::Gated => (
-                "Gated dual constraint ‖X̃ᵀD(g)v‖/β",
+                "Gated dual ‖X̃ᵀD(g)v‖/β",
                 "For a dual point v, the value ‖X̃ᵀD(g)v‖/β of the gate g of each line (θ, t): \
                  constant on each region, since it depends on the gate's pattern D(g) only. The \
                  gated program is solved iff it is ≤ 1 on every gate of its set and 1 on every \

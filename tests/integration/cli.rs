@@ -477,3 +477,108 @@ fn empty_data_path_and_huge_noise_are_named() {
     assert_ne!(code, 0);
     assert!(err.contains("noise") && err.len() < 200, "{err}");
 }
+
+/// `solve --model gated-relu`: the contract fields; the objective recomputed here from the
+/// reported gates; the reference optimum; the decomposed ReLU network's objective recomputed
+/// from its neurons and never below the ReLU optimum; bad input named.
+#[test]
+fn solve_gated_json_is_checkable() {
+    let data = reference("sine_30_505.csv");
+    let (code, out, err) = run(&[
+        "solve",
+        "--model",
+        "gated-relu",
+        "--data",
+        &data,
+        "--beta",
+        "0.1",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["model"], "gated-relu");
+    assert_eq!(v["status"], "converged");
+    let ds = crate::common::load_reference("datasets/sine_30_505.csv");
+    // Objective from the gates: Σ_j ½(Σ_i 1[x̃ⱼᵀgᵢ > 0] x̃ⱼᵀuᵢ − yⱼ)² + β Σ‖uᵢ‖.
+    let gates: Vec<([f64; 3], [f64; 3])> = v["neurons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            let a = |k: &str| -> [f64; 3] {
+                let w = g[k].as_array().unwrap();
+                [0, 1, 2].map(|i| w[i].as_f64().unwrap())
+            };
+            (a("gate"), a("u"))
+        })
+        .collect();
+    let dot = |a: &[f64; 3], b: &[f64; 3]| a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+    let mut obj = 0.0;
+    for (p, y) in ds.x.iter().zip(&ds.y) {
+        let xt = [p[0], p[1], 1.0];
+        let f: f64 = gates
+            .iter()
+            .filter(|(g, _)| dot(&xt, g) > 0.0)
+            .map(|(_, u)| dot(&xt, u))
+            .sum();
+        obj += 0.5 * (f - y) * (f - y);
+    }
+    obj += 0.1 * gates.iter().map(|(_, u)| dot(u, u).sqrt()).sum::<f64>();
+    let reported = v["objective"].as_f64().unwrap();
+    assert!(
+        (obj - reported).abs() <= 1e-9 * reported,
+        "{obj} vs {reported}"
+    );
+    let reference =
+        crate::common::reference_json()["cases"]["sine_30_505"]["gated_squared_beta0.1"]
+            .as_f64()
+            .unwrap();
+    assert!((reported - reference).abs() <= 1e-6 * reference);
+    assert!(v["lower_bound"].as_f64().unwrap() <= reference * (1.0 + 2e-8));
+    // The decomposed network: its objective from its neurons, at least the ReLU optimum.
+    let rn = &v["relu_network"];
+    let mut relu_obj = 0.0;
+    for (p, y) in ds.x.iter().zip(&ds.y) {
+        let xt = [p[0], p[1], 1.0];
+        let f: f64 = rn["neurons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|nr| {
+                let u = nr["u"].as_array().unwrap();
+                let u = [0, 1, 2].map(|i| u[i].as_f64().unwrap());
+                nr["alpha"].as_f64().unwrap() * dot(&xt, &u).max(0.0)
+            })
+            .sum();
+        relu_obj += 0.5 * (f - y) * (f - y);
+    }
+    relu_obj += 0.1
+        * rn["neurons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|nr| {
+                let u = nr["u"].as_array().unwrap();
+                let nu: f64 = (0..3).map(|i| u[i].as_f64().unwrap().powi(2)).sum();
+                0.5 * (nu + nr["alpha"].as_f64().unwrap().powi(2))
+            })
+            .sum::<f64>();
+    let relu_reported = rn["objective"].as_f64().unwrap();
+    assert!((relu_obj - relu_reported).abs() <= 1e-8 * relu_reported);
+    let relu_ref = crate::common::reference_json()["cases"]["sine_30_505"]["relu_squared_beta0.1"]
+        .as_f64()
+        .unwrap();
+    assert!(relu_reported >= relu_ref * (1.0 - 1e-9));
+    assert!(rn["max_prediction_difference"].as_f64().unwrap() <= 1e-10);
+    for bad in [
+        vec!["--patterns", "sampled:0"],
+        vec!["--beta", "0"],
+        vec!["--beta", "-1"],
+    ] {
+        let mut args = vec!["solve", "--model", "gated-relu", "--data", &data];
+        args.extend(bad.iter());
+        let (code, out, err) = run(&args);
+        assert_ne!(code, 0, "{bad:?}: {out}");
+        assert_eq!(err.trim().lines().count(), 1, "{bad:?}: {err}");
+    }
+}

@@ -342,7 +342,13 @@ fn example_sessions() -> Vec<(&'static str, Session)> {
     gap.view.speed = 0;
     gap.sgd.width = 0;
     gap.sgd.seeds = 4;
+    let mut gated = session(Preset::Spiral, 40, true);
+    gated.solver.model = "gated-relu".into();
+    gated.sgd.width = 0;
+    gated.sgd.seeds = 4;
+    gated.view.speed = 2;
     vec![
+        ("gated_spiral", gated),
         ("xor_log_gap", gap),
         ("poly_xor", poly),
         ("poly_spiral3", poly3),
@@ -735,4 +741,64 @@ fn polynomial_model_handles_degenerate_data() {
             "{name}"
         );
     }
+}
+
+/// Choosing Gated ReLU in the model list and playing: the run reaches a certified gap ≤ 1e-6 on
+/// the gated program, its interval overlaps the separate optimum solve, that optimum is below
+/// the ReLU optimum it relaxes (shown beside it), and the decomposed ReLU network is in the
+/// snapshot (boundary legend and neuron table) — equal to the gated model on the training points.
+#[test]
+fn gated_relu_is_chosen_and_plays_to_a_certified_optimum() {
+    let mut s = session(Preset::Spiral, 30, false);
+    s.view.speed = 0;
+    let mut h = harness(app(s));
+    wait(&mut h, "the problem", |a| a.problem.is_some());
+    h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "Model")
+        .click();
+    h.run_steps(3);
+    h.get_by_label("Gated ReLU (unconstrained)").click();
+    h.run_steps(3);
+    assert_eq!(h.state().session.solver.model, "gated-relu");
+    wait(&mut h, "the gated problem", |a| {
+        a.problem.is_some() && a.history.last_iter() == 0
+    });
+    h.get_by_label("Play").click();
+    wait(&mut h, "the end of the run", |a| {
+        a.convex_status.is_some() && a.optimum.is_some()
+    });
+    let a = h.state();
+    assert_eq!(
+        a.convex_status,
+        Some(convex_nn_explorer::solve::Status::Converged)
+    );
+    let it = a.history.iterates.last().unwrap();
+    let opt = a.optimum.as_ref().unwrap();
+    assert!(it.rel_gap <= 1e-6 && opt.bounds.rel_gap() <= 1e-6);
+    assert!(it.lower <= opt.bounds.upper * (1.0 + 1e-9));
+    assert!(opt.bounds.lower <= it.upper * (1.0 + 1e-9));
+    let (name, relu) = opt.relaxes.expect("the ReLU optimum beside the gated one");
+    assert_eq!(name, "ReLU optimum");
+    assert!(opt.bounds.upper <= relu.lower * (1.0 + 1e-9));
+    let snap = a.history.snapshots.last().unwrap();
+    let r = snap.relu().unwrap();
+    let g = r.gated.as_ref().expect("a gated snapshot");
+    assert!(!g.gates.is_empty() && !r.network.neurons.is_empty());
+    // The decomposed network agrees with the gated model on the training points.
+    let ds = &a.session.data.dataset;
+    for (p, y) in ds.x.iter().zip(&ds.y) {
+        let xt = [p[0], p[1], 1.0];
+        let gated: f64 = g
+            .gates
+            .iter()
+            .filter(|(gate, _)| convex_nn_explorer::vec3::dot3(&xt, gate) > 0.0)
+            .map(|(_, u)| convex_nn_explorer::vec3::dot3(&xt, u))
+            .sum();
+        assert!(
+            (r.network.eval(*p) - gated).abs() <= 1e-9,
+            "at {p:?} (y = {y})"
+        );
+    }
+    assert!(g.relu_bounds.upper >= relu.lower * (1.0 - 1e-9));
+    h.get_by_label_contains("decomposed ReLU network");
+    h.get_by_label_contains("ReLU optimum ∈");
 }
