@@ -213,6 +213,30 @@ impl GatedProblem {
         (b, d)
     }
 
+    /// The fraction of the sphere of gate directions whose gate would violate the dual
+    /// constraint at `v`: `Σ area(R)/4π` over the regions `R` of the arrangement (`exact`, with
+    /// their `areas` from [`crate::geometry::areas::region_areas`]) where `‖X̃ᵀD_R v‖ > β`. A
+    /// Gaussian gate is uniform on the sphere, so this is the probability that a fresh random
+    /// gate would improve the program (docs/math.md#sampled-convex-programs).
+    pub fn violation_fraction(&self, v: &[f64], exact: &PatternSet, areas: &[f64]) -> f64 {
+        let n = self.n();
+        let mut violated = 0.0;
+        for (pat, area) in exact.patterns().iter().zip(areas) {
+            let mut c = [0.0; 3];
+            for j in 0..n {
+                if pat.get(j) {
+                    for k in 0..3 {
+                        c[k] += v[j] * self.xt[j][k];
+                    }
+                }
+            }
+            if norm3(&c) > self.beta * (1.0 + 1e-9) {
+                violated += area;
+            }
+        }
+        violated / crate::geometry::areas::SPHERE
+    }
+
     /// Cone decomposition (closed form): for each block, `t = max(0, maxⱼ −aⱼᵀuᵢ / aⱼᵀgᵢ)` with
     /// `aⱼ = eᵢⱼx̃ⱼ`, `vᵢ = uᵢ + t gᵢ`, `wᵢ = t gᵢ`, both in the cone of the gate's pattern, so
     /// `DᵢX̃(vᵢ − wᵢ) = (X̃vᵢ)₊ − (X̃wᵢ)₊` on the training points. Returns the signed blocks

@@ -26,10 +26,12 @@ use crate::convex::ReluProblem;
 use crate::convex::gated::{GatedProblem, Split};
 use crate::data::LabelMode;
 use crate::error::Result;
+use crate::geometry::areas::{region_areas, scenario_bound};
 use crate::geometry::grid::{Grid, line_direction, line_space_regions};
 use crate::geometry::{PatternMode, PatternSet};
 use crate::model::{Loss, ReluNetwork};
 use crate::solve::gated::{GatedDriver, GatedSettings, solve_gated};
+use crate::solve::scenario::{SCENARIO_SLACK, ScenarioPoint, scenario_sweep};
 use crate::solve::{Iterate, SolveSettings, Status, solve_relu};
 use crate::vec3::{dot3, norm3};
 
@@ -129,7 +131,7 @@ impl Formulation for GatedRelu {
     }
     fn solve_flags(&self) -> CliFlags {
         CliFlags {
-            values: &["--patterns"],
+            values: &["--patterns", "--sweep"],
             switches: &["--no-polish"],
         }
     }
@@ -402,6 +404,14 @@ struct SolveJson {
     certificate: f64,
     neurons: Vec<GateJson>,
     relu_network: ReluNetworkJson,
+    /// Sampled gates: the fraction of the sphere of directions whose gate the solution's dual
+    /// point violates (null for exact gates, where it is 0 by the certificate).
+    violation_fraction: Option<f64>,
+    /// Sampled gates: the scenario bound on that fraction at 99 % confidence (1 = vacuous).
+    scenario_bound: Option<f64>,
+    /// `--sweep P1,P2,…`: the sampled program for each `P` (same seed, nested samples).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    sweep: Vec<ScenarioPoint>,
 }
 
 /// `solve --model gated-relu`: parse → solve → decompose → certify against the ReLU optimum →
@@ -422,9 +432,42 @@ fn solve_report(args: &Args) -> Result<String> {
     input.tol = settings.tol;
     let pr = problem(&input, mode)?;
     let exact = input.exact()?;
+    let sweep_counts = match args.get("--sweep") {
+        Some(list) => parse_counts(list)?,
+        None => Vec::new(),
+    };
     let sol = solve_gated(pr.clone(), &settings, |_| ControlFlow::Continue(()))?;
     let network = pr.relu_network(&sol.u, Split::MinNorm);
     let relu_json = relu_json(&pr, &sol.u, &network, &exact, settings.tol)?;
+    let (violation_fraction, bound) = match mode {
+        PatternMode::Exact => (None, None),
+        PatternMode::Sampled { count, .. } => {
+            let areas = region_areas(&pr.x, &exact);
+            (
+                Some(pr.violation_fraction(&sol.dual, &exact, &areas)),
+                Some(scenario_bound(count, pr.n(), SCENARIO_SLACK)),
+            )
+        }
+    };
+    let seed = match mode {
+        PatternMode::Sampled { seed, .. } => seed,
+        PatternMode::Exact => 1,
+    };
+    let sweep = if sweep_counts.is_empty() {
+        Vec::new()
+    } else {
+        scenario_sweep(
+            &pr.x,
+            &pr.y,
+            loss,
+            beta,
+            &exact,
+            &sweep_counts,
+            seed,
+            |_| ControlFlow::Continue(()),
+        )?
+        .1
+    };
     let report = SolveJson {
         model: "gated-relu",
         loss: loss.name(),
@@ -453,11 +496,37 @@ fn solve_report(args: &Args) -> Result<String> {
             .map(|(u, g)| GateJson { gate: *g, u: *u })
             .collect(),
         relu_network: relu_json,
+        violation_fraction,
+        scenario_bound: bound,
+        sweep,
     };
     if args.has("--json") {
         return to_json(&report);
     }
     Ok(solve_text(&report, sol.status))
+}
+
+/// Largest sample size of a sweep.
+const MAX_SWEEP_GATES: usize = 1_000_000;
+
+/// `--sweep 10,50,200`: 1 to 20 sample sizes in `1..=MAX_SWEEP_GATES`.
+fn parse_counts(list: &str) -> Result<Vec<usize>> {
+    let counts = list
+        .split(',')
+        .map(|t| match t.trim().parse::<usize>() {
+            Ok(c) if (1..=MAX_SWEEP_GATES).contains(&c) => Ok(c),
+            _ => Err(crate::error::Error::InvalidSetting(format!(
+                "--sweep {list:?}: expected sample sizes from 1 to {MAX_SWEEP_GATES} separated \
+                 by commas, e.g. 10,50,200"
+            ))),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    if counts.is_empty() || counts.len() > 20 {
+        return Err(crate::error::Error::InvalidSetting(format!(
+            "--sweep {list:?}: between 1 and 20 sample sizes"
+        )));
+    }
+    Ok(counts)
 }
 
 fn relu_json(
@@ -544,10 +613,35 @@ fn solve_text(r: &SolveJson, status: Status) -> String {
         rn.rel_gap,
         rn.max_prediction_difference,
     );
-    if r.pattern_mode != "exact" {
+    if let (Some(v), Some(b)) = (r.violation_fraction, r.scenario_bound) {
+        text.push_str(&format!(
+            "\nnote: with sampled gates the bounds are those of the program over these gates; \
+             {:.4} % of the sphere of directions holds gates its dual point violates (scenario \
+             bound at 99 % confidence: {})",
+            100.0 * v,
+            if b >= 1.0 {
+                "vacuous, needs more gates than points".to_string()
+            } else {
+                format!("{:.4} %", 100.0 * b)
+            }
+        ));
+    }
+    if !r.sweep.is_empty() {
         text.push_str(
-            "\nnote: with sampled gates the bounds are those of the program over these gates",
+            "\nsweep (same seed, nested samples):\n      P  distinct  objective        \
+             gap to exact  violated   scenario bound",
         );
+        for p in &r.sweep {
+            text.push_str(&format!(
+                "\n{:>7}  {:>8}  {:<15.10}  {:<12.3e}  {:<9.5}  {:.5}",
+                p.sampled,
+                p.distinct,
+                p.objective,
+                p.gap_to_exact,
+                p.violation_fraction,
+                p.scenario_bound
+            ));
+        }
     }
     text.push_str(&format!("\ngates ({} active):", r.neurons.len()));
     for g in &r.neurons {

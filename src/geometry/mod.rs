@@ -1,6 +1,7 @@
 //! Geometry of the hyperplane arrangement induced by the data (docs/math.md#patterns): activation
 //! patterns, their generators, sampling, and the pattern of an arbitrary neuron.
 
+pub mod areas;
 pub mod bitset;
 pub mod facets;
 pub mod grid;

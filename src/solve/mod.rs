@@ -10,6 +10,7 @@ pub mod polish;
 pub mod poly_sgd;
 pub mod progress;
 pub mod rfista;
+pub mod scenario;
 pub mod sdp;
 pub mod sgd;
 pub mod woodbury;

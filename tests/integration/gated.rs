@@ -168,3 +168,44 @@ fn bad_input_is_refused_with_a_message() {
     let e = GatedProblem::new(&x, vec![1.0], Loss::Squared, 0.1, &exact, true).unwrap_err();
     assert!(e.to_string().contains("targets"), "{e}");
 }
+
+/// The scenario sweep on 12 points: nested samples give certified objectives that decrease with
+/// `P` and never go below the exact-gate optimum; the violation fraction is a probability, 0
+/// once every region has a gate, and below the scenario bound; the scenario bound is vacuous for `P ≤ n` and shrinks after.
+#[test]
+fn scenario_sweep_closes_on_the_exact_gate_optimum() {
+    use convex_nn_explorer::solve::scenario::scenario_sweep;
+    use std::sync::Arc;
+    let x = random_points(12, 21);
+    let y = random_labels(12, 21);
+    let exact = Arc::new(enumerate_exact(&x).unwrap());
+    let counts = [4, 12, 50, 200, 2000, 20000];
+    let (opt, points) = scenario_sweep(&x, &y, Loss::Squared, 0.05, &exact, &counts, 1, |_| {
+        ControlFlow::Continue(())
+    })
+    .unwrap();
+    assert_eq!(points.len(), counts.len());
+    for w in points.windows(2) {
+        assert!(w[1].objective <= w[0].objective * (1.0 + 2e-6), "{w:?}");
+        assert!(w[1].distinct >= w[0].distinct);
+    }
+    for p in &points {
+        assert!(p.gap_to_exact >= -1e-6, "{p:?}");
+        assert!(p.objective >= opt.lower * (1.0 - 1e-9));
+        assert!((0.0..=1.0).contains(&p.violation_fraction));
+        // The scenario bound holds with 99 % confidence; these fixed seeds are within it.
+        assert!(p.violation_fraction <= p.scenario_bound, "{p:?}");
+        if p.distinct == exact.len() - 1 {
+            assert_eq!(p.violation_fraction, 0.0, "{p:?}");
+            assert!(p.gap_to_exact <= 2e-6, "{p:?}");
+        }
+    }
+    assert_eq!(points[0].scenario_bound, 1.0);
+    assert_eq!(points[1].scenario_bound, 1.0);
+    assert!(points[5].scenario_bound < points[4].scenario_bound);
+    assert!(points[5].scenario_bound < 0.01);
+    // 20 000 gates miss only regions the optimum does not need (126 of 133 are sampled here).
+    assert!(points[5].gap_to_exact <= 1e-6 && points[5].violation_fraction == 0.0);
+    // The few-gate program misses a visible part of the sphere.
+    assert!(points[0].violation_fraction > 0.0, "{:?}", points[0]);
+}

@@ -258,3 +258,47 @@ fn facets_define_the_same_cones() {
     check_facets(&[[0.3, 0.1]], 4);
     check_facets(&[[0.3, 0.1], [0.3, 0.1], [-0.2, 0.5]], 5);
 }
+
+/// Region areas on the sphere: they sum to 4π over the exact set (random, duplicated and
+/// collinear points) and each matches the frequency of 200 000 Gaussian directions (5σ + 2
+/// counts).
+#[test]
+fn region_areas_sum_to_the_sphere_and_match_sampling() {
+    use convex_nn_explorer::geometry::areas::{SPHERE, region_areas};
+    let mut sets = vec![
+        crate::common::random_points(12, 5),
+        crate::common::random_points(40, 6),
+    ];
+    let mut degenerate = crate::common::random_points(8, 7);
+    degenerate.push(degenerate[0]);
+    degenerate.extend([[0.0, 0.0], [0.5, 0.5], [1.0, 1.0], [-0.5, 0.5]]);
+    sets.push(degenerate);
+    for (k, x) in sets.iter().enumerate() {
+        let exact = enumerate_exact(x).unwrap();
+        let areas = region_areas(x, &exact);
+        let total: f64 = areas.iter().sum();
+        assert!((total - SPHERE).abs() < 1e-9, "set {k}: {total}");
+        assert!(areas.iter().all(|a| *a > 0.0), "set {k}: an empty region");
+        let mut rng = StdRng::seed_from_u64(k as u64);
+        let samples = 200_000;
+        let mut counts = vec![0usize; exact.len()];
+        for _ in 0..samples {
+            let g = [
+                crate::common::gaussian(&mut rng),
+                crate::common::gaussian(&mut rng),
+                crate::common::gaussian(&mut rng),
+            ];
+            counts[exact.find(&pattern_of(x, &g)).unwrap()] += 1;
+        }
+        for (i, &c) in counts.iter().enumerate() {
+            // In counts: 5σ, plus 2 for regions so small that a hit or two is a rare event.
+            let p = areas[i] / SPHERE;
+            let expected = p * samples as f64;
+            let sigma = (expected * (1.0 - p)).sqrt();
+            assert!(
+                (c as f64 - expected).abs() <= 5.0 * sigma + 2.0,
+                "set {k} region {i}: area fraction {p}, {c} of {samples} samples"
+            );
+        }
+    }
+}
