@@ -545,6 +545,11 @@ impl App {
             .map_or(formulation::ModelKind::Relu, |f| f.kind())
     }
 
+    /// Current problem input (training points), for work outside the live solvers.
+    pub(crate) fn problem_input(&self) -> Result<ProblemInput, String> {
+        self.input()
+    }
+
     /// Current problem input (training points).
     fn input(&self) -> Result<ProblemInput, String> {
         let s = &self.session;
@@ -999,6 +1004,7 @@ impl App {
         panels::side_panel(self, ui);
         panels::time_bar(self, ui);
         panels::central(self, ui);
+        panels::scenario::window(self, ui.ctx());
         if let Some(fc) = &mut self.file_chooser
             && let Some(choice) = fc.show(ui.ctx())
         {

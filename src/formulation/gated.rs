@@ -105,11 +105,20 @@ impl Formulation for GatedRelu {
             max_iter: 1_000_000,
             ..settings(input)
         };
+        // Sampled gates: region areas for the violation fraction, and the scenario bound.
+        let scenario = match input.patterns {
+            PatternMode::Sampled { count, .. } => Some(Scenario {
+                areas: region_areas(&input.x, &relu.exact),
+                bound: scenario_bound(count, pr.n(), SCENARIO_SLACK),
+            }),
+            PatternMode::Exact => None,
+        };
         let driver = GatedDriver::new(pr, &s)?;
         Ok(Box::new(GatedStepper {
             driver,
             relu,
             cache: Default::default(),
+            scenario,
         }))
     }
     fn optimum(&self, input: &ProblemInput, stop: &AtomicBool) -> Result<Optimum> {
@@ -161,6 +170,15 @@ struct GatedStepper {
     relu: ReluProblem,
     /// The certifying dual point's view (it changes only when the lower bound improves).
     cache: std::sync::Mutex<Option<DualView>>,
+    scenario: Option<Scenario>,
+}
+
+/// What the violation fraction of sampled gates needs.
+struct Scenario {
+    /// Area of every region of the exact set on the sphere.
+    areas: Vec<f64>,
+    /// Scenario bound for the number of gates sampled.
+    bound: f64,
 }
 
 impl Stepper for GatedStepper {
@@ -190,8 +208,21 @@ impl Stepper for GatedStepper {
                 }
             }
         });
+        let violation = match (&self.scenario, &certifying) {
+            (Some(sc), Some(d)) => Some((
+                pr.violation_fraction(&d.v, &self.relu.exact, &sc.areas),
+                sc.bound,
+            )),
+            _ => None,
+        };
         let u = self.driver.current();
-        gated_snapshot(pr, &self.relu, u, certifying, iter, view)
+        let mut snap = gated_snapshot(pr, &self.relu, u, certifying, iter, view);
+        if let ModelSnapshot::Relu(r) = &mut snap.model
+            && let Some(g) = r.gated.as_mut()
+        {
+            g.violation = violation;
+        }
+        snap
     }
     fn set_beta(&mut self, beta: f64) -> Result<()> {
         self.relu.beta = beta;
@@ -326,6 +357,7 @@ pub fn gated_snapshot(
                 relu_bounds,
                 relu_test: metrics(&network, &view.test_x, &view.test_y, pr.loss),
                 split: snapshot_split(u),
+                violation: None,
             })),
             network,
             kkt,
@@ -464,7 +496,7 @@ fn solve_report(args: &Args) -> Result<String> {
             &exact,
             &sweep_counts,
             seed,
-            |_| ControlFlow::Continue(()),
+            |_, _| ControlFlow::Continue(()),
         )?
         .1
     };

@@ -305,6 +305,9 @@ pub struct GatedView {
     pub relu_test: Option<Metrics>,
     /// How the blocks were split.
     pub split: crate::convex::gated::Split,
+    /// Sampled gates: the fraction of the sphere whose gates the certifying dual point
+    /// violates, and the scenario bound for the number of gates sampled.
+    pub violation: Option<(f64, f64)>,
 }
 
 /// One dual point `v` as the certificate panel draws it.

@@ -41,7 +41,8 @@ pub struct ScenarioPoint {
 
 /// The exact-gate optimum and one [`ScenarioPoint`] per sample size in `counts`. Every size
 /// uses the seed `seed`, so each sample is a prefix of the next larger one and the certified
-/// objectives decrease with `P`. `on_point` sees each point and can stop the sweep.
+/// objectives decrease with `P`. `on_point` sees the exact-gate optimum's bounds and each point,
+/// and can stop the sweep.
 #[allow(clippy::too_many_arguments)]
 pub fn scenario_sweep(
     x: &[[f64; 2]],
@@ -51,7 +52,7 @@ pub fn scenario_sweep(
     exact: &Arc<PatternSet>,
     counts: &[usize],
     seed: u64,
-    mut on_point: impl FnMut(&ScenarioPoint) -> ControlFlow<()>,
+    mut on_point: impl FnMut(&Bounds, &ScenarioPoint) -> ControlFlow<()>,
 ) -> Result<(Bounds, Vec<ScenarioPoint>)> {
     let settings = GatedSettings::default();
     let full = GatedProblem::new(x, y.to_vec(), loss, beta, exact, true)?;
@@ -72,7 +73,7 @@ pub fn scenario_sweep(
             gap_to_exact: (sol.bounds.upper - exact_opt.lower) / sol.bounds.upper.abs().max(1.0),
         };
         points.push(point);
-        if on_point(&point).is_break() {
+        if on_point(&exact_opt, &point).is_break() {
             break;
         }
     }

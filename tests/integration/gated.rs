@@ -180,7 +180,7 @@ fn scenario_sweep_closes_on_the_exact_gate_optimum() {
     let y = random_labels(12, 21);
     let exact = Arc::new(enumerate_exact(&x).unwrap());
     let counts = [4, 12, 50, 200, 2000, 20000];
-    let (opt, points) = scenario_sweep(&x, &y, Loss::Squared, 0.05, &exact, &counts, 1, |_| {
+    let (opt, points) = scenario_sweep(&x, &y, Loss::Squared, 0.05, &exact, &counts, 1, |_, _| {
         ControlFlow::Continue(())
     })
     .unwrap();

@@ -802,3 +802,49 @@ fn gated_relu_is_chosen_and_plays_to_a_certified_optimum() {
     h.get_by_label_contains("decomposed ReLU network");
     h.get_by_label_contains("ReLU optimum ∈");
 }
+
+/// Gated ReLU over sampled gates: the certificate row says how much of the sphere the sample
+/// misses, below the scenario bound; the P-sweep window runs to the end, its objectives fall
+/// with P and never beat the exact-gate optimum, and its violated fractions stay within the
+/// scenario bound.
+#[test]
+fn sampled_gates_show_the_violation_and_the_p_sweep() {
+    let mut s = session(Preset::Spiral, 16, false);
+    s.solver.model = "gated-relu".into();
+    s.solver.patterns = convex_nn_explorer::geometry::PatternMode::Sampled { count: 40, seed: 2 };
+    s.view.speed = 0;
+    let mut h = harness(app(s));
+    wait(&mut h, "the problem", |a| a.problem.is_some());
+    h.get_by_label("Play").click();
+    wait(&mut h, "the end of the run", |a| a.convex_status.is_some());
+    let a = h.state();
+    let snap = a.history.snapshots.last().unwrap();
+    let (v, b) = snap
+        .relu()
+        .unwrap()
+        .gated
+        .as_ref()
+        .unwrap()
+        .violation
+        .unwrap();
+    assert!((0.0..=1.0).contains(&v) && v <= b, "{v} {b}");
+    h.get_by_label_contains("the map exceeds 1 on");
+    h.get_by_label("P sweep…").click();
+    h.run_steps(3);
+    h.get_by_label("Run the sweep").click();
+    let n = panels::scenario::COUNTS.len();
+    wait(&mut h, "the sweep", |a| {
+        a.panel_state.scenario.points.len() == n && !a.panel_state.scenario.running()
+    });
+    let st = &h.state().panel_state.scenario;
+    assert!(st.error.is_none(), "{:?}", st.error);
+    let exact = st.exact.unwrap();
+    for w in st.points.windows(2) {
+        assert!(w[1].objective <= w[0].objective * (1.0 + 2e-6));
+    }
+    for p in &st.points {
+        assert!(p.objective >= exact.lower * (1.0 - 1e-9));
+        assert!(p.violation_fraction <= p.scenario_bound, "{p:?}");
+    }
+    h.get_by_label("Run again");
+}

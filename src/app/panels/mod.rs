@@ -9,6 +9,7 @@ mod objective;
 pub mod paint;
 pub mod poly;
 mod regions;
+pub mod scenario;
 mod timebar;
 
 use std::path::Path;
@@ -47,6 +48,8 @@ pub struct PanelState {
     pub objective_axes: Option<(bool, bool)>,
     /// Which dual point the certificate plot shows.
     pub dual_choice: crate::formulation::DualChoice,
+    /// The sampled-gates window.
+    pub scenario: scenario::ScenarioState,
 }
 
 /// Fit-to-data of the plots that show the data plane or line space.
@@ -128,6 +131,7 @@ impl Default for PanelState {
             fit: Default::default(),
             objective_axes: None,
             dual_choice: Default::default(),
+            scenario: Default::default(),
         }
     }
 }

@@ -78,7 +78,7 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     );
     let axes = options_row(app, ui);
     let curves = curves(app, axes);
-    legend_row(ui, &curves, app.hovered);
+    legend_row(ui, &curves, app.hovered, sampled_gates(app));
     let y_range = (app.panel_state.zoom_objective && !axes.log_gap).then(|| zoom_range(app));
     let hovered_seed = match app.hovered {
         Some(NeuronRef::Sgd(k, _)) => Some(k),
@@ -272,7 +272,20 @@ fn curves(app: &App, axes: Axes) -> Curves {
 
 /// The legend, above the plot so it hides no data: the convex solver's curves, the optimum,
 /// and the SGD seeds in natural order.
-fn legend_row(ui: &mut egui::Ui, c: &Curves, hovered: Option<NeuronRef>) {
+/// Whether the run is the gated program over sampled gates: its bounds are those of the
+/// program over the sample, which lies above p* (the optimum over all regions' gates).
+fn sampled_gates(app: &App) -> bool {
+    matches!(
+        app.problem.as_deref().map(|p| &p.detail),
+        Some(crate::formulation::ProblemDetail::Relu {
+            gated: true,
+            is_exact: false,
+            ..
+        })
+    )
+}
+
+fn legend_row(ui: &mut egui::Ui, c: &Curves, hovered: Option<NeuronRef>, sampled_gates: bool) {
     // Entries never wrap inside themselves: a whole entry moves to the next row.
     let entry = |ui: &mut egui::Ui, text: egui::RichText| {
         ui.add(egui::Label::new(text).extend());
@@ -291,10 +304,23 @@ fn legend_row(ui: &mut egui::Ui, c: &Curves, hovered: Option<NeuronRef>) {
     };
     ui.horizontal_wrapped(|ui| {
         ui.spacing_mut().item_spacing.x = 3.0;
-        swatch(ui, UPPER, "convex: upper bound");
-        swatch(ui, LOWER, "convex: certified lower bound (gap in log view)");
+        if sampled_gates {
+            swatch(ui, UPPER, "sampled-gate program: upper bound");
+            swatch(ui, LOWER, "its certified lower bound (gap in log view)");
+        } else {
+            swatch(ui, UPPER, "convex: upper bound");
+            swatch(ui, LOWER, "convex: certified lower bound (gap in log view)");
+        }
         if c.optimum.is_some() {
-            swatch(ui, Color32::GRAY, "p* (certified)");
+            swatch(
+                ui,
+                Color32::GRAY,
+                if sampled_gates {
+                    "p* over all regions' gates (certified)"
+                } else {
+                    "p* (certified)"
+                },
+            );
         }
         if let Some((name, _)) = c.relaxes {
             swatch(ui, RELAXES, name);
@@ -352,7 +378,7 @@ pub fn power_of_ten(k: f64) -> String {
 }
 
 /// Grid marks at whole powers of ten (every `step`-th so that about eight are labelled).
-fn decades(input: egui_plot::GridInput) -> Vec<egui_plot::GridMark> {
+pub(super) fn decades(input: egui_plot::GridInput) -> Vec<egui_plot::GridMark> {
     let (lo, hi) = input.bounds;
     if !(lo.is_finite() && hi.is_finite()) || hi <= lo {
         return Vec::new();
