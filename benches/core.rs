@@ -259,6 +259,60 @@ fn gated_solve(c: &mut Criterion) {
     g.finish();
 }
 
+/// ADMM and the augmented Lagrangian on the same problem, in one run: to a certified 1e-6 gap
+/// (each followed by the same exact polish), and first-order only to a certified 1e-2 gap.
+fn admm_vs_al(c: &mut Criterion) {
+    use convex_nn_explorer::solve::driver::Method;
+    let mut g = c.benchmark_group("admm_vs_al");
+    g.sample_size(10);
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/reference/datasets/spiral_30_101.csv"
+    );
+    let ds =
+        read_csv(std::path::Path::new(path), LabelMode::Auto).unwrap_or_else(|e| panic!("{e}"));
+    let exact = std::sync::Arc::new(enumerate_exact(&ds.x).unwrap_or_else(|e| panic!("{e}")));
+    for method in [Method::Admm, Method::Al] {
+        for (what, polish, tol) in [
+            ("certified_1e-6", true, 1e-6),
+            ("first_order_1e-2", false, 1e-2),
+        ] {
+            let settings = SolveSettings {
+                method,
+                polish,
+                tol,
+                max_iter: 100_000,
+                ..SolveSettings::default()
+            };
+            let run = || {
+                let pr = ReluProblem::with_exact(
+                    ds.x.clone(),
+                    ds.y.clone(),
+                    Loss::Squared,
+                    0.1,
+                    PatternMode::Exact,
+                    exact.clone(),
+                )
+                .unwrap_or_else(|e| panic!("{e}"));
+                let sol = solve_relu(pr, &settings, |_| ControlFlow::Continue(()))
+                    .unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(sol.status, Status::Converged);
+                sol
+            };
+            let sol = run();
+            let name = format!("spiral_30_101_beta0.1/{}/{what}", method.name());
+            eprintln!(
+                "{name}: {} first-order iterations + {} polish rounds, rel gap {:.2e}",
+                sol.admm_iterations,
+                sol.polish_rounds,
+                sol.bounds.rel_gap()
+            );
+            g.bench_function(name, |b| b.iter(|| black_box(run())));
+        }
+    }
+    g.finish();
+}
+
 fn sgd_training(c: &mut Criterion) {
     let mut g = c.benchmark_group("sgd");
     g.sample_size(10);
@@ -291,6 +345,7 @@ criterion_group!(
     live_iteration,
     certified_solve,
     gated_solve,
+    admm_vs_al,
     sgd_training
 );
 criterion_main!(benches);

@@ -41,6 +41,16 @@ fn thin<T>(v: &mut Vec<T>) {
     });
 }
 
+/// The CSV series name of an iterate's phase.
+fn phase_name(p: crate::solve::Phase) -> &'static str {
+    match p {
+        crate::solve::Phase::Admm => "admm",
+        crate::solve::Phase::Polish => "polish",
+        crate::solve::Phase::Fista => "rfista",
+        crate::solve::Phase::AugLag => "augmented_lagrangian",
+    }
+}
+
 impl History {
     /// Adds a convex snapshot (replacing one at the same iteration).
     pub fn push_snapshot(&mut self, s: Arc<Snapshot>) {
@@ -112,13 +122,14 @@ impl History {
     /// CSV: one row per convex iterate and per SGD seed and epoch.
     pub fn to_csv(&self) -> String {
         let mut s = String::from(
-            "series,step,seconds,beta,objective_upper,lower_bound,rel_gap,certificate_over_beta,rho,status\n",
+            "series,step,seconds,beta,objective_upper,lower_bound,rel_gap,certificate_over_beta,penalty,status\n",
         );
         let mut secs = 0.0;
         for it in &self.iterates {
             secs += it.seconds;
             s += &format!(
-                "admm,{},{:.6},{},{},{},{},{},{},{}\n",
+                "{},{},{:.6},{},{},{},{},{},{},{}\n",
+                phase_name(it.phase),
                 it.iter,
                 secs,
                 self.beta_at(it.iter).unwrap_or(f64::NAN),

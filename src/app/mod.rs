@@ -579,6 +579,7 @@ impl App {
             beta: s.solver.beta(),
             patterns: s.solver.patterns,
             rho: s.solver.rho,
+            method: s.solver.method,
             tol: s.solver.tol,
             poly: formulation::PolyOptions {
                 activation: s.solver.poly,

@@ -59,6 +59,10 @@ pub struct SolverSettings {
     /// σ(t) = t²: solve the nuclear-norm form (FISTA on W) instead of the SDP.
     #[serde(default)]
     pub poly_nuclear: bool,
+    /// Convex ReLU: the first-order method before the exact polish (ADMM or augmented
+    /// Lagrangian).
+    #[serde(default)]
+    pub method: crate::solve::driver::Method,
 }
 
 impl SolverSettings {
@@ -154,6 +158,7 @@ impl Default for Session {
                 poly: PolyActivation::default(),
                 poly_reg: PolyRegularizer::default(),
                 poly_nuclear: false,
+                method: Default::default(),
             },
             sgd: SgdChoice {
                 enabled: true,

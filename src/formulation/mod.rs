@@ -63,6 +63,8 @@ pub struct ProblemInput {
     pub patterns: PatternMode,
     /// Initial ADMM penalty ρ.
     pub rho: f64,
+    /// Convex ReLU: the first-order method before the exact polish.
+    pub method: crate::solve::driver::Method,
     /// Certified relative-gap tolerance.
     pub tol: f64,
     /// Polynomial-activation options.
@@ -83,6 +85,7 @@ impl ProblemInput {
             beta,
             patterns: PatternMode::Exact,
             rho: crate::solve::AdmmSettings::default().rho,
+            method: Default::default(),
             tol: 1e-6,
             poly: PolyOptions::default(),
             classes: 1,

@@ -25,7 +25,7 @@ use crate::error::Result;
 use crate::geometry::PatternMode;
 use crate::geometry::grid::{certificate_grid, line_space_regions, output_grid};
 use crate::model::{Loss, ReluNetwork};
-use crate::solve::driver::Driver;
+use crate::solve::driver::{Driver, Method};
 use crate::solve::{
     AdmmSettings, EpochReport, Iterate, SgdTrainer, SolveSettings, Status, solve_relu, train_seeds,
 };
@@ -77,6 +77,7 @@ impl Formulation for ConvexRelu {
         // `live_iteration`).
         let tiny = input.x.len() * input.x.len() * input.x.len() <= 40_000;
         let settings = SolveSettings {
+            method: input.method,
             admm: AdmmSettings {
                 rho: input.rho,
                 check_every: if tiny { 1 } else { 5 },
@@ -135,7 +136,7 @@ impl Formulation for ConvexRelu {
     }
     fn solve_flags(&self) -> CliFlags {
         CliFlags {
-            values: &["--patterns"],
+            values: &["--patterns", "--solver"],
             switches: &["--no-polish"],
         }
     }
@@ -397,7 +398,12 @@ struct SolveJson {
     pattern_mode: String,
     training_patterns: usize,
     status: &'static str,
+    /// The first-order method (`admm` or `al`).
+    solver: &'static str,
     iterations: usize,
+    /// First-order iterations (ADMM's or the augmented Lagrangian's).
+    first_order_iterations: usize,
+    /// ADMM iterations (0 with `--solver al`).
     admm_iterations: usize,
     polish_rounds: usize,
     seconds: f64,
@@ -415,6 +421,7 @@ fn solve_report(args: &Args) -> Result<String> {
     let beta = args.beta()?;
     let mode = PatternMode::parse(args.get("--patterns").unwrap_or("exact"))?;
     let mut settings = SolveSettings {
+        method: Method::parse(args.get("--solver").unwrap_or("admm"))?,
         max_iter: args.parsed("--max-iter", 10_000usize, "a positive integer")?,
         tol: args.parsed("--tol", 1e-6, "a positive number")?,
         polish: !args.has("--no-polish"),
@@ -440,8 +447,14 @@ fn solve_report(args: &Args) -> Result<String> {
         },
         training_patterns: training,
         status: sol.status.name(),
+        solver: settings.method.name(),
         iterations: sol.admm_iterations + sol.polish_rounds,
-        admm_iterations: sol.admm_iterations,
+        first_order_iterations: sol.admm_iterations,
+        admm_iterations: if settings.method == Method::Admm {
+            sol.admm_iterations
+        } else {
+            0
+        },
         polish_rounds: sol.polish_rounds,
         seconds: sol.seconds,
         objective,
@@ -464,7 +477,7 @@ fn solve_text(r: &SolveJson, status: Status, mode: PatternMode) -> String {
          objective (network): {:.10}\n\
          lower bound:         {:.10}\n\
          certified rel. gap:  {:.3e}   certificate c(v)/beta = {:.8}\n\
-         iterations: {} ADMM + {} polish rounds in {:.3} s",
+         iterations: {} {} + {} polish rounds in {:.3} s",
         r.loss,
         r.beta,
         r.n,
@@ -481,7 +494,12 @@ fn solve_text(r: &SolveJson, status: Status, mode: PatternMode) -> String {
         r.lower_bound,
         r.rel_gap,
         r.certificate,
-        r.admm_iterations,
+        r.first_order_iterations,
+        if r.solver == "al" {
+            "augmented Lagrangian"
+        } else {
+            "ADMM"
+        },
         r.polish_rounds,
         r.seconds,
     );

@@ -12,6 +12,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use super::admm::{Admm, AdmmSettings};
+use super::auglag::{AlSettings, AugLag};
 use super::polish::{BlockId, polish};
 use super::progress::{Iterate, Phase, Status};
 use crate::certify::{Bounds, certify_network_dual, feasible_dual};
@@ -20,11 +21,49 @@ use crate::error::{Error, Result};
 use crate::model::ReluNetwork;
 use crate::vec3::norm3;
 
+/// The first-order method a [`Driver`] runs before the exact polish.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// ADMM with the Woodbury u-update (docs/math.md#admm).
+    #[default]
+    Admm,
+    /// Augmented Lagrangian with R-FISTA inside (docs/math.md#augmented-lagrangian).
+    Al,
+}
+
+impl Method {
+    /// The command-line name (`admm`, `al`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Admm => "admm",
+            Method::Al => "al",
+        }
+    }
+
+    /// Parses `--solver admm|al`.
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "admm" => Ok(Method::Admm),
+            "al" => Ok(Method::Al),
+            _ => Err(Error::InvalidSetting(format!(
+                "--solver {s:?}: expected admm or al"
+            ))),
+        }
+    }
+}
+
 /// Settings of [`solve_relu`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SolveSettings {
-    /// ADMM settings.
+    /// The first-order method.
+    #[serde(default)]
+    pub method: Method,
+    /// ADMM settings (its `check_every` also sets the augmented Lagrangian's).
     pub admm: AdmmSettings,
+    /// Augmented Lagrangian settings.
+    #[serde(default)]
+    pub al: AlSettings,
     /// Certified relative-gap tolerance.
     pub tol: f64,
     /// Maximum ADMM iterations.
@@ -44,7 +83,9 @@ pub struct SolveSettings {
 impl Default for SolveSettings {
     fn default() -> Self {
         Self {
+            method: Method::Admm,
             admm: AdmmSettings::default(),
+            al: AlSettings::default(),
             tol: 1e-6,
             max_iter: 10_000,
             polish: true,
@@ -86,7 +127,7 @@ pub struct Solution {
     pub convex_objective: f64,
     /// Final status.
     pub status: Status,
-    /// ADMM iterations run.
+    /// First-order iterations run (ADMM or augmented Lagrangian, per `SolveSettings::method`).
     pub admm_iterations: usize,
     /// Polish rounds run.
     pub polish_rounds: usize,
@@ -151,6 +192,65 @@ pub fn solve_relu(
     Ok(driver.finish())
 }
 
+/// The first-order solver a [`Driver`] steps (what the app animates) before the exact polish:
+/// ADMM or the augmented Lagrangian. Both certify their iterates the same way.
+pub trait FirstOrder: Send {
+    /// One iteration (with certified bounds at check iterations).
+    fn step(&mut self) -> Iterate;
+    /// The problem.
+    fn problem(&self) -> &ReluProblem;
+    /// The penalty in force (ADMM's ρ, the augmented Lagrangian's δ).
+    fn rho(&self) -> f64;
+    /// The recovered network's own certified bounds and maximiser if checked at `iter`.
+    fn own_check(&self, iter: usize) -> Option<(Bounds, [f64; 3])>;
+    /// The network recovered from the current iterate.
+    fn network(&self) -> ReluNetwork;
+    /// The scaled dual point behind the last check's lower bound.
+    fn certifying_dual(&self) -> &[f64];
+    /// The current (sparse) blocks.
+    fn blocks(&self) -> &BlockVec;
+    /// Changes β keeping the iterate.
+    fn set_beta(&mut self, beta: f64) -> Result<()>;
+    /// Iterations done.
+    fn iterations(&self) -> usize;
+}
+
+macro_rules! first_order {
+    ($t:ty, $rho:ident) => {
+        impl FirstOrder for $t {
+            fn step(&mut self) -> Iterate {
+                <$t>::step(self)
+            }
+            fn problem(&self) -> &ReluProblem {
+                <$t>::problem(self)
+            }
+            fn rho(&self) -> f64 {
+                <$t>::$rho(self)
+            }
+            fn own_check(&self, iter: usize) -> Option<(Bounds, [f64; 3])> {
+                <$t>::own_check(self, iter)
+            }
+            fn network(&self) -> ReluNetwork {
+                <$t>::network(self)
+            }
+            fn certifying_dual(&self) -> &[f64] {
+                <$t>::certifying_dual(self)
+            }
+            fn blocks(&self) -> &BlockVec {
+                <$t>::blocks(self)
+            }
+            fn set_beta(&mut self, beta: f64) -> Result<()> {
+                <$t>::set_beta(self, beta)
+            }
+            fn iterations(&self) -> usize {
+                <$t>::iterations(self)
+            }
+        }
+    };
+}
+first_order!(Admm, rho);
+first_order!(AugLag, delta);
+
 enum Stage {
     Admm,
     Polish {
@@ -167,7 +267,7 @@ enum Stage {
 /// polish rounds with column generation, each returning its [`Iterate`] with the best certified
 /// bounds so far.
 pub struct Driver {
-    admm: Admm,
+    fo: Box<dyn FirstOrder>,
     settings: SolveSettings,
     best: Best,
     status: Status,
@@ -182,10 +282,19 @@ impl Driver {
     /// Sets up ADMM on `problem`.
     pub fn new(problem: ReluProblem, settings: &SolveSettings) -> Result<Self> {
         settings.validate()?;
-        let admm = Admm::new(problem, settings.admm)?;
-        let p = admm.problem().p();
+        let fo: Box<dyn FirstOrder> = match settings.method {
+            Method::Admm => Box::new(Admm::new(problem, settings.admm)?),
+            Method::Al => Box::new(AugLag::new(
+                problem,
+                AlSettings {
+                    check_every: settings.admm.check_every,
+                    ..settings.al
+                },
+            )?),
+        };
+        let p = fo.problem().p();
         Ok(Self {
-            admm,
+            fo,
             settings: *settings,
             best: Best {
                 upper: f64::INFINITY,
@@ -206,12 +315,12 @@ impl Driver {
 
     /// The problem.
     pub fn problem(&self) -> &ReluProblem {
-        self.admm.problem()
+        self.fo.problem()
     }
 
     /// The ADMM penalty ρ.
     pub fn rho(&self) -> f64 {
-        self.admm.rho()
+        self.fo.rho()
     }
 
     /// Whether the run has ended (further [`Driver::step`]s return `None`).
@@ -228,7 +337,7 @@ impl Driver {
     /// at the last step (ADMM checks it at every check iteration).
     pub fn network_check(&self) -> Option<(Bounds, [f64; 3])> {
         match self.stage {
-            Stage::Admm | Stage::Fallback => self.admm.own_check(self.admm_iterations),
+            Stage::Admm | Stage::Fallback => self.fo.own_check(self.admm_iterations),
             _ => None,
         }
     }
@@ -247,7 +356,7 @@ impl Driver {
     /// The network of the latest step: the ADMM iterate's, or the latest polish round's.
     pub fn network(&self) -> ReluNetwork {
         match self.stage {
-            Stage::Admm | Stage::Fallback => self.admm.network(),
+            Stage::Admm | Stage::Fallback => self.fo.network(),
             _ => self.network.clone(),
         }
     }
@@ -263,7 +372,7 @@ impl Driver {
     /// Changes β and restarts from the current ADMM iterate (a warm-started regularisation
     /// path); bounds of the old β are dropped.
     pub fn set_beta(&mut self, beta: f64) -> Result<()> {
-        self.admm.set_beta(beta)?;
+        self.fo.set_beta(beta)?;
         self.best.upper = f64::INFINITY;
         self.best.lower = f64::NEG_INFINITY;
         self.best.certificate = f64::NAN;
@@ -275,7 +384,7 @@ impl Driver {
 
     fn finish_stage(&mut self) {
         if matches!(self.stage, Stage::Admm | Stage::Fallback) {
-            self.admm_iterations = self.admm.iterations();
+            self.admm_iterations = self.fo.iterations();
         }
         self.stage = Stage::Done;
     }
@@ -301,16 +410,16 @@ impl Driver {
 
     fn admm_step(&mut self) -> Iterate {
         let fallback = matches!(self.stage, Stage::Fallback);
-        let mut it = self.admm.step();
+        let mut it = self.fo.step();
         if it.status == Status::Diverged {
             self.status = Status::Diverged;
             self.finish_stage();
             return it;
         }
         if it.checked_at == it.iter {
-            let net = self.admm.network();
-            self.best.offer_upper(it.upper, &net, self.admm.blocks());
-            let dual = self.admm.certifying_dual().to_vec();
+            let net = self.fo.network();
+            self.best.offer_upper(it.upper, &net, self.fo.blocks());
+            let dual = self.fo.certifying_dual().to_vec();
             self.best.offer_lower(it.lower, it.certificate, &dual);
         }
         let s = &self.settings;
@@ -332,12 +441,12 @@ impl Driver {
     }
 
     fn start_polish(&mut self) {
-        self.admm_iterations = self.admm.iterations();
+        self.admm_iterations = self.fo.iterations();
         self.status = Status::Stalled;
-        let pr = self.admm.problem();
+        let pr = self.fo.problem();
         let p = pr.p();
         // Active blocks of the ADMM iterate (largest first, at most n + 10).
-        let blocks = self.admm.blocks();
+        let blocks = self.fo.blocks();
         let max = blocks.iter().map(norm3).fold(0.0, f64::max);
         let mut order: Vec<usize> = (0..2 * p)
             .filter(|&k| max > 0.0 && norm3(&blocks[k]) > 1e-6 * max)
@@ -367,7 +476,7 @@ impl Driver {
         let s = self.settings;
         self.polish_rounds += 1;
         let iter_no = self.admm_iterations + self.polish_rounds;
-        let pr = self.admm.problem().clone();
+        let pr = self.fo.problem().clone();
         let p = pr.p();
         let res = match polish(&pr, &active, &facets) {
             Ok(r) => r,
@@ -428,7 +537,7 @@ impl Driver {
             checked_at: iter_no,
             primal_residual: 0.0,
             dual_residual: 0.0,
-            rho: self.admm.rho(),
+            rho: self.fo.rho(),
             seconds: 0.0,
             active_blocks: active.len(),
             status: Status::Running,
@@ -481,7 +590,7 @@ impl Driver {
     /// far).
     pub fn finish(self) -> Solution {
         let admm_iterations = if matches!(self.stage, Stage::Admm | Stage::Fallback) {
-            self.admm.iterations()
+            self.fo.iterations()
         } else {
             self.admm_iterations
         };
@@ -490,7 +599,7 @@ impl Driver {
             st => st,
         };
         let bounds = self.best.bounds();
-        let pr = self.admm.problem();
+        let pr = self.fo.problem();
         Solution {
             convex_objective: pr.convex_objective(&self.best.blocks),
             network: self.best.network,

@@ -3,6 +3,7 @@
 //! R-FISTA and the certified driver of the gated ReLU program.
 
 pub mod admm;
+pub mod auglag;
 pub mod driver;
 pub mod gated;
 pub mod nuclear;

@@ -45,6 +45,8 @@ pub enum Phase {
     Polish,
     /// An R-FISTA iteration (docs/math.md#rfista).
     Fista,
+    /// An R-FISTA iteration of the augmented Lagrangian method (docs/math.md#augmented-lagrangian).
+    AugLag,
 }
 
 /// One iteration's numbers.

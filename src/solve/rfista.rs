@@ -1,13 +1,39 @@
-//! R-FISTA for the gated ReLU program (docs/math.md#rfista): proximal gradient with Nesterov
-//! momentum, group soft-thresholding, backtracking, a gradient-mapping restart and step growth,
-//! one iteration at a time. It produces iterates only; the certified driver
-//! ([`super::gated`]) certifies them and finishes exactly.
+//! R-FISTA (docs/math.md#rfista): proximal gradient with Nesterov momentum on
+//! `min f(z) + β Σ_k ‖z_k‖` over blocks `z_k ∈ R³` — group soft-thresholding, backtracking, a
+//! gradient-mapping restart and step growth — one iteration at a time. The smooth part `f` is a
+//! [`Smooth`]: the gated program's loss, or the augmented Lagrangian of the ReLU program
+//! ([`super::auglag`]). It produces iterates only; the certified drivers certify them.
 
 use crate::convex::gated::GatedProblem;
 use crate::model::Loss;
 use crate::vec3::norm3;
 
-/// R-FISTA on a [`GatedProblem`].
+/// The smooth part `f` of a group-lasso objective `f(z) + β Σ_k ‖z_k‖`.
+pub trait Smooth {
+    /// `f(z)`.
+    fn value(&self, z: &[[f64; 3]]) -> f64;
+    /// `f(z)` and `∇f(z)`, block by block.
+    fn value_grad(&self, z: &[[f64; 3]]) -> (f64, Vec<[f64; 3]>);
+    /// The group-norm weight β.
+    fn beta(&self) -> f64;
+}
+
+/// The gated program's smooth part: its loss (the hinge Huber-smoothed, see
+/// [`HINGE_SMOOTHING`]).
+impl Smooth for GatedProblem {
+    fn value(&self, z: &[[f64; 3]]) -> f64 {
+        smooth_loss(self, &self.predict(z)).0
+    }
+    fn value_grad(&self, z: &[[f64; 3]]) -> (f64, Vec<[f64; 3]>) {
+        let (f, r) = smooth_loss(self, &self.predict(z));
+        (f, self.correlations(&r))
+    }
+    fn beta(&self) -> f64 {
+        self.beta
+    }
+}
+
+/// R-FISTA's state.
 #[derive(Debug, Clone)]
 pub struct RFista {
     /// Current iterate.
@@ -18,29 +44,25 @@ pub struct RFista {
     eta: f64,
     iter: usize,
     restarts: usize,
+    mapping: f64,
 }
 
 impl RFista {
-    /// Starts at `u = 0` with the step `1/L`, `L` a power-iteration estimate of the smooth
-    /// part's Lipschitz constant (backtracking corrects it).
+    /// R-FISTA on the gated program from `u = 0` with the step `1/L`, `L` a power-iteration
+    /// estimate of the smooth part's Lipschitz constant (backtracking corrects it).
     pub fn new(pr: &GatedProblem) -> Self {
         let curvature = match pr.loss {
             Loss::Logistic => 0.25,
             Loss::Squared => 1.0,
             Loss::Hinge => 1.0 / HINGE_SMOOTHING,
         };
-        let zero = vec![[0.0; 3]; pr.p()];
-        Self {
-            eta: 1.0 / (curvature * lipschitz(pr)).max(1e-12),
-            u: zero.clone(),
-            z: zero,
-            t: 1.0,
-            iter: 0,
-            restarts: 0,
-        }
+        Self::start(
+            vec![[0.0; 3]; pr.p()],
+            1.0 / (curvature * lipschitz(pr)).max(1e-12),
+        )
     }
 
-    /// Starts at `u` (a warm start).
+    /// The gated program from `u` (a warm start).
     pub fn with_start(pr: &GatedProblem, u: Vec<[f64; 3]>) -> Self {
         let mut s = Self::new(pr);
         s.z = u.clone();
@@ -48,9 +70,43 @@ impl RFista {
         s
     }
 
+    /// From `u` with step size `eta`.
+    pub fn start(u: Vec<[f64; 3]>, eta: f64) -> Self {
+        Self {
+            eta,
+            z: u.clone(),
+            u,
+            t: 1.0,
+            iter: 0,
+            restarts: 0,
+            mapping: f64::INFINITY,
+        }
+    }
+
+    /// Restarts the momentum (after the smooth part changed, e.g. a multiplier update).
+    pub fn reset_momentum(&mut self) {
+        self.t = 1.0;
+        self.z = self.u.clone();
+    }
+
+    /// `‖(y − u⁺)/η‖` of the last step (the gradient mapping: 0 exactly at a minimizer).
+    pub fn gradient_mapping(&self) -> f64 {
+        self.mapping
+    }
+
     /// The current iterate.
     pub fn iterate(&self) -> &[[f64; 3]] {
         &self.u
+    }
+
+    /// The current iterate as a vector.
+    pub fn iterate_vec(&self) -> &Vec<[f64; 3]> {
+        &self.u
+    }
+
+    /// Multiplies the step size by `factor` (when the smooth part's curvature changed).
+    pub fn scale_step(&mut self, factor: f64) {
+        self.eta *= factor;
     }
 
     /// Iterations run.
@@ -69,12 +125,10 @@ impl RFista {
     }
 
     /// One R-FISTA iteration. Returns `false` if the numbers became non-finite.
-    pub fn step(&mut self, pr: &GatedProblem) -> bool {
+    pub fn step(&mut self, f: &impl Smooth) -> bool {
         self.iter += 1;
-        let yz = pr.predict(&self.z);
-        let (fz, r) = smooth_loss(pr, &yz);
-        let g = pr.correlations(&r);
-        let beta = pr.beta;
+        let (fz, g) = f.value_grad(&self.z);
+        let beta = f.beta();
         // Backtracking on the smooth part.
         let u_new = loop {
             let cand: Vec<[f64; 3]> = self
@@ -92,7 +146,7 @@ impl RFista {
                     )
                 })
                 .collect();
-            let (fc, _) = smooth_loss(pr, &pr.predict(&cand));
+            let fc = f.value(&cand);
             let mut lin = 0.0;
             let mut quad = 0.0;
             for ((c, z), g) in cand.iter().zip(&self.z).zip(&g) {
@@ -110,6 +164,13 @@ impl RFista {
         if u_new.iter().flatten().any(|v| !v.is_finite()) {
             return false;
         }
+        let mut m2 = 0.0;
+        for (a, b) in self.z.iter().zip(&u_new) {
+            for k in 0..3 {
+                m2 += (a[k] - b[k]) * (a[k] - b[k]);
+            }
+        }
+        self.mapping = m2.sqrt() / self.eta;
         let t_new = 0.5 * (1.0 + (1.0 + 4.0 * self.t * self.t).sqrt());
         let mom = (self.t - 1.0) / t_new;
         // Gradient-mapping restart: momentum pointing against the last step.
@@ -151,13 +212,19 @@ pub const HINGE_SMOOTHING: f64 = 0.05;
 
 /// The smooth part R-FISTA descends: its value and derivative at the predictions `yhat`.
 fn smooth_loss(pr: &GatedProblem, yhat: &[f64]) -> (f64, Vec<f64>) {
-    match pr.loss {
+    smoothed_loss(pr.loss, yhat, &pr.y)
+}
+
+/// The loss R-FISTA descends (the hinge Huber-smoothed): its total and its derivative with
+/// respect to each prediction.
+pub fn smoothed_loss(loss: Loss, yhat: &[f64], y: &[f64]) -> (f64, Vec<f64>) {
+    match loss {
         Loss::Hinge => {
             let mu = HINGE_SMOOTHING;
             let mut f = 0.0;
             let d = yhat
                 .iter()
-                .zip(&pr.y)
+                .zip(y)
                 .map(|(&a, &b)| {
                     let z = 1.0 - b * a;
                     if z <= 0.0 {
@@ -174,9 +241,9 @@ fn smooth_loss(pr: &GatedProblem, yhat: &[f64]) -> (f64, Vec<f64>) {
             (f, d)
         }
         loss => (
-            loss.total(yhat, &pr.y),
+            loss.total(yhat, y),
             yhat.iter()
-                .zip(&pr.y)
+                .zip(y)
                 .map(|(&a, &b)| loss.derivative(a, b))
                 .collect(),
         ),

@@ -582,3 +582,34 @@ fn solve_gated_json_is_checkable() {
         assert_eq!(err.trim().lines().count(), 1, "{bad:?}: {err}");
     }
 }
+
+/// `solve --solver al`: the augmented Lagrangian driver reaches the ReLU reference optimum, says
+/// which solver ran, and `--solver` is refused for other models and for unknown names.
+#[test]
+fn solve_with_the_augmented_lagrangian() {
+    let data = reference("xor_32_202.csv");
+    let (code, out, err) = run(&[
+        "solve", "--data", &data, "--beta", "0.1", "--solver", "al", "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["solver"], "al");
+    assert_eq!(v["status"], "converged");
+    assert_eq!(v["admm_iterations"], 0);
+    assert!(v["first_order_iterations"].as_u64().unwrap() >= 1);
+    let reference = crate::common::reference_json()["cases"]["xor_32_202"]["relu_squared_beta0.1"]
+        .as_f64()
+        .unwrap();
+    let obj = v["objective"].as_f64().unwrap();
+    assert!((obj - reference).abs() <= 1e-6 * reference);
+    for args in [
+        vec!["--solver", "newton"],
+        vec!["--solver", "al", "--model", "gated-relu"],
+    ] {
+        let mut all = vec!["solve", "--data", &data];
+        all.extend(args.iter());
+        let (code, _, err) = run(&all);
+        assert_ne!(code, 0, "{args:?}");
+        assert!(err.contains("--solver"), "{args:?}: {err}");
+    }
+}

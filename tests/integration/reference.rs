@@ -7,6 +7,7 @@ use common::{load_reference, reference_json};
 use convex_nn_explorer::convex::ReluProblem;
 use convex_nn_explorer::geometry::{PatternMode, enumerate_exact, enumerate_oracle};
 use convex_nn_explorer::model::Loss;
+use convex_nn_explorer::solve::driver::Method;
 use convex_nn_explorer::solve::{SolveSettings, Status, solve_relu};
 
 #[test]
@@ -35,6 +36,21 @@ fn pattern_counts_match_public_patterns() {
 
 #[test]
 fn relu_reference_optima_are_reproduced_and_certified() {
+    check_relu_references(Method::Admm);
+}
+
+/// The augmented Lagrangian driver (R-FISTA inside, then the same exact polish) reaches the same
+/// optima, certified the same way.
+#[test]
+fn augmented_lagrangian_reaches_the_relu_reference_optima() {
+    check_relu_references(Method::Al);
+}
+
+fn check_relu_references(method: Method) {
+    let settings = SolveSettings {
+        method,
+        ..SolveSettings::default()
+    };
     let refs = reference_json();
     let mut checked = 0;
     for (name, case) in refs["cases"].as_object().unwrap() {
@@ -55,17 +71,15 @@ fn relu_reference_optima_are_reproduced_and_certified() {
             let problem =
                 ReluProblem::new(ds.x.clone(), ds.y.clone(), loss, beta, PatternMode::Exact)
                     .unwrap();
-            let sol = solve_relu(problem, &SolveSettings::default(), |_| {
-                std::ops::ControlFlow::Continue(())
-            })
-            .unwrap();
-            assert_eq!(sol.status, Status::Converged, "{name} {key}");
+            let sol =
+                solve_relu(problem, &settings, |_| std::ops::ControlFlow::Continue(())).unwrap();
+            assert_eq!(sol.status, Status::Converged, "{method:?} {name} {key}");
             // The reported objective is that of a real network, recomputed independently here.
             let obj = sol.network.objective(&ds.x, &ds.y, loss, beta);
             assert!((obj - sol.bounds.upper).abs() <= 1e-12 * scale);
             assert!(
                 (obj - reference).abs() <= tol * scale,
-                "{name} {key}: objective {obj} vs reference {reference}"
+                "{method:?} {name} {key}: objective {obj} vs reference {reference}"
             );
             // The references are accurate to about 2e-8 relative; a certified interval may be
             // tighter than they are.

@@ -759,6 +759,7 @@ fn gated_relu_is_chosen_and_plays_to_a_certified_optimum() {
     h.get_by_label("Gated ReLU (unconstrained)").click();
     h.run_steps(3);
     assert_eq!(h.state().session.solver.model, "gated-relu");
+    h.state_mut().flush_pending();
     wait(&mut h, "the gated problem", |a| {
         a.problem.is_some() && a.history.last_iter() == 0
     });
@@ -847,4 +848,55 @@ fn sampled_gates_show_the_violation_and_the_p_sweep() {
         assert!(p.violation_fraction <= p.scenario_bound, "{p:?}");
     }
     h.get_by_label("Run again");
+}
+
+/// The augmented Lagrangian chosen as the convex ReLU model's first-order solver: the ρ field
+/// goes (it is ADMM's), the status line names δ, and playing reaches the same certified optimum
+/// as the separate (ADMM) optimum solve.
+#[test]
+fn augmented_lagrangian_plays_to_the_certified_optimum() {
+    let mut s = session(Preset::Xor, 24, false);
+    s.view.speed = 0;
+    let mut h = harness(app(s));
+    wait(&mut h, "the problem", |a| a.problem.is_some());
+    let has_rho = |h: &Harness<'_, App>| {
+        h.query_by(|n| n.value().is_some_and(|v| v.starts_with("ρ ")))
+            .is_some()
+    };
+    assert!(has_rho(&h), "ADMM shows its ρ");
+    h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "first-order solver")
+        .click();
+    h.run_steps(3);
+    h.get_by_label("Augmented Lagrangian").click();
+    h.run_steps(3);
+    assert_eq!(
+        h.state().session.solver.method,
+        convex_nn_explorer::solve::driver::Method::Al
+    );
+    assert!(!has_rho(&h), "ρ is ADMM's");
+    h.state_mut().flush_pending();
+    wait(&mut h, "the restarted problem", |a| {
+        a.problem.is_some() && a.history.last_iter() == 0
+    });
+    h.get_by_label("Step").click();
+    wait(&mut h, "one step", |a| a.history.last_iter() == 1);
+    assert_eq!(
+        h.state().history.iterates[0].phase,
+        convex_nn_explorer::solve::Phase::AugLag
+    );
+    h.get_by_label_contains("(augmented Lagrangian)");
+    h.get_by_label_contains("δ 10");
+    h.get_by_label("Play").click();
+    wait(&mut h, "the end of the run", |a| {
+        a.convex_status.is_some() && a.optimum.is_some()
+    });
+    let a = h.state();
+    assert_eq!(
+        a.convex_status,
+        Some(convex_nn_explorer::solve::Status::Converged)
+    );
+    let it = a.history.iterates.last().unwrap();
+    let opt = a.optimum.as_ref().unwrap().bounds;
+    assert!(it.rel_gap <= 1e-6);
+    assert!(it.lower <= opt.upper * (1.0 + 1e-9) && opt.lower <= it.upper * (1.0 + 1e-9));
 }

@@ -1,6 +1,7 @@
 //! The side panel: collapsible Dataset, Formulation, Solver, SGD and Export sections. Widgets
 //! bind straight to the session's fields; any change schedules a (debounced) restart.
 
+use crate::solve::driver::Method;
 use eframe::egui;
 use egui::{Color32, RichText};
 
@@ -10,6 +11,26 @@ use crate::formulation::{self, ProblemDetail};
 use crate::geometry::PatternMode;
 use crate::model::Loss;
 use crate::solve::Optimizer;
+
+/// The convex ReLU model's own option: the first-order method before the exact polish.
+pub fn relu_options(s: &mut crate::app::session::SolverSettings, ui: &mut egui::Ui) {
+    let label = |m: Method| match m {
+        Method::Admm => "ADMM",
+        Method::Al => "Augmented Lagrangian",
+    };
+    egui::ComboBox::from_label("first-order solver")
+        .selected_text(label(s.method))
+        .show_ui(ui, |ui| {
+            ui.selectable_value(&mut s.method, Method::Admm, label(Method::Admm))
+                .on_hover_text("ADMM with the Woodbury u-update; ρ is its penalty");
+            ui.selectable_value(&mut s.method, Method::Al, label(Method::Al))
+                .on_hover_text(
+                    "Augmented Lagrangian with R-FISTA inside (the method of scnn): penalty δ \
+                     on the cone constraints, multipliers updated when the inner problem is \
+                     solved; the same certificate and the same exact polish",
+                );
+        });
+}
 
 pub fn side_panel(app: &mut App, ui: &mut egui::Ui) {
     egui::Panel::left("side_panel")
@@ -289,14 +310,23 @@ fn formulation(app: &mut App, ui: &mut egui::Ui) {
     };
     let mut rho = s.rho;
     let mut tol = s.tol;
+    // ρ is ADMM's: the convex ReLU program with ADMM, and the polynomial SDP-ADMM.
+    let kind = chosen.map(|f| f.kind());
+    let uses_rho = match kind {
+        Some(crate::formulation::ModelKind::Relu) => s.method == Method::Admm,
+        Some(crate::formulation::ModelKind::Poly) => true,
+        _ => false,
+    };
     ui.horizontal(|ui| {
-        ui.add(
-            egui::DragValue::new(&mut rho)
-                .range(1e-4..=1e4)
-                .speed(0.05)
-                .prefix("ρ "),
-        )
-        .on_hover_text("Initial ADMM penalty (rebalanced automatically)");
+        if uses_rho {
+            ui.add(
+                egui::DragValue::new(&mut rho)
+                    .range(1e-4..=1e4)
+                    .speed(0.05)
+                    .prefix("ρ "),
+            )
+            .on_hover_text("Initial ADMM penalty (rebalanced automatically)");
+        }
         ui.add(
             egui::DragValue::new(&mut tol)
                 .range(1e-12..=1e-1)

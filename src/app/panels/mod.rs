@@ -297,7 +297,12 @@ pub struct ModelPanels {
 /// The panels of a kind of model.
 pub fn model_panels(kind: ModelKind) -> ModelPanels {
     match kind {
-        ModelKind::Relu | ModelKind::Gated => ModelPanels {
+        ModelKind::Relu => ModelPanels {
+            regions: regions::show,
+            neurons: neurons::show,
+            options: controls::relu_options,
+        },
+        ModelKind::Gated => ModelPanels {
             regions: regions::show,
             neurons: neurons::show,
             options: |_, _| {},

@@ -88,17 +88,35 @@ pub fn status_line(app: &App, t: usize) -> String {
     let mut s = format!("step {t}");
     if let Some(it) = app.history.iterate_at(t) {
         s += &format!(" · convex iter {}", it.iter);
-        if it.phase == crate::solve::Phase::Polish {
-            s += " (exact polish)";
-        }
+        use crate::solve::Phase;
+        // The penalty in force, named by the method that has one.
+        let penalty = match it.phase {
+            Phase::Polish => {
+                s += " (exact polish)";
+                None
+            }
+            Phase::Fista => {
+                s += " (R-FISTA)";
+                None
+            }
+            Phase::AugLag => {
+                s += " (augmented Lagrangian)";
+                Some(("δ", it.rho))
+            }
+            Phase::Admm => Some(("ρ", it.rho)),
+        };
         // Time per iteration averaged over the last 20 (checked iterations cost more).
         let k = app.history.iterates.partition_point(|i| i.iter <= t);
         let recent = &app.history.iterates[k.saturating_sub(20)..k];
         let ms = 1e3 * recent.iter().map(|i| i.seconds).sum::<f64>() / recent.len().max(1) as f64;
         s += &format!(
-            " · upper {:.6} · lower {:.6} · gap {:.1e} · certifying dual c/β {:.3} · ρ {:.3} · {ms:.2} ms/it",
-            it.upper, it.lower, it.rel_gap, it.certificate, it.rho,
+            " · upper {:.6} · lower {:.6} · gap {:.1e} · certifying dual c/β {:.3}",
+            it.upper, it.lower, it.rel_gap, it.certificate,
         );
+        if let Some((name, v)) = penalty.filter(|(_, v)| v.is_finite()) {
+            s += &format!(" · {name} {v:.3}");
+        }
+        s += &format!(" · {ms:.2} ms/it");
     }
     if let Some(p) = app.history.sgd_at(t) {
         let best = p.objectives.iter().copied().fold(f64::INFINITY, f64::min);
