@@ -615,9 +615,9 @@ fn solve_text(r: &SolveJson, status: Status) -> String {
          certified rel. gap:  {:.3e}   max ||X^T D_i v||/beta = {:.8}\n\
          iterations: {} R-FISTA + {} exact rounds in {:.3} s\n\
          decomposed ReLU network ({} neurons, {} split): objective {:.10}\n\
-         ReLU optimum: {:.10} (lower bound {:.10}); the decomposed network is within {:.3e} \
-         of it (certified); its predictions on the training points differ from the gated ones \
-         by at most {:.1e}",
+         ReLU optimum: {:.10} (lower bound {:.10}); the decomposed network is at most {:.6} \
+         ({:.1} % of its objective) above it (certified); its predictions on the training \
+         points differ from the gated ones by at most {:.1e}",
         r.loss,
         r.beta,
         r.n,
@@ -642,7 +642,8 @@ fn solve_text(r: &SolveJson, status: Status) -> String {
         rn.objective,
         rn.relu_optimum,
         rn.relu_optimum_lower_bound,
-        rn.rel_gap,
+        rn.objective - rn.relu_optimum_lower_bound.max(rn.lower_bound),
+        100.0 * rn.rel_gap * rn.objective.abs().max(1.0) / rn.objective.abs().max(1e-300),
         rn.max_prediction_difference,
     );
     if let (Some(v), Some(b)) = (r.violation_fraction, r.scenario_bound) {
