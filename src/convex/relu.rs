@@ -193,6 +193,44 @@ impl ReluProblem {
         Ok(blocks)
     }
 
+    /// Certified bounds of a first-order iterate `blocks` (ADMM's, the augmented Lagrangian's):
+    /// upper = the objective of the network recovered from them; lower = the better of the
+    /// scaled dual points from that network's predictions and from `hint` (any dual candidate).
+    /// Also returns the objective of (C) at `blocks`, the scaled dual point behind the lower
+    /// bound, and the network's own bounds with its certificate's maximiser.
+    pub fn certify_iterate(
+        &self,
+        blocks: &[[f64; 3]],
+        hint: Vec<f64>,
+    ) -> (Bounds, f64, Vec<f64>, (Bounds, [f64; 3])) {
+        let net = self.recover(blocks);
+        let (own_b, own) = crate::certify::certify_network_dual(
+            &self.x,
+            &self.y,
+            &self.exact,
+            self.loss,
+            self.beta,
+            &net,
+        );
+        let hint = crate::certify::feasible_dual(
+            &self.x,
+            &self.y,
+            &self.exact,
+            self.loss,
+            self.beta,
+            hint,
+            0,
+        );
+        let own_bounds = (own_b, own.certificate.u);
+        let best = if hint.lower > own.lower { hint } else { own };
+        let b = Bounds {
+            upper: own_b.upper,
+            lower: best.lower,
+            certificate: best.c_over_beta,
+        };
+        (b, self.convex_objective(blocks), best.v, own_bounds)
+    }
+
     /// Certified bounds (docs/math.md#certified-gap) of any network against the optimum of the *exact* program.
     pub fn certify(&self, net: &ReluNetwork) -> (Bounds, Certificate) {
         certify_network(&self.x, &self.y, &self.exact, self.loss, self.beta, net)

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::progress::{Iterate, Phase, Status};
 use super::woodbury::{Woodbury, dense_patterns};
-use crate::certify::{Bounds, certify_network_dual, feasible_dual};
+use crate::certify::Bounds;
 use crate::convex::relu::{BlockVec, ReluProblem};
 use crate::error::{Error, Result};
 use crate::geometry::augment;
@@ -593,27 +593,7 @@ impl Admm {
     /// [`Admm::compute_bounds`] and the scaled dual point behind the lower bound; also the
     /// recovered network's own bounds and its certificate's maximiser.
     fn bounds_with_dual(&self) -> (Bounds, f64, Vec<f64>, (Bounds, [f64; 3])) {
-        let pr = &self.problem;
-        let net = self.network();
-        let (own_b, own) = certify_network_dual(&pr.x, &pr.y, &pr.exact, pr.loss, pr.beta, &net);
-        let upper = own_b.upper;
-        let hint = feasible_dual(
-            &pr.x,
-            &pr.y,
-            &pr.exact,
-            pr.loss,
-            pr.beta,
-            self.dual_hint(),
-            0,
-        );
-        let own_bounds = (own_b, own.certificate.u);
-        let best = if hint.lower > own.lower { hint } else { own };
-        let b = Bounds {
-            upper,
-            lower: best.lower,
-            certificate: best.c_over_beta,
-        };
-        (b, pr.convex_objective(&self.c), best.v, own_bounds)
+        self.problem.certify_iterate(&self.c, self.dual_hint())
     }
 
     /// The recovered network's own certified bounds and certificate maximiser, if the last

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::progress::{Iterate, Phase, Status};
 use super::rfista::{HINGE_SMOOTHING, RFista, Smooth, smoothed_loss};
 use super::woodbury::dense_patterns;
-use crate::certify::{Bounds, certify_network_dual, feasible_dual};
+use crate::certify::Bounds;
 use crate::convex::relu::{BlockVec, ReluProblem};
 use crate::error::{Error, Result};
 use crate::geometry::augment;
@@ -284,27 +284,9 @@ impl AugLag {
     /// the convex objective, the scaled dual point, and the network's own bounds and maximiser.
     fn bounds_with_dual(&self) -> (Bounds, f64, Vec<f64>, (Bounds, [f64; 3])) {
         let pr = &self.problem;
-        let net = self.network();
-        let (own_b, own) = certify_network_dual(&pr.x, &pr.y, &pr.exact, pr.loss, pr.beta, &net);
         let z = self.fista.iterate();
-        let yhat = pr.predictions(z);
-        let hint = feasible_dual(
-            &pr.x,
-            &pr.y,
-            &pr.exact,
-            pr.loss,
-            pr.beta,
-            pr.loss.dual_point(&yhat, &pr.y),
-            0,
-        );
-        let own_bounds = (own_b, own.certificate.u);
-        let best = if hint.lower > own.lower { hint } else { own };
-        let b = Bounds {
-            upper: own_b.upper,
-            lower: best.lower,
-            certificate: best.c_over_beta,
-        };
-        (b, pr.convex_objective(z), best.v, own_bounds)
+        let hint = pr.loss.dual_point(&pr.predictions(z), &pr.y);
+        pr.certify_iterate(z, hint)
     }
 
     fn report(
