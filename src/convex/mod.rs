@@ -3,6 +3,7 @@
 pub mod gated;
 pub mod poly;
 pub mod relu;
+pub mod robust;
 
 pub use poly::PolyProblem;
 pub use relu::{BlockVec, ReluProblem};

@@ -41,7 +41,7 @@ pub fn sigmoid(t: f64) -> f64 {
 }
 
 /// Binary entropy `−p ln p − (1−p) ln(1−p)` (0 at the ends).
-fn entropy(p: f64) -> f64 {
+pub(crate) fn entropy(p: f64) -> f64 {
     let term = |q: f64| if q <= 0.0 { 0.0 } else { -q * q.ln() };
     term(p) + term(1.0 - p)
 }

@@ -11,6 +11,7 @@ pub mod polish;
 pub mod poly_sgd;
 pub mod progress;
 pub mod rfista;
+pub mod robust;
 pub mod scenario;
 pub mod sdp;
 pub mod sgd;

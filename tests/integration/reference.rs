@@ -140,3 +140,43 @@ fn gated_reference_optima_are_reproduced_and_certified() {
     }
     assert_eq!(checked, 6, "all gated entries of reference.json");
 }
+
+/// The robust program (RC), hinge loss, reproduces the independent optima
+/// `robust_hinge_eps*_beta*` to 1e-6 with certified lower bounds never above them, and ε = 0 is
+/// the plain hinge program.
+#[test]
+fn robust_reference_optima_are_reproduced_and_certified() {
+    use convex_nn_explorer::convex::robust::RobustProblem;
+    use convex_nn_explorer::solve::robust::{RobustSettings, solve_robust};
+    let refs = reference_json();
+    let mut checked = 0;
+    for (name, case) in refs["cases"].as_object().unwrap() {
+        let ds = load_reference(case["file"].as_str().unwrap());
+        for (key, value) in case.as_object().unwrap() {
+            let Some(rest) = key.strip_prefix("robust_hinge_eps") else {
+                continue;
+            };
+            let (eps, beta) = rest.split_once("_beta").unwrap();
+            let (eps, beta): (f64, f64) = (eps.parse().unwrap(), beta.parse().unwrap());
+            let reference = value.as_f64().unwrap();
+            let scale = reference.abs().max(1.0);
+            let pr = RobustProblem::new(&ds.x, ds.y.clone(), Loss::Hinge, beta, eps).unwrap();
+            let sol = solve_robust(pr.clone(), &RobustSettings::default(), |_| {
+                std::ops::ControlFlow::Continue(())
+            })
+            .unwrap();
+            let b = sol.bounds;
+            assert_eq!(sol.status, Status::Converged, "{name} {key}: {b:?}");
+            assert!(
+                (b.upper - reference).abs() <= 1e-6 * scale,
+                "{name} {key}: {} vs {reference}",
+                b.upper
+            );
+            assert!(b.lower <= reference + 3e-8 * scale, "{name} {key}");
+            assert!((pr.objective(&sol.blocks) - b.upper).abs() <= 1e-12 * scale);
+            assert!(pr.cone_violation(&sol.blocks) <= 1e-8);
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 8, "all robust entries of reference.json");
+}
