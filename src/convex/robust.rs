@@ -369,6 +369,26 @@ impl RobustProblem {
         }
     }
 
+    /// The network of `blocks`, one neuron per non-zero block (`u = b/√‖b‖`, `α = ±√‖b‖`;
+    /// nothing merged or dropped, so its predictions are exactly those of the blocks).
+    pub fn network(&self, blocks: &[[f64; 3]]) -> crate::model::ReluNetwork {
+        let p = self.p();
+        crate::model::ReluNetwork {
+            neurons: blocks
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| **b != [0.0; 3])
+                .map(|(k, b)| {
+                    let r = norm3(b).sqrt();
+                    crate::model::Neuron {
+                        u: [b[0] / r, b[1] / r, b[2] / r],
+                        alpha: if k < p { r } else { -r },
+                    }
+                })
+                .collect(),
+        }
+    }
+
     /// The largest violation of the robust cones by a point: `max_k,j (ε‖(u₁,u₂)‖₁ − e x̃_jᵀu)₊`
     /// (0 for a feasible point).
     pub fn cone_violation(&self, blocks: &[[f64; 3]]) -> f64 {

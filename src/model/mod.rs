@@ -3,6 +3,7 @@
 pub mod loss;
 pub mod network;
 pub mod poly;
+pub mod worst_case;
 
 pub use loss::Loss;
 pub use network::{Neuron, ReluNetwork};

@@ -1,10 +1,9 @@
-//! The certified driver for the robust program (RC) (docs/math.md#robust): a projected
-//! subgradient-free first-order phase would need a smoothing of two nested non-smooth terms, so
-//! (RC) is solved by exact rounds from the start — the program restricted to a working set of
-//! usable blocks, solved by the interior-point solver (an SOCP for hinge and squared losses, an
-//! exponential-cone program for the logistic loss); its multipliers price every usable pattern
-//! exactly (the robust dual constraint) and the most violated ones join. Each round is one step
-//! of the animation; every bound is certified over all usable patterns.
+//! The certified driver for the robust program (RC) (docs/math.md#robust-solver): exact rounds
+//! from the start — the program restricted to a working set of usable blocks, solved by the
+//! interior-point solver (an SOCP for hinge and squared losses, an exponential-cone program for
+//! the logistic loss); its multipliers price every usable pattern exactly (the robust dual
+//! constraint) and the most violated ones join. Each round is one step of the animation; every
+//! bound is certified over all usable patterns. (Why no first-order phase: the docs.)
 
 use std::ops::ControlFlow;
 use std::time::Instant;
@@ -215,17 +214,18 @@ impl RobustDriver {
             }
         }
         self.current = cleaned;
-        // The multipliers: both sign conventions of the slope duals are tried.
-        let mut top = Vec::new();
+        // The multipliers: both sign conventions of the slope duals are tried; the better one
+        // certifies and prices the patterns.
+        let mut pricing: Option<(f64, Vec<[f64; 2]>)> = None;
         for sign in [-1.0, 1.0] {
             let w: Vec<[f64; 2]> = res.w.iter().map(|a| [sign * a[0], sign * a[1]]).collect();
             let (lower, c, _) = self.pr.lower_bound(res.v.clone(), w.clone());
             if lower > self.best.lower {
                 self.best.lower = lower;
                 self.best.certificate = c;
-                top = vec![(res.v.clone(), w)];
-            } else if top.is_empty() && sign > 0.0 {
-                top = vec![(res.v.clone(), w)];
+            }
+            if pricing.as_ref().is_none_or(|(l, _)| lower > *l) {
+                pricing = Some((lower, w));
             }
         }
         let objective = self.pr.objective(&full);
@@ -235,8 +235,8 @@ impl RobustDriver {
             return Some(self.iterate(t, objective));
         }
         let before = self.active.len();
-        if let Some((v, w)) = top.first() {
-            add_violated(&self.pr, v, w, s.columns_per_round, &mut self.active);
+        if let Some((_, w)) = &pricing {
+            add_violated(&self.pr, &res.v, w, s.columns_per_round, &mut self.active);
         }
         if self.active.len() == before || self.rounds >= s.max_rounds {
             self.done = true;

@@ -18,6 +18,8 @@ mod poly;
 #[cfg(test)]
 mod reference;
 #[cfg(test)]
+mod robust;
+#[cfg(test)]
 mod sgd;
 #[cfg(test)]
 #[cfg(feature = "gui")]
