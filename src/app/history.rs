@@ -230,6 +230,7 @@ mod tests {
                 },
                 certifying: None,
                 gated: None,
+                robust: None,
             })),
         })
     }

@@ -580,6 +580,7 @@ impl App {
             patterns: s.solver.patterns,
             rho: s.solver.rho,
             method: s.solver.method,
+            epsilon: s.solver.epsilon,
             tol: s.solver.tol,
             poly: formulation::PolyOptions {
                 activation: s.solver.poly,

@@ -63,6 +63,13 @@ pub struct SolverSettings {
     /// Lagrangian).
     #[serde(default)]
     pub method: crate::solve::driver::Method,
+    /// Robust ReLU: the ℓ∞ radius ε of the boxes around the training points.
+    #[serde(default = "default_epsilon")]
+    pub epsilon: f64,
+}
+
+fn default_epsilon() -> f64 {
+    0.05
 }
 
 impl SolverSettings {
@@ -159,6 +166,7 @@ impl Default for Session {
                 poly_reg: PolyRegularizer::default(),
                 poly_nuclear: false,
                 method: Default::default(),
+                epsilon: default_epsilon(),
             },
             sgd: SgdChoice {
                 enabled: true,

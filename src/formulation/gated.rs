@@ -359,6 +359,7 @@ pub fn gated_snapshot(
                 split: snapshot_split(u),
                 violation: None,
             })),
+            robust: None,
             network,
             kkt,
             pattern_sizes,

@@ -28,11 +28,12 @@ pub mod gated;
 pub mod poly;
 pub mod relu;
 pub mod report;
+pub mod robust;
 pub mod snapshot;
 
 pub use args::Args;
 pub use snapshot::{
-    DualChoice, DualView, GatedView, Metrics, ModelKind, ModelSnapshot, PolySnapshot,
+    DualChoice, DualView, GatedView, Metrics, ModelKind, RobustView, ModelSnapshot, PolySnapshot,
     ProblemDetail, ProblemInfo, ReluSnapshot, SgdPoint, SgdSnapshot, Snapshot, ViewSpec,
 };
 
@@ -65,6 +66,8 @@ pub struct ProblemInput {
     pub rho: f64,
     /// Convex ReLU: the first-order method before the exact polish.
     pub method: crate::solve::driver::Method,
+    /// Robust ReLU: the ℓ∞ radius ε of the boxes around the training points.
+    pub epsilon: f64,
     /// Certified relative-gap tolerance.
     pub tol: f64,
     /// Polynomial-activation options.
@@ -86,6 +89,7 @@ impl ProblemInput {
             patterns: PatternMode::Exact,
             rho: crate::solve::AdmmSettings::default().rho,
             method: Default::default(),
+            epsilon: 0.05,
             tol: 1e-6,
             poly: PolyOptions::default(),
             classes: 1,
@@ -288,8 +292,13 @@ pub trait Formulation: Sync {
 }
 
 /// Every formulation in this build, in model-list order.
-pub fn all() -> [&'static dyn Formulation; 3] {
-    [&relu::ConvexRelu, &gated::GatedRelu, &poly::PolySdp]
+pub fn all() -> [&'static dyn Formulation; 4] {
+    [
+        &relu::ConvexRelu,
+        &gated::GatedRelu,
+        &robust::RobustRelu,
+        &poly::PolySdp,
+    ]
 }
 
 /// The formulation with this id.
@@ -311,16 +320,7 @@ pub struct Planned {
 }
 
 /// The planned formulations (see `docs/math.md` for their programs).
-pub const PLANNED: [Planned; 3] = [
-    Planned {
-        id: "robust-relu",
-        name: "Robust ReLU (ℓ∞ adversarial)",
-        summary: "Adversarial training under ‖δ‖∞ ≤ ε: every cone constraint and every loss term \
-                  is taken in the worst case over the box around each point, which stays \
-                  convex: min Σⱼ max_{‖δⱼ‖∞≤ε} ℓ(f(xⱼ + δⱼ), yⱼ) + β Σᵢ (‖vᵢ‖ + ‖wᵢ‖) with \
-                  robust cone constraints.",
-        reason: "planned (docs/math.md#robust)",
-    },
+pub const PLANNED: [Planned; 2] = [
     Planned {
         id: "path3",
         name: "Path-regularized 3-layer",
@@ -382,7 +382,8 @@ mod tests {
         assert_eq!(ids.len(), n, "duplicate formulation id");
         assert!(lookup("relu").is_ok());
         assert!(lookup("gated-relu").is_ok());
-        assert!(lookup("robust-relu").is_err());
+        assert!(lookup("robust-relu").is_ok());
+        assert!(lookup("path3").is_err());
         assert!(lookup("nonsense").is_err());
     }
 

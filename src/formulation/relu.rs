@@ -316,6 +316,7 @@ pub fn relu_snapshot(
             residual,
             certifying,
             gated: None,
+            robust: None,
         })),
     }
 }

@@ -32,6 +32,8 @@ pub enum ModelKind {
     /// Gated ReLU models (fixed gates, a linear part each) and the ReLU networks of their cone
     /// decomposition: drawn by the ReLU panels, with the gates and both boundaries.
     Gated,
+    /// Robust ReLU networks (ℓ∞ boxes): the ReLU panels, with the boxes and worst cases.
+    Robust,
 }
 
 impl ModelKind {
@@ -52,6 +54,13 @@ impl ModelKind {
                  gated program is solved iff it is ≤ 1 on every gate of its set and 1 on every \
                  active gate; the maximum over the set (★) certifies the lower bound. With \
                  sampled gates, regions above 1 outside the set are what the sample misses.",
+            ),
+            ModelKind::Robust => (
+                "Robust dual ‖Π_K(±h)‖/β",
+                "For the dual point (v, w) of the network at the cursor, each usable pattern's \
+                 constraint max over its robust cone K (the directions whose line misses every \
+                 box) of ±hᵀu, h = Σⱼ dⱼ(vⱼx̃ⱼ − (wⱼ, 0)): constant on each region, 0 on unusable \
+                 ones (no block there). ≤ 1 everywhere certifies the lower bound (★: maximum).",
             ),
             ModelKind::Poly => (
                 "Dual certificate vᵀσ(X̃u)/β",
@@ -286,6 +295,25 @@ pub struct ReluSnapshot {
     /// For a gated model: the gates and the gated model beside its decomposed ReLU network
     /// (then `network` is that decomposed network, and the dual views are the gated maps).
     pub gated: Option<Box<GatedView>>,
+    /// For a robust model: the boxes and the exact worst case of `network`.
+    pub robust: Option<Box<RobustView>>,
+}
+
+/// What is particular to a robust model at one iterate.
+#[derive(Debug, Clone)]
+pub struct RobustView {
+    /// Box radius ε.
+    pub eps: f64,
+    /// The worst perturbation of every training point for the network shown.
+    pub worst: Vec<[f64; 2]>,
+    /// Its exact worst-case training loss.
+    pub robust_loss: f64,
+    /// Fraction of training points classified correctly on their whole box.
+    pub robust_accuracy: f64,
+    /// Usable patterns.
+    pub usable: usize,
+    /// All regions of the arrangement.
+    pub patterns: usize,
 }
 
 /// What is particular to a gated model at one iterate.

@@ -12,6 +12,9 @@ use super::{data_box, data_extent, fit_title_row};
 use crate::app::{App, PlotId, Restart};
 use crate::data::{Dataset, TargetKind};
 
+/// Worst-case perturbations of a robust model.
+const WORST: Color32 = Color32::from_rgb(230, 60, 160);
+
 /// The decomposed ReLU network's boundary beside a gated model's.
 const RELU_BOUNDARY: Color32 = Color32::from_rgb(200, 60, 200);
 
@@ -54,6 +57,11 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         is_test[i] = true;
     }
     let ymax = ds.y.iter().fold(0.0f64, |m, y| m.max(y.abs()));
+    // The training points, in the solver's order (the robust worst cases are per training point).
+    let train_points: Vec<[f64; 2]> = (0..ds.len())
+        .filter(|&i| !is_test[i])
+        .map(|i| ds.x[i])
+        .collect();
     // Several outputs: the field is the predicted class.
     let classes = snap.as_ref().map_or(1, |s| s.classes);
     let tex = snap.as_ref().map(|s| {
@@ -91,6 +99,28 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
                 );
         });
     }
+    // A robust model: the ε-boxes and, for the network shown, each point's worst case.
+    let robust = snap.as_ref().and_then(|s| s.relu()?.robust.clone());
+    if let Some(r) = &robust {
+        ui.horizontal_wrapped(|ui| {
+            let small = |t: String, c: Color32| egui::RichText::new(t).small().color(c);
+            ui.label(small(format!("□ ε-boxes (ε = {})", r.eps), outline));
+            ui.label(small("→ worst-case perturbation".into(), WORST));
+            ui.label(small(
+                format!(
+                    "exact worst case: loss {:.4}, robust accuracy {:.1} %",
+                    r.robust_loss,
+                    100.0 * r.robust_accuracy
+                ),
+                outline,
+            ))
+            .on_hover_text(
+                "Exact: the network is linear on each piece of a box, so its worst point is a \
+                 vertex of a piece (box corners, neuron lines crossing the box edges or each \
+                 other) — every one of them is evaluated.",
+            );
+        });
+    }
     let h = ui.available_height() - 4.0;
     let fit = &mut app.panel_state.fit;
     // Clicks and drags edit the data, so the view pans with the middle button or the scroll
@@ -110,6 +140,47 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
             fit.keep(pui, PlotId::Boundary, "boundary", extent, data_box(&ds));
             if let Some(tex) = tex {
                 pui.image(paint::plot_image("output", tex, extent));
+            }
+            if let Some(r) = &robust
+                && r.worst.len() == train_points.len()
+            {
+                let e = r.eps;
+                for (p, d) in train_points.iter().zip(&r.worst) {
+                    let corners = vec![
+                        [p[0] - e, p[1] - e],
+                        [p[0] + e, p[1] - e],
+                        [p[0] + e, p[1] + e],
+                        [p[0] - e, p[1] + e],
+                        [p[0] - e, p[1] - e],
+                    ];
+                    pui.line(
+                        egui_plot::Line::new("ε-box", egui_plot::PlotPoints::new(corners))
+                            .color(outline.gamma_multiply(0.6))
+                            .width(1.0)
+                            .allow_hover(false),
+                    );
+                    pui.line(
+                        egui_plot::Line::new(
+                            "worst case",
+                            egui_plot::PlotPoints::new(vec![*p, [p[0] + d[0], p[1] + d[1]]]),
+                        )
+                        .color(WORST)
+                        .width(1.5)
+                        .allow_hover(false),
+                    );
+                }
+                let tips: Vec<[f64; 2]> = train_points
+                    .iter()
+                    .zip(&r.worst)
+                    .map(|(p, d)| [p[0] + d[0], p[1] + d[1]])
+                    .collect();
+                pui.points(
+                    Points::new("worst case", tips)
+                        .color(WORST)
+                        .shape(MarkerShape::Cross)
+                        .radius(3.5)
+                        .allow_hover(false),
+                );
             }
             // One item per (colour, train/test) group keeps the plot cheap at hundreds of points.
             let mut groups: std::collections::BTreeMap<([u8; 4], bool), Vec<[f64; 2]>> =

@@ -32,6 +32,23 @@ pub fn relu_options(s: &mut crate::app::session::SolverSettings, ui: &mut egui::
         });
 }
 
+/// The robust model's own option: the box radius ε (log slider; 0 is the plain program).
+pub fn robust_options(s: &mut crate::app::session::SolverSettings, ui: &mut egui::Ui) {
+    let mut eps = s.epsilon.clamp(0.0, 1.0);
+    ui.add(
+        egui::Slider::new(&mut eps, 0.0..=1.0)
+            .logarithmic(true)
+            .smallest_positive(1e-3)
+            .custom_formatter(|v, _| if v == 0.0 { "0".into() } else { format!("{v:.3}") })
+            .text("ε (ℓ∞ box radius)"),
+    )
+    .on_hover_text(
+        "Every training point may move anywhere in the square of half-width ε around it. \
+         ε = 0 is the plain convex ReLU program; larger ε leaves fewer usable patterns.",
+    );
+    s.epsilon = eps;
+}
+
 pub fn side_panel(app: &mut App, ui: &mut egui::Ui) {
     egui::Panel::left("side_panel")
         .resizable(true)

@@ -307,6 +307,11 @@ pub fn model_panels(kind: ModelKind) -> ModelPanels {
             neurons: neurons::show,
             options: |_, _| {},
         },
+        ModelKind::Robust => ModelPanels {
+            regions: regions::show,
+            neurons: neurons::show,
+            options: controls::robust_options,
+        },
         ModelKind::Poly => ModelPanels {
             regions: poly::show,
             neurons: poly::neurons,
