@@ -389,6 +389,42 @@ impl RobustProblem {
         }
     }
 
+    /// `blocks` moved into their robust cones: each block `u` gets the smallest multiple `t` of
+    /// its pattern's generator `g` (strictly inside the robust cone) that makes every robust row
+    /// `e x̃_jᵀu − ε‖(u₁,u₂)‖₁ ≥ 0` hold, since the row of `u + tg` is at least
+    /// `row(u) + t·row(g)`. Interior-point points violate the rows by ~1e-10; this makes them
+    /// exactly feasible, so their closed-form objective is the network's true worst case.
+    pub fn repair(&self, blocks: &[[f64; 3]]) -> Vec<[f64; 3]> {
+        let (n, p) = (self.n(), self.p());
+        let row = |u: &[f64; 3], i: usize, j: usize| {
+            let e = if self.d[i * n + j] != 0 { 1.0 } else { -1.0 };
+            e * dot3(&self.xt[j], u) - self.eps * (u[0].abs() + u[1].abs())
+        };
+        blocks
+            .iter()
+            .enumerate()
+            .map(|(k, b)| {
+                if *b == [0.0; 3] {
+                    return *b;
+                }
+                let i = k % p;
+                let g = self.usable.generator(i);
+                let mut t: f64 = 0.0;
+                for j in 0..n {
+                    let r = row(b, i, j);
+                    if r < 0.0 {
+                        t = t.max(-r / row(&g, i, j));
+                    }
+                }
+                if t == 0.0 {
+                    return *b;
+                }
+                let t = t * (1.0 + 1e-9);
+                [b[0] + t * g[0], b[1] + t * g[1], b[2] + t * g[2]]
+            })
+            .collect()
+    }
+
     /// The largest violation of the robust cones by a point: `max_k,j (ε‖(u₁,u₂)‖₁ − e x̃_jᵀu)₊`
     /// (0 for a feasible point).
     pub fn cone_violation(&self, blocks: &[[f64; 3]]) -> f64 {

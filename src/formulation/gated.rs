@@ -246,6 +246,7 @@ pub fn gated_info(pr: &GatedProblem, view: &ViewSpec) -> ProblemInfo {
             line_regions,
             line_chosen,
             gated: true,
+            robust: false,
         },
     }
 }

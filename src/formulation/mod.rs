@@ -33,8 +33,9 @@ pub mod snapshot;
 
 pub use args::Args;
 pub use snapshot::{
-    DualChoice, DualView, GatedView, Metrics, ModelKind, RobustView, ModelSnapshot, PolySnapshot,
-    ProblemDetail, ProblemInfo, ReluSnapshot, SgdPoint, SgdSnapshot, Snapshot, ViewSpec,
+    DualChoice, DualView, GatedView, Metrics, ModelKind, ModelSnapshot, PolySnapshot,
+    ProblemDetail, ProblemInfo, ReluSnapshot, RobustView, SgdPoint, SgdSnapshot, Snapshot,
+    ViewSpec,
 };
 
 /// Options of the polynomial-activation formulation.

@@ -266,6 +266,7 @@ pub fn relu_info(pr: &ReluProblem, view: &ViewSpec) -> ProblemInfo {
             line_regions,
             line_chosen,
             gated: false,
+            robust: false,
         },
     }
 }

@@ -13,22 +13,22 @@ use super::relu::{ConvexRelu, size_warning};
 use super::report::{NeuronJson, neurons_json, to_json};
 use super::snapshot::{
     DualView, FIELD, LINE_FIELD, ModelKind, ModelSnapshot, ProblemDetail, ProblemInfo,
-    ReluSnapshot, RobustView, Snapshot, ViewSpec, metrics, significant,
+    ReluSnapshot, RobustView, SgdSnapshot, Snapshot, ViewSpec, metrics, significant,
 };
 use super::{
     Args, CliFlags, Formulation, ModelNetwork, Optimum, ProblemInput, SgdJob, SgdRun, SizeWarning,
     Stepper, until_stopped,
 };
-use crate::certify::kkt_report;
+use crate::certify::{Bounds, kkt_report};
 use crate::convex::robust::RobustProblem;
 use crate::data::LabelMode;
 use crate::error::Result;
 use crate::geometry::grid::{Grid, line_direction, line_space_regions, output_grid};
 use crate::geometry::pattern_of;
 use crate::model::worst_case::worst_case;
-use crate::model::Loss;
+use crate::model::{Loss, ReluNetwork};
 use crate::solve::robust::{RobustDriver, RobustSettings, solve_robust};
-use crate::solve::{Iterate, Status};
+use crate::solve::{Iterate, SgdTrainer, Status};
 
 /// Robust ReLU (ℓ∞ boxes of radius ε).
 pub struct RobustRelu;
@@ -93,7 +93,22 @@ impl Formulation for RobustRelu {
         })
     }
     fn sgd(&self, input: &ProblemInput, job: &SgdJob) -> Result<Box<dyn SgdRun>> {
-        ConvexRelu.sgd(input, job)
+        // Plain training of the same network, scored by its exact worst case over the boxes.
+        let trainers = (1..=job.seeds as u64)
+            .map(|seed| {
+                SgdTrainer::new(
+                    input.x.clone(),
+                    input.y.clone(),
+                    input.loss,
+                    input.beta,
+                    job.settings(seed),
+                )
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Box::new(RobustSeeds {
+            trainers,
+            input: input.clone(),
+        }))
     }
     fn solve_flags(&self) -> CliFlags {
         CliFlags {
@@ -106,6 +121,56 @@ impl Formulation for RobustRelu {
     }
     fn sgd_cli(&self, args: &Args) -> Result<String> {
         ConvexRelu.sgd_cli(args)
+    }
+}
+
+/// Gradient-trained ReLU networks scored by their exact robust objective (worst-case loss over
+/// the boxes + weight decay). It has no certified lower bound against (RC): (RC) is optimal only
+/// among pattern-stable networks, and another network may have a lower worst case.
+struct RobustSeeds {
+    trainers: Vec<SgdTrainer>,
+    input: ProblemInput,
+}
+
+impl RobustSeeds {
+    fn objective(&self, net: &ReluNetwork) -> f64 {
+        let i = &self.input;
+        worst_case(net, &i.x, &i.y, i.loss, i.epsilon).loss + net.weight_decay(i.beta)
+    }
+}
+
+impl SgdRun for RobustSeeds {
+    fn seeds(&self) -> usize {
+        self.trainers.len()
+    }
+    fn step(&mut self) -> Vec<(f64, f64)> {
+        let secs: Vec<f64> = self.trainers.iter_mut().map(|t| t.step().seconds).collect();
+        self.trainers
+            .iter()
+            .zip(secs)
+            .map(|(t, s)| (s, self.objective(&t.network())))
+            .collect()
+    }
+    fn snapshot(&self, epoch: usize, view: &ViewSpec) -> SgdSnapshot {
+        let networks: Vec<ReluNetwork> = self.trainers.iter().map(|t| t.network()).collect();
+        let bounds = networks
+            .iter()
+            .map(|n| Bounds {
+                upper: self.objective(n),
+                lower: f64::NAN,
+                certificate: f64::NAN,
+            })
+            .collect();
+        let test = networks
+            .iter()
+            .map(|n| metrics(n, &view.test_x, &view.test_y, self.input.loss))
+            .collect();
+        SgdSnapshot {
+            epoch,
+            networks: networks.into_iter().map(ModelNetwork::Relu).collect(),
+            bounds,
+            test,
+        }
     }
 }
 
@@ -125,7 +190,22 @@ impl Stepper for RobustStepper {
         robust_info(self.0.problem(), view)
     }
     fn snapshot(&self, iter: usize, view: &ViewSpec) -> Snapshot {
-        robust_snapshot(self.0.problem(), self.0.current(), iter, view)
+        let pr = self.0.problem();
+        let mut snap = robust_snapshot(pr, self.0.current(), iter, view);
+        // The dual point behind the certified lower bound (the exact rounds' multipliers).
+        if let (ModelSnapshot::Relu(r), Some((v, w))) = (&mut snap.model, self.0.certifying_dual())
+        {
+            let mut d = dual_view(pr, v.clone(), w.clone(), view);
+            // Shown scaled into feasibility, like every certifying point.
+            let s = if d.c_over_beta > 1.0 {
+                1.0 / d.c_over_beta
+            } else {
+                1.0
+            };
+            d.grid.values.iter_mut().for_each(|g| *g *= s);
+            r.certifying = Some(d);
+        }
+        snap
     }
     fn set_beta(&mut self, beta: f64) -> Result<()> {
         self.0.set_beta(beta)
@@ -148,6 +228,7 @@ pub fn robust_info(pr: &RobustProblem, view: &ViewSpec) -> ProblemInfo {
             line_regions,
             line_chosen,
             gated: false,
+            robust: true,
         },
     }
 }
@@ -159,18 +240,17 @@ fn robust_certificate_grid(pr: &RobustProblem, values: &[f64], view: &ViewSpec) 
     let extent = [0.0, std::f64::consts::TAU, -view.t_max, view.t_max];
     Grid::sample(nx, ny, extent, |theta, t| {
         let pat = pattern_of(&pr.x, &line_direction(theta, t));
-        pr.usable
-            .find(&pat)
-            .map_or(0.0, |k| values[k] / pr.beta)
+        pr.usable.find(&pat).map_or(0.0, |k| values[k] / pr.beta)
     })
 }
 
 fn dual_view(pr: &RobustProblem, v: Vec<f64>, w: Vec<[f64; 2]>, view: &ViewSpec) -> DualView {
     let (_, c, values) = pr.lower_bound(v.clone(), w);
-    let (kmax, _) = values
-        .iter()
-        .enumerate()
-        .fold((0, f64::NEG_INFINITY), |a, (k, &c)| if c > a.1 { (k, c) } else { a });
+    let (kmax, _) =
+        values.iter().enumerate().fold(
+            (0, f64::NEG_INFINITY),
+            |a, (k, &c)| if c > a.1 { (k, c) } else { a },
+        );
     let unit = |g: [f64; 3]| {
         let n = crate::vec3::norm3(&g);
         [g[0] / n, g[1] / n, g[2] / n]

@@ -236,6 +236,8 @@ pub enum ProblemDetail {
         /// Gated program: one unconstrained block per gate (else two cone-constrained blocks
         /// per pattern).
         gated: bool,
+        /// Robust program: `p` counts the usable patterns, whose blocks carry robust cones.
+        robust: bool,
     },
     /// The lifted SDP: one `(Z₊, Z₋)` pair per output.
     Poly {

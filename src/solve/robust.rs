@@ -80,6 +80,8 @@ pub struct RobustDriver {
     idle: Vec<u32>,
     best: Bounds,
     best_blocks: Vec<[f64; 3]>,
+    /// The dual point `(v, w)` behind the best lower bound (before scaling).
+    best_dual: Option<(Vec<f64>, Vec<[f64; 2]>)>,
     current: Vec<[f64; 3]>,
     done: bool,
     status: Status,
@@ -109,6 +111,7 @@ impl RobustDriver {
             active,
             best,
             best_blocks: zero.clone(),
+            best_dual: None,
             current: zero,
             done: false,
             status: Status::Running,
@@ -127,6 +130,11 @@ impl RobustDriver {
     /// Best certified bounds.
     pub fn bounds(&self) -> Bounds {
         self.best
+    }
+
+    /// The dual point `(v, w)` behind the best lower bound (unscaled), once a round found one.
+    pub fn certifying_dual(&self) -> Option<&(Vec<f64>, Vec<[f64; 2]>)> {
+        self.best_dual.as_ref()
     }
 
     /// The point of the latest round.
@@ -161,6 +169,7 @@ impl RobustDriver {
         }
         self.pr.beta = beta;
         self.best = Bounds::unknown();
+        self.best_dual = None;
         self.done = false;
         self.status = Status::Running;
         Ok(())
@@ -204,14 +213,13 @@ impl RobustDriver {
             .iter()
             .map(|b| if norm3(b) > 1e-7 * fmax { *b } else { [0.0; 3] })
             .collect();
-        // A point is offered only if it satisfies the robust cones (else its objective is not
-        // a true worst-case loss); the solver's tolerance allows tiny violations.
-        let scale = fmax.max(1.0);
+        // Interior-point points violate the robust rows by ~1e-10: repaired into the cones, their
+        // closed-form objective is their networks' true worst case.
+        let full = self.pr.repair(&full);
+        let cleaned = self.pr.repair(&cleaned);
         for cand in [&cleaned, &full] {
-            if self.pr.cone_violation(cand) <= 1e-9 * scale {
-                let b = self.pr.certify(cand);
-                self.offer(cand, b);
-            }
+            let b = self.pr.certify(cand);
+            self.offer(cand, b);
         }
         self.current = cleaned;
         // The multipliers: both sign conventions of the slope duals are tried; the better one
@@ -223,6 +231,7 @@ impl RobustDriver {
             if lower > self.best.lower {
                 self.best.lower = lower;
                 self.best.certificate = c;
+                self.best_dual = Some((res.v.clone(), w.clone()));
             }
             if pricing.as_ref().is_none_or(|(l, _)| lower > *l) {
                 pricing = Some((lower, w));

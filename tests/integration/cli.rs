@@ -613,3 +613,71 @@ fn solve_with_the_augmented_lagrangian() {
         assert!(err.contains("--solver"), "{args:?}: {err}");
     }
 }
+
+/// `solve --model robust-relu`: the reference optimum, the exact worst-case loss of the printed
+/// neurons equal to the objective's loss term, and bad ε named.
+#[test]
+fn solve_robust_json_is_checkable() {
+    let data = reference("spiral_30_101.csv");
+    let (code, out, err) = run(&[
+        "solve",
+        "--model",
+        "robust-relu",
+        "--data",
+        &data,
+        "--epsilon",
+        "0.05",
+        "--beta",
+        "0.1",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["model"], "robust-relu");
+    assert_eq!(v["status"], "converged");
+    assert_eq!(v["eps"], 0.05);
+    let reference =
+        crate::common::reference_json()["cases"]["spiral_30_101"]["robust_hinge_eps0.05_beta0.1"]
+            .as_f64()
+            .unwrap();
+    let obj = v["objective"].as_f64().unwrap();
+    assert!(
+        (obj - reference).abs() <= 1e-6 * reference,
+        "{obj} vs {reference}"
+    );
+    assert!(v["lower_bound"].as_f64().unwrap() <= reference * (1.0 + 3e-8));
+    let usable = v["usable_patterns"].as_u64().unwrap();
+    assert!(usable >= 1 && usable < v["patterns"].as_u64().unwrap());
+    // objective = exact worst-case loss + β Σ ‖u‖|α| of the printed neurons.
+    let pen: f64 = v["neurons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            let u = n["u"].as_array().unwrap();
+            let nu: f64 = (0..3)
+                .map(|i| u[i].as_f64().unwrap().powi(2))
+                .sum::<f64>()
+                .sqrt();
+            nu * n["alpha"].as_f64().unwrap().abs()
+        })
+        .sum();
+    let wc = v["robust_loss_exact"].as_f64().unwrap();
+    assert!((wc + 0.1 * pen - obj).abs() <= 1e-9 * obj);
+    let acc = v["robust_accuracy"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&acc) && acc <= v["accuracy"].as_f64().unwrap());
+    for eps in ["-0.1", "nan", "1e9"] {
+        let (code, _, err) = run(&[
+            "solve",
+            "--model",
+            "robust-relu",
+            "--data",
+            &data,
+            "--epsilon",
+            eps,
+        ]);
+        assert_ne!(code, 0, "{eps}");
+        assert!(err.contains("epsilon"), "{eps}: {err}");
+        assert_eq!(err.trim().lines().count(), 1);
+    }
+}

@@ -900,3 +900,68 @@ fn augmented_lagrangian_plays_to_the_certified_optimum() {
     assert!(it.rel_gap <= 1e-6);
     assert!(it.lower <= opt.upper * (1.0 + 1e-9) && opt.lower <= it.upper * (1.0 + 1e-9));
 }
+
+/// Robust ReLU chosen in the model list, ε moved on its slider, played to a certified gap
+/// ≤ 1e-6: the boxes' worst cases are in the snapshot (one per training point, inside its box),
+/// the exact worst-case loss of the network shown equals its (RC) loss at the optimum, and the
+/// legend row is on the boundary plot.
+#[test]
+fn robust_relu_plays_to_a_certified_optimum_with_boxes() {
+    let mut s = session(Preset::Xor, 20, false);
+    s.solver.loss = convex_nn_explorer::model::Loss::Hinge;
+    s.view.speed = 0;
+    let mut h = harness(app(s));
+    wait(&mut h, "the problem", |a| a.problem.is_some());
+    h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "Model")
+        .click();
+    h.run_steps(3);
+    h.get_by_label("Robust ReLU (ℓ∞ adversarial)").click();
+    h.run_steps(3);
+    assert_eq!(h.state().session.solver.model, "robust-relu");
+    // The ε slider: focused and moved with the arrow keys, as a keyboard user would.
+    let before = h.state().session.solver.epsilon;
+    h.get_by_role_and_label(egui::accesskit::Role::Slider, "ε (ℓ∞ box radius)")
+        .focus();
+    h.run_steps(2);
+    for _ in 0..3 {
+        h.key_press(egui::Key::ArrowRight);
+        h.run_steps(2);
+    }
+    let eps = h.state().session.solver.epsilon;
+    assert!(eps > before, "ε moved: {before} → {eps}");
+    h.state_mut().flush_pending();
+    wait(&mut h, "the robust problem", |a| {
+        a.problem.is_some() && a.history.last_iter() == 0
+    });
+    h.get_by_label("Play").click();
+    wait(&mut h, "the end of the run", |a| {
+        a.convex_status.is_some() && a.optimum.is_some()
+    });
+    let a = h.state();
+    assert_eq!(
+        a.convex_status,
+        Some(convex_nn_explorer::solve::Status::Converged)
+    );
+    let it = a.history.iterates.last().unwrap();
+    assert!(it.rel_gap <= 1e-6);
+    let snap = a.history.snapshots.last().unwrap();
+    let r = snap.relu().unwrap();
+    let rv = r.robust.as_ref().expect("a robust snapshot");
+    assert_eq!(rv.eps, eps);
+    assert_eq!(rv.worst.len(), a.session.data.dataset.len());
+    assert!(
+        rv.worst
+            .iter()
+            .all(|d| d[0].abs() <= eps + 1e-12 && d[1].abs() <= eps + 1e-12)
+    );
+    let penalty = r.network.weight_decay(snap.beta);
+    assert!(
+        (rv.robust_loss + penalty - it.upper).abs() <= 1e-6 * it.upper.max(1.0),
+        "exact worst case {} + penalty {penalty} vs (RC) {}",
+        rv.robust_loss,
+        it.upper
+    );
+    assert!(rv.usable < rv.patterns);
+    h.get_by_label_contains(&format!("ε-boxes (ε = {eps})"));
+    h.get_by_label_contains("exact worst case: loss");
+}

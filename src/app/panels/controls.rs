@@ -39,7 +39,13 @@ pub fn robust_options(s: &mut crate::app::session::SolverSettings, ui: &mut egui
         egui::Slider::new(&mut eps, 0.0..=1.0)
             .logarithmic(true)
             .smallest_positive(1e-3)
-            .custom_formatter(|v, _| if v == 0.0 { "0".into() } else { format!("{v:.3}") })
+            .custom_formatter(|v, _| {
+                if v == 0.0 {
+                    "0".into()
+                } else {
+                    format!("{v:.3}")
+                }
+            })
             .text("ε (ℓ∞ box radius)"),
     )
     .on_hover_text(
@@ -400,17 +406,29 @@ fn solver(app: &mut App, ui: &mut egui::Ui) {
             exact,
             is_exact,
             gated,
+            robust,
             ..
         },
     )) = detail
     {
-        let what = if *gated { "gates" } else { "patterns" };
+        let what = if *gated {
+            "gates"
+        } else if *robust {
+            "usable patterns"
+        } else {
+            "patterns"
+        };
         ui.label(format!(
             "n = {n} · {what} P = {p}{} · exact regions {exact}",
             if *is_exact { "" } else { " (sampled)" },
         ));
         let sizes = if *gated {
             format!("variables: P blocks of 3 = {} · no constraints", 3 * p)
+        } else if *robust {
+            format!(
+                "variables: 2P blocks of 3 = {} · robust cones: the facets of 4n box corners",
+                6 * p
+            )
         } else {
             format!(
                 "variables: 2P blocks of 3 = {} · constraints 2Pn = {}",
@@ -506,18 +524,31 @@ fn sgd(app: &mut App, ui: &mut egui::Ui) {
         ui.label(RichText::new("waits for the certified optimum to choose its width").small());
     }
     if let Some(s) = app.history.sgd_snapshot_at(app.shown_iter()) {
+        // Robust model: the seeds' exact robust objectives, compared with the (RC) optimum —
+        // signed, since a network that is not pattern-stable can have a lower worst case.
+        let robust = app.model_kind() == crate::formulation::ModelKind::Robust;
         egui::Grid::new("sgd_table").striped(true).show(ui, |ui| {
-            for h in ["seed", "objective", "gap", "test acc."] {
+            let heads = if robust {
+                ["seed", "robust obj.", "− p*(RC)", "test acc."]
+            } else {
+                ["seed", "objective", "gap", "test acc."]
+            };
+            for h in heads {
                 ui.strong(h);
             }
             ui.end_row();
             let p_lo = app.optimum.as_ref().map(|o| o.bounds.lower);
+            let p_up = app.optimum.as_ref().map(|o| o.bounds.upper);
             for (k, b) in s.bounds.iter().enumerate() {
                 ui.colored_label(super::paint::seed_color(k), format!("{}", k + 1));
                 ui.monospace(format!("{:.5}", b.upper));
-                // The certified gap to the optimum: the best lower bound known.
-                let lo = p_lo.map_or(b.lower, |l| l.max(b.lower));
-                ui.monospace(format!("{:.1e}", (b.upper - lo).max(0.0)));
+                if robust {
+                    ui.monospace(p_up.map_or("–".into(), |p| format!("{:+.1e}", b.upper - p)));
+                } else {
+                    // The certified gap to the optimum: the best lower bound known.
+                    let lo = p_lo.map_or(b.lower, |l| l.max(b.lower));
+                    ui.monospace(format!("{:.1e}", (b.upper - lo).max(0.0)));
+                }
                 let acc = s.test.get(k).copied().flatten().map(|m| m.accuracy);
                 ui.monospace(match acc {
                     Some(a) if a.is_finite() => format!("{:.0}%", 100.0 * a),

@@ -78,7 +78,8 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     );
     let axes = options_row(app, ui);
     let curves = curves(app, axes);
-    legend_row(ui, &curves, app.hovered, sampled_gates(app));
+    let robust = app.model_kind() == crate::formulation::ModelKind::Robust;
+    legend_row(ui, &curves, app.hovered, sampled_gates(app), robust);
     let y_range = (app.panel_state.zoom_objective && !axes.log_gap).then(|| zoom_range(app));
     let hovered_seed = match app.hovered {
         Some(NeuronRef::Sgd(k, _)) => Some(k),
@@ -285,7 +286,13 @@ fn sampled_gates(app: &App) -> bool {
     )
 }
 
-fn legend_row(ui: &mut egui::Ui, c: &Curves, hovered: Option<NeuronRef>, sampled_gates: bool) {
+fn legend_row(
+    ui: &mut egui::Ui,
+    c: &Curves,
+    hovered: Option<NeuronRef>,
+    sampled_gates: bool,
+    robust: bool,
+) {
     // Entries never wrap inside themselves: a whole entry moves to the next row.
     let entry = |ui: &mut egui::Ui, text: egui::RichText| {
         ui.add(egui::Label::new(text).extend());
@@ -317,6 +324,8 @@ fn legend_row(ui: &mut egui::Ui, c: &Curves, hovered: Option<NeuronRef>, sampled
                 Color32::GRAY,
                 if sampled_gates {
                     "p* over all regions' gates (certified)"
+                } else if robust {
+                    "p* of (RC): the best pattern-stable network (certified)"
                 } else {
                     "p* (certified)"
                 },
@@ -327,7 +336,15 @@ fn legend_row(ui: &mut egui::Ui, c: &Curves, hovered: Option<NeuronRef>, sampled
         }
         swatch(ui, CURSOR, "cursor");
         if !c.sgd.is_empty() {
-            entry(ui, egui::RichText::new("SGD:").small());
+            entry(
+                ui,
+                egui::RichText::new(if robust {
+                    "SGD (exact robust objective; may go below p* of (RC)):"
+                } else {
+                    "SGD:"
+                })
+                .small(),
+            );
             for k in 0..c.sgd.len() {
                 let hl = matches!(hovered, Some(NeuronRef::Sgd(s, _)) if s == k);
                 let text = egui::RichText::new(format!("SGD seed {}", k + 1))
