@@ -313,6 +313,44 @@ fn admm_vs_al(c: &mut Criterion) {
     g.finish();
 }
 
+/// The robust program (RC), hinge loss, to a certified 1e-6 gap (usable-pattern enumeration
+/// included).
+fn robust_solve(c: &mut Criterion) {
+    use convex_nn_explorer::convex::robust::RobustProblem;
+    use convex_nn_explorer::solve::robust::{RobustSettings, solve_robust};
+    let mut g = c.benchmark_group("robust_certified_gap_1e-6");
+    g.sample_size(10);
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/reference/datasets/spiral_30_101.csv"
+    );
+    let ds =
+        read_csv(std::path::Path::new(path), LabelMode::Auto).unwrap_or_else(|e| panic!("{e}"));
+    for (eps, beta) in [(0.05, 0.1), (0.05, 0.01)] {
+        let name = format!("spiral_30_101/hinge_eps{eps}_beta{beta}");
+        let run = || {
+            let pr = RobustProblem::new(&ds.x, ds.y.clone(), Loss::Hinge, beta, eps)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let sol = solve_robust(
+                pr,
+                &RobustSettings::default(),
+                |_| ControlFlow::Continue(()),
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(sol.status, Status::Converged, "{name}");
+            sol
+        };
+        let sol = run();
+        eprintln!(
+            "{name}: {} rounds, rel gap {:.2e}",
+            sol.rounds,
+            sol.bounds.rel_gap()
+        );
+        g.bench_function(name.clone(), |b| b.iter(|| black_box(run())));
+    }
+    g.finish();
+}
+
 fn sgd_training(c: &mut Criterion) {
     let mut g = c.benchmark_group("sgd");
     g.sample_size(10);
@@ -346,6 +384,7 @@ criterion_group!(
     certified_solve,
     gated_solve,
     admm_vs_al,
+    robust_solve,
     sgd_training
 );
 criterion_main!(benches);

@@ -749,6 +749,12 @@ impl App {
             optimizer: c.optimizer,
             lr: c.lr,
             epochs: c.epochs,
+            // Attacks inside the ε-boxes apply to the robust model only.
+            adversarial: if self.model_kind() == formulation::ModelKind::Robust {
+                c.adversarial.with_eps(self.session.solver.epsilon)
+            } else {
+                crate::solve::sgd::Adversarial::None
+            },
         };
         let every = (self.session.solver.snapshot_every * 5).max(10);
         self.sgd_width = Some(width);

@@ -94,6 +94,43 @@ pub struct SgdChoice {
     pub lr: f64,
     /// Epochs.
     pub epochs: usize,
+    /// Robust model: train the seeds on attacks inside the ε-boxes (`none`, `fgsm`, `pgd`).
+    #[serde(default)]
+    pub adversarial: AdversarialChoice,
+}
+
+/// Adversarial training of the SGD seeds (the robust model's ε is the radius).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdversarialChoice {
+    /// Plain training.
+    #[default]
+    None,
+    /// FGSM.
+    Fgsm,
+    /// PGD with 10 steps.
+    Pgd,
+}
+
+impl AdversarialChoice {
+    /// The trainer setting for radius `eps`.
+    pub fn with_eps(self, eps: f64) -> crate::solve::sgd::Adversarial {
+        use crate::solve::sgd::Adversarial;
+        match self {
+            Self::None => Adversarial::None,
+            Self::Fgsm => Adversarial::Fgsm { eps },
+            Self::Pgd => Adversarial::Pgd { eps, steps: 10 },
+        }
+    }
+
+    /// Name in the window.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::None => "plain",
+            Self::Fgsm => "FGSM",
+            Self::Pgd => "PGD (10 steps)",
+        }
+    }
 }
 
 /// View preferences.
@@ -175,6 +212,7 @@ impl Default for Session {
                 optimizer: Optimizer::Adam,
                 lr: 0.01,
                 epochs: 2000,
+                adversarial: AdversarialChoice::None,
             },
             view: ViewSettings {
                 dark: true,

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use crate::data::{Dataset, LabelMode, read_csv};
 use crate::error::{Error, Result};
+use crate::solve::sgd::Adversarial;
 use crate::solve::{Optimizer, SgdSettings};
 
 /// Value flags of `solve` common to every formulation.
@@ -152,6 +153,14 @@ impl Args {
             optimizer: Optimizer::parse(self.get("--optimizer").unwrap_or("gd"))?,
             batch_size: self.parsed("--batch-size", d.batch_size, "a positive integer")?,
             seed: 0,
+            adversarial: match self.get("--adversarial") {
+                None | Some("none") => Adversarial::None,
+                Some(kind) => {
+                    let eps = self.required_f64("--epsilon", "a number ≥ 0")?;
+                    let steps = self.parsed("--pgd-steps", 10usize, "a positive integer")?;
+                    Adversarial::parse(kind, eps, steps)?
+                }
+            },
         };
         settings.validate()?;
         let seeds: u64 = self.parsed("--seeds", 1u64, "a positive integer")?;
@@ -164,6 +173,12 @@ impl Args {
             "a positive integer",
         )?;
         Ok((settings, seeds, every))
+    }
+
+    /// A required number.
+    pub fn required_f64(&self, name: &str, what: &str) -> Result<f64> {
+        self.required(name)?;
+        self.parsed(name, f64::NAN, what)
     }
 
     /// Parses a flag's value with `FromStr`, or returns `default`.

@@ -153,6 +153,8 @@ pub struct SgdJob {
     pub lr: f64,
     /// Epochs.
     pub epochs: usize,
+    /// Adversarial training (plain by default).
+    pub adversarial: crate::solve::sgd::Adversarial,
 }
 
 impl SgdJob {
@@ -166,6 +168,7 @@ impl SgdJob {
             epochs: self.epochs,
             optimizer: self.optimizer,
             seed,
+            adversarial: self.adversarial,
             ..crate::solve::SgdSettings::default()
         }
     }

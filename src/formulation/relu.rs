@@ -143,6 +143,12 @@ impl Formulation for ConvexRelu {
     fn solve_cli(&self, args: &Args) -> Result<String> {
         solve_report(args)
     }
+    fn sgd_flags(&self) -> CliFlags {
+        CliFlags {
+            values: &["--adversarial", "--epsilon", "--pgd-steps"],
+            switches: &[],
+        }
+    }
     fn sgd_cli(&self, args: &Args) -> Result<String> {
         sgd_report(args)
     }
@@ -533,6 +539,12 @@ struct SgdRunJson {
     best_direction_sign: f64,
     accuracy: f64,
     max_kkt_residual: f64,
+    /// With `--epsilon`: the exact worst-case training loss over the ε-boxes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    robust_loss_exact: Option<f64>,
+    /// With `--epsilon`: the fraction of points classified correctly on their whole box.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    robust_accuracy: Option<f64>,
     history: Vec<EpochReport>,
     neurons: Vec<NeuronJson>,
 }
@@ -544,6 +556,10 @@ struct SgdJson {
     n: usize,
     width: usize,
     optimizer: &'static str,
+    /// Adversarial training: `none`, `fgsm` or `pgd`.
+    adversarial: &'static str,
+    /// The box radius of `--epsilon` (null without it).
+    eps: Option<f64>,
     epochs: usize,
     lr: f64,
     runs: Vec<SgdRunJson>,
@@ -561,6 +577,14 @@ fn sgd_report(args: &Args) -> Result<String> {
     let beta = args.beta()?;
     let (settings, seeds, every) = args.sgd_settings()?;
     let ds = args.dataset(LabelMode::Auto)?;
+    let eps: Option<f64> = match args.get("--epsilon") {
+        Some(_) => {
+            let e = args.required_f64("--epsilon", "a number ≥ 0")?;
+            crate::solve::sgd::Adversarial::Fgsm { eps: e }.validate()?;
+            Some(e)
+        }
+        None => None,
+    };
     let t0 = std::time::Instant::now();
     let seed_list: Vec<u64> = (0..seeds).collect();
     let threads = std::thread::available_parallelism().map_or(1, |c| c.get());
@@ -575,6 +599,7 @@ fn sgd_report(args: &Args) -> Result<String> {
         history.iter_mut().for_each(|h| h.directions.clear());
         let (b, cert) = certify_network(&ds.x, &ds.y, &exact, loss, beta, &net);
         let kkt = kkt_report(&ds.x, &ds.y, loss, beta, &net);
+        let wc = eps.map(|e| crate::model::worst_case::worst_case(&net, &ds.x, &ds.y, loss, e));
         json_runs.push(SgdRunJson {
             seed: *seed,
             objective: b.upper,
@@ -589,6 +614,8 @@ fn sgd_report(args: &Args) -> Result<String> {
                 .map(|k| k.residual)
                 .filter(|r| r.is_finite())
                 .fold(0.0, f64::max),
+            robust_loss_exact: wc.as_ref().map(|w| w.loss),
+            robust_accuracy: wc.as_ref().map(|w| w.accuracy),
             history,
             neurons: neurons_json(&net),
         });
@@ -627,6 +654,8 @@ fn sgd_report(args: &Args) -> Result<String> {
         n: ds.len(),
         width: settings.width,
         optimizer: settings.optimizer.name(),
+        adversarial: settings.adversarial.name(),
+        eps,
         epochs: settings.epochs,
         lr: settings.lr,
         runs: json_runs,
@@ -666,6 +695,21 @@ fn sgd_text(r: &SgdJson, seeds: u64) -> String {
             run.certificate,
             run.accuracy
         ));
+    }
+    if let Some(e) = r.eps {
+        text.push_str(&format!(
+            "\nexact worst case over the boxes of radius {e} ({} training):\n\
+             seed  robust loss      robust accuracy",
+            r.adversarial
+        ));
+        for run in &r.runs {
+            text.push_str(&format!(
+                "\n{:>4}  {:<15.10}  {:.3}",
+                run.seed,
+                run.robust_loss_exact.unwrap_or(f64::NAN),
+                run.robust_accuracy.unwrap_or(f64::NAN)
+            ));
+        }
     }
     text
 }

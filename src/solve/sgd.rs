@@ -51,6 +51,79 @@ impl Optimizer {
     }
 }
 
+/// Adversarial training (docs/math.md#robust-baselines): each sample is replaced by an attack on
+/// it inside its ℓ∞ box before the gradient step.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Adversarial {
+    /// Plain training.
+    #[default]
+    None,
+    /// Fast gradient sign method: `x + ε·sign(∇ₓℓ)`.
+    Fgsm {
+        /// Box radius.
+        eps: f64,
+    },
+    /// Projected gradient ascent: `steps` sign steps of size `2.5ε/steps` from `x`, each
+    /// projected back onto the box.
+    Pgd {
+        /// Box radius.
+        eps: f64,
+        /// Ascent steps.
+        steps: usize,
+    },
+}
+
+impl Adversarial {
+    /// Parses `--adversarial none|fgsm|pgd` with its radius and PGD steps.
+    pub fn parse(kind: &str, eps: f64, steps: usize) -> Result<Self> {
+        let a = match kind {
+            "none" => Self::None,
+            "fgsm" => Self::Fgsm { eps },
+            "pgd" => Self::Pgd { eps, steps },
+            _ => {
+                return Err(Error::InvalidSetting(format!(
+                    "--adversarial {kind:?}: expected none, fgsm or pgd"
+                )));
+            }
+        };
+        a.validate()?;
+        Ok(a)
+    }
+
+    /// Checks the radius and the step count.
+    pub fn validate(&self) -> Result<()> {
+        let eps = match *self {
+            Self::None => return Ok(()),
+            Self::Fgsm { eps } => eps,
+            Self::Pgd { eps, steps } => {
+                if !(1..=1000).contains(&steps) {
+                    return Err(Error::InvalidSetting(format!(
+                        "--pgd-steps {steps}: expected 1 to 1000"
+                    )));
+                }
+                eps
+            }
+        };
+        if !(eps.is_finite() && (0.0..=crate::convex::robust::MAX_EPSILON).contains(&eps)) {
+            return Err(Error::InvalidSetting(format!(
+                "--epsilon {eps}: must be a number from 0 to {}",
+                crate::convex::robust::MAX_EPSILON
+            )));
+        }
+        Ok(())
+    }
+
+    /// The CLI name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Fgsm { .. } => "fgsm",
+            Self::Pgd { .. } => "pgd",
+        }
+    }
+}
+
 /// Training settings (plain public fields; see [`SgdSettings::validate`]).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SgdSettings {
@@ -71,6 +144,9 @@ pub struct SgdSettings {
     pub batch_size: usize,
     /// RNG seed (initialisation and minibatch order).
     pub seed: u64,
+    /// Adversarial training (plain by default).
+    #[serde(default)]
+    pub adversarial: Adversarial,
 }
 
 impl Default for SgdSettings {
@@ -84,6 +160,7 @@ impl Default for SgdSettings {
             optimizer: Optimizer::Gd,
             batch_size: 16,
             seed: 0,
+            adversarial: Adversarial::None,
         }
     }
 }
@@ -155,7 +232,7 @@ impl SgdSettings {
         if self.batch_size == 0 {
             return bad("batch_size must be ≥ 1".into());
         }
-        Ok(())
+        self.adversarial.validate()
     }
 }
 
@@ -285,7 +362,7 @@ impl SgdTrainer {
             ];
         }
         for &j in idx {
-            let xj = self.x[j];
+            let xj = self.attack(self.x[j], self.y[j]);
             let f: f64 = self
                 .theta
                 .iter()
@@ -306,6 +383,44 @@ impl SgdTrainer {
                 }
             }
         }
+    }
+
+    /// The training input for sample `x` with target `y`: `x` itself, or an attack on it inside
+    /// its box (FGSM or PGD on the current network).
+    pub fn attack(&self, x: [f64; 2], y: f64) -> [f64; 2] {
+        let (eps, steps, step) = match self.settings.adversarial {
+            Adversarial::None => return x,
+            Adversarial::Fgsm { eps } => (eps, 1, eps),
+            Adversarial::Pgd { eps, steps } => (eps, steps, 2.5 * eps / steps as f64),
+        };
+        let mut q = x;
+        for _ in 0..steps {
+            // ∇ₓℓ = ℓ'(f, y) Σ_on α_k (w_k1, w_k2)
+            let mut f = 0.0;
+            let mut g = [0.0; 2];
+            for p in &self.theta {
+                let pre = p[0] * q[0] + p[1] * q[1] + p[2];
+                if pre > 0.0 {
+                    f += p[3] * pre;
+                    g[0] += p[3] * p[0];
+                    g[1] += p[3] * p[1];
+                }
+            }
+            let d = self.loss.derivative(f, y);
+            let sgn = |v: f64| {
+                if v > 0.0 {
+                    1.0
+                } else if v < 0.0 {
+                    -1.0
+                } else {
+                    0.0
+                }
+            };
+            for c in 0..2 {
+                q[c] = (q[c] + step * sgn(d * g[c])).clamp(x[c] - eps, x[c] + eps);
+            }
+        }
+        q
     }
 
     /// The exact gradient of `J` on the full data (for tests and the app's KKT views).

@@ -681,3 +681,55 @@ fn solve_robust_json_is_checkable() {
         assert_eq!(err.trim().lines().count(), 1);
     }
 }
+
+/// `sgd --adversarial pgd --epsilon E`: every run carries its exact worst-case loss and robust
+/// accuracy; `--adversarial` without `--epsilon` is named.
+#[test]
+fn sgd_adversarial_runs_report_their_exact_worst_case() {
+    let data = reference("xor_32_202.csv");
+    let (code, out, err) = run(&[
+        "sgd",
+        "--data",
+        &data,
+        "--width",
+        "8",
+        "--seeds",
+        "2",
+        "--epochs",
+        "200",
+        "--loss",
+        "hinge",
+        "--adversarial",
+        "pgd",
+        "--epsilon",
+        "0.05",
+        "--no-optimum",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["adversarial"], "pgd");
+    assert_eq!(v["eps"], 0.05);
+    for r in v["runs"].as_array().unwrap() {
+        let l = r["robust_loss_exact"].as_f64().unwrap();
+        let plain = r["history"].as_array().unwrap().last().unwrap()["loss"]
+            .as_f64()
+            .unwrap();
+        assert!(
+            l >= plain - 1e-9,
+            "the worst case is at least the clean loss"
+        );
+        assert!((0.0..=1.0).contains(&r["robust_accuracy"].as_f64().unwrap()));
+    }
+    let (code, _, err) = run(&[
+        "sgd",
+        "--data",
+        &data,
+        "--width",
+        "2",
+        "--adversarial",
+        "pgd",
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("--epsilon"), "{err}");
+}

@@ -218,3 +218,60 @@ fn bad_epsilon_is_refused_with_a_message() {
         Err(e) => assert!(e.to_string().contains("no pattern is usable"), "{e}"),
     }
 }
+
+/// FGSM and PGD attacks of a trained network stay in their boxes and never beat the exact worst
+/// case (a theorem: the exact worst case is the maximum over the box); bad attack settings are
+/// refused.
+#[test]
+fn attacks_stay_in_the_box_and_below_the_exact_worst_case() {
+    use convex_nn_explorer::solve::sgd::{Adversarial, SgdSettings, SgdTrainer};
+    let ds = load_reference("datasets/xor_32_202.csv");
+    let eps = 0.05;
+    for adv in [
+        Adversarial::Fgsm { eps },
+        Adversarial::Pgd { eps, steps: 10 },
+    ] {
+        let mut tr = SgdTrainer::new(
+            ds.x.clone(),
+            ds.y.clone(),
+            Loss::Hinge,
+            0.1,
+            SgdSettings {
+                width: 12,
+                epochs: 300,
+                optimizer: convex_nn_explorer::solve::Optimizer::Adam,
+                batch_size: 1000,
+                adversarial: adv,
+                seed: 3,
+                ..SgdSettings::default()
+            },
+        )
+        .unwrap();
+        tr.run(|_| ControlFlow::Continue(()));
+        let net = tr.network();
+        let wc = worst_case(&net, &ds.x, &ds.y, Loss::Hinge, eps);
+        for (j, (p, y)) in ds.x.iter().zip(&ds.y).enumerate() {
+            let q = tr.attack(*p, *y);
+            assert!(
+                (q[0] - p[0]).abs() <= eps * (1.0 + 1e-12)
+                    && (q[1] - p[1]).abs() <= eps * (1.0 + 1e-12)
+            );
+            let l = Loss::Hinge.value(net.eval(q), *y);
+            assert!(
+                l <= wc.points[j].loss + 1e-12,
+                "{adv:?} point {j}: attack {l} above exact"
+            );
+        }
+    }
+    for (kind, eps, steps) in [
+        ("pgd", -0.1, 10),
+        ("pgd", 0.1, 0),
+        ("fgsm", f64::NAN, 1),
+        ("bim", 0.1, 1),
+    ] {
+        assert!(
+            Adversarial::parse(kind, eps, steps).is_err(),
+            "{kind} {eps} {steps}"
+        );
+    }
+}

@@ -499,6 +499,22 @@ fn sgd(app: &mut App, ui: &mut egui::Ui) {
                 ui.selectable_value(&mut n.optimizer, o, o.name());
             }
         });
+    if app.model_kind() == formulation::ModelKind::Robust {
+        use crate::app::session::AdversarialChoice as A;
+        egui::ComboBox::from_label("training")
+            .selected_text(n.adversarial.label())
+            .show_ui(ui, |ui| {
+                for a in [A::None, A::Fgsm, A::Pgd] {
+                    ui.selectable_value(&mut n.adversarial, a, a.label());
+                }
+            })
+            .response
+            .on_hover_text(
+                "Adversarial training: each sample is replaced by an attack inside its ε-box \
+                 (FGSM: one sign step; PGD: 10 projected sign steps) before the gradient step. \
+                 Every seed is scored by its exact worst case, not by the attack.",
+            );
+    }
     let mut log_lr = n.lr.log10();
     ui.add(
         egui::Slider::new(&mut log_lr, -4.0..=0.0)
