@@ -52,3 +52,4 @@ shoot linespace assets/sessions/xor_linespace.json 25
 shoot poly_xor assets/sessions/poly_xor.json 25
 shoot poly_spiral3 assets/sessions/poly_spiral3.json 25
 shoot gated_spiral assets/sessions/gated_spiral.json 25
+shoot robust_xor assets/sessions/robust_xor.json 25

@@ -19,14 +19,16 @@ USAGE:
   convex-nn-explorer solve --data FILE --model gated-relu [--patterns exact|sampled:P[:SEED]]
                            [--loss L] [--beta B] [--max-iter N] [--tol T] [--no-polish]
                            [--standardize] [--json]
+  convex-nn-explorer solve --data FILE --model robust-relu --epsilon E [--loss hinge|squared|logistic]
+                           [--beta B] [--tol T] [--standardize] [--json]
   convex-nn-explorer solve --data FILE --model poly [--poly A,B,C|relu|swish|square]
                            [--regularizer l1|nuclear] [--multiclass] [--loss L] [--beta B]
                            [--max-iter N] [--tol T] [--rho R] [--standardize] [--json]
   convex-nn-explorer patterns --data FILE [--json]
   convex-nn-explorer sgd --data FILE --width M [--loss L] [--beta B] [--seeds K] [--epochs E]
                          [--lr LR] [--lr-final LR] [--optimizer gd|sgd|adam] [--batch-size S] [--init-scale S]
-                         [--no-optimum] [--json]
-  convex-nn-explorer sgd --model gated-relu …  (the ReLU networks it relaxes: as above)
+                         [--adversarial none|fgsm|pgd --epsilon E [--pgd-steps K]] [--no-optimum] [--json]
+  convex-nn-explorer sgd --model gated-relu|robust-relu …  (plain ReLU networks: as above)
   convex-nn-explorer sgd --model poly --data FILE --width M [--poly A,B,C|relu|swish|square]
                          [--regularizer l1|weight-decay] [same training flags as above]
   convex-nn-explorer generate --preset NAME [--n N] [--noise S] [--seed SEED] > FILE

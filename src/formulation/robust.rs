@@ -119,6 +119,9 @@ impl Formulation for RobustRelu {
     fn solve_cli(&self, args: &Args) -> Result<String> {
         solve_report(args)
     }
+    fn sgd_flags(&self) -> CliFlags {
+        ConvexRelu.sgd_flags()
+    }
     fn sgd_cli(&self, args: &Args) -> Result<String> {
         ConvexRelu.sgd_cli(args)
     }

@@ -347,7 +347,16 @@ fn example_sessions() -> Vec<(&'static str, Session)> {
     gated.sgd.width = 0;
     gated.sgd.seeds = 4;
     gated.view.speed = 2;
+    let mut robust = session(Preset::Xor, 40, true);
+    robust.solver.model = "robust-relu".into();
+    robust.solver.loss = convex_nn_explorer::model::Loss::Hinge;
+    robust.solver.epsilon = 0.05;
+    robust.sgd.width = 0;
+    robust.sgd.seeds = 4;
+    robust.sgd.adversarial = convex_nn_explorer::app::session::AdversarialChoice::Pgd;
+    robust.view.speed = 2;
     vec![
+        ("robust_xor", robust),
         ("gated_spiral", gated),
         ("xor_log_gap", gap),
         ("poly_xor", poly),
