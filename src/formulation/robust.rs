@@ -79,7 +79,12 @@ impl Formulation for RobustRelu {
     }
     fn build(&self, input: &ProblemInput) -> Result<Box<dyn Stepper>> {
         let driver = RobustDriver::new(problem(input)?, &settings(input))?;
-        Ok(Box::new(RobustStepper(driver)))
+        // The plain optimum (ε = 0), for its boundary beside the robust one.
+        let plain = ConvexRelu
+            .optimum(input, &AtomicBool::new(false))
+            .ok()
+            .and_then(|o| o.network.relu().cloned());
+        Ok(Box::new(RobustStepper(driver, plain)))
     }
     fn optimum(&self, input: &ProblemInput, stop: &AtomicBool) -> Result<Optimum> {
         let pr = problem(input)?;
@@ -177,7 +182,8 @@ impl SgdRun for RobustSeeds {
     }
 }
 
-struct RobustStepper(RobustDriver);
+/// The driver and the plain (ε = 0) optimum's network.
+struct RobustStepper(RobustDriver, Option<ReluNetwork>);
 
 impl Stepper for RobustStepper {
     fn step(&mut self) -> Option<Iterate> {
@@ -195,6 +201,11 @@ impl Stepper for RobustStepper {
     fn snapshot(&self, iter: usize, view: &ViewSpec) -> Snapshot {
         let pr = self.0.problem();
         let mut snap = robust_snapshot(pr, self.0.current(), iter, view);
+        if let (ModelSnapshot::Relu(r), Some(plain)) = (&mut snap.model, &self.1)
+            && let Some(rv) = r.robust.as_mut()
+        {
+            rv.plain_output = Some(output_grid(plain, FIELD, FIELD, view.extent));
+        }
         // The dual point behind the certified lower bound (the exact rounds' multipliers).
         if let (ModelSnapshot::Relu(r), Some((v, w))) = (&mut snap.model, self.0.certifying_dual())
         {
@@ -299,6 +310,7 @@ pub fn robust_snapshot(
         robust_accuracy: wc.accuracy,
         usable: pr.p(),
         patterns: pr.all_patterns,
+        plain_output: None,
     };
     Snapshot {
         iter,

@@ -316,6 +316,8 @@ pub struct RobustView {
     pub usable: usize,
     /// All regions of the arrangement.
     pub patterns: usize,
+    /// Output of the plain (ε = 0) optimum over the plane, for its boundary beside the robust one.
+    pub plain_output: Option<Grid>,
 }
 
 /// What is particular to a gated model at one iterate.

@@ -12,6 +12,9 @@ use super::{data_box, data_extent, fit_title_row};
 use crate::app::{App, PlotId, Restart};
 use crate::data::{Dataset, TargetKind};
 
+/// The plain (ε = 0) optimum's boundary beside a robust model's.
+const PLAIN_BOUNDARY: Color32 = Color32::from_rgb(80, 200, 220);
+
 /// Worst-case perturbations of a robust model.
 const WORST: Color32 = Color32::from_rgb(230, 60, 160);
 
@@ -106,6 +109,13 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
             let small = |t: String, c: Color32| egui::RichText::new(t).small().color(c);
             ui.label(small(format!("□ ε-boxes (ε = {})", r.eps), outline));
             ui.label(small("→ worst-case perturbation".into(), WORST));
+            if r.plain_output.is_some() {
+                ui.label(small("━ plain optimum (ε = 0) = 0".into(), PLAIN_BOUNDARY))
+                    .on_hover_text(
+                        "The certified optimum of the same network trained without perturbations: \
+                         its boundary beside the robust one.",
+                    );
+            }
             ui.label(small(
                 format!(
                     "exact worst case: loss {:.4}, robust accuracy {:.1} %",
@@ -237,6 +247,10 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         if let Some(g) = &gated {
             let segs = g.contour(0.0);
             paint::paint_segments(ui, &resp.transform, &segs, Stroke::new(2.0, RELU_BOUNDARY));
+        }
+        if let Some(g) = robust.as_ref().and_then(|r| r.plain_output.as_ref()) {
+            let segs = g.contour(0.0);
+            paint::paint_segments(ui, &resp.transform, &segs, Stroke::new(1.5, PLAIN_BOUNDARY));
         }
         // Polynomial model: the neuron selected in the decomposition panel, where σ(x̃ᵀu) = 0.
         if let (Some(p), Some(nr)) = (s.poly(), app.panel_state.poly.selected) {
