@@ -392,6 +392,7 @@ impl SgdRun for ReluSeeds {
             networks: networks.into_iter().map(ModelNetwork::Relu).collect(),
             bounds,
             test,
+            robust_accuracy: Vec::new(),
         }
     }
 }

@@ -145,6 +145,11 @@ impl RobustSeeds {
         let i = &self.input;
         worst_case(net, &i.x, &i.y, i.loss, i.epsilon).loss + net.weight_decay(i.beta)
     }
+
+    fn worst(&self, net: &ReluNetwork) -> crate::model::worst_case::WorstCase {
+        let i = &self.input;
+        worst_case(net, &i.x, &i.y, i.loss, i.epsilon)
+    }
 }
 
 impl SgdRun for RobustSeeds {
@@ -161,10 +166,12 @@ impl SgdRun for RobustSeeds {
     }
     fn snapshot(&self, epoch: usize, view: &ViewSpec) -> SgdSnapshot {
         let networks: Vec<ReluNetwork> = self.trainers.iter().map(|t| t.network()).collect();
+        let worst: Vec<_> = networks.iter().map(|n| self.worst(n)).collect();
         let bounds = networks
             .iter()
-            .map(|n| Bounds {
-                upper: self.objective(n),
+            .zip(&worst)
+            .map(|(n, w)| Bounds {
+                upper: w.loss + n.weight_decay(self.input.beta),
                 lower: f64::NAN,
                 certificate: f64::NAN,
             })
@@ -178,6 +185,7 @@ impl SgdRun for RobustSeeds {
             networks: networks.into_iter().map(ModelNetwork::Relu).collect(),
             bounds,
             test,
+            robust_accuracy: worst.iter().map(|w| w.accuracy).collect(),
         }
     }
 }

@@ -476,6 +476,9 @@ pub struct SgdSnapshot {
     pub bounds: Vec<Bounds>,
     /// Test metrics per seed.
     pub test: Vec<Option<Metrics>>,
+    /// Robust model: each seed's robust accuracy on the training points (exact worst case over
+    /// the ε-boxes); empty otherwise.
+    pub robust_accuracy: Vec<f64>,
 }
 
 impl SgdSnapshot {

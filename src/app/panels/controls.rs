@@ -545,7 +545,7 @@ fn sgd(app: &mut App, ui: &mut egui::Ui) {
         let robust = app.model_kind() == crate::formulation::ModelKind::Robust;
         egui::Grid::new("sgd_table").striped(true).show(ui, |ui| {
             let heads = if robust {
-                ["seed", "robust obj.", "− p*(RC)", "test acc."]
+                ["seed", "robust obj.", "− p*(RC)", "robust acc."]
             } else {
                 ["seed", "objective", "gap", "test acc."]
             };
@@ -565,7 +565,11 @@ fn sgd(app: &mut App, ui: &mut egui::Ui) {
                     let lo = p_lo.map_or(b.lower, |l| l.max(b.lower));
                     ui.monospace(format!("{:.1e}", (b.upper - lo).max(0.0)));
                 }
-                let acc = s.test.get(k).copied().flatten().map(|m| m.accuracy);
+                let acc = if robust {
+                    s.robust_accuracy.get(k).copied()
+                } else {
+                    s.test.get(k).copied().flatten().map(|m| m.accuracy)
+                };
                 ui.monospace(match acc {
                     Some(a) if a.is_finite() => format!("{:.0}%", 100.0 * a),
                     _ => "–".into(),
