@@ -93,9 +93,12 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         .and_then(|s| s.relu()?.gated.as_ref().map(|g| g.relu_output.clone()));
     if gated.is_some() {
         ui.horizontal_wrapped(|ui| {
-            let small = |t: &str, c: Color32| egui::RichText::new(t).small().color(c);
-            ui.label(small("━ gated model f = 0", outline));
-            ui.label(small("━ its decomposed ReLU network = 0", RELU_BOUNDARY))
+            // Entries never wrap inside themselves: a whole entry moves to the next row.
+            let small = |t: &str, c: Color32| {
+                egui::Label::new(egui::RichText::new(t).small().color(c)).extend()
+            };
+            ui.add(small("━ gated model f = 0", outline));
+            ui.add(small("━ its decomposed ReLU network = 0", RELU_BOUNDARY))
                 .on_hover_text(
                     "The cone decomposition uᵢ = vᵢ − wᵢ gives a ReLU network equal to the gated \
                      model on every training point; between the points the two can differ.",
@@ -106,17 +109,19 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     let robust = snap.as_ref().and_then(|s| s.relu()?.robust.clone());
     if let Some(r) = &robust {
         ui.horizontal_wrapped(|ui| {
-            let small = |t: String, c: Color32| egui::RichText::new(t).small().color(c);
-            ui.label(small(format!("□ ε-boxes (ε = {})", r.eps), outline));
-            ui.label(small("→ worst-case perturbation".into(), WORST));
+            let small = |t: String, c: Color32| {
+                egui::Label::new(egui::RichText::new(t).small().color(c)).extend()
+            };
+            ui.add(small(format!("□ ε-boxes (ε = {})", r.eps), outline));
+            ui.add(small("→ worst-case perturbation".into(), WORST));
             if r.plain_output.is_some() {
-                ui.label(small("━ plain optimum (ε = 0) = 0".into(), PLAIN_BOUNDARY))
+                ui.add(small("━ plain optimum (ε = 0) = 0".into(), PLAIN_BOUNDARY))
                     .on_hover_text(
                         "The certified optimum of the same network trained without perturbations: \
                          its boundary beside the robust one.",
                     );
             }
-            ui.label(small(
+            ui.add(small(
                 format!(
                     "exact worst case: loss {:.4}, robust accuracy {:.1} %",
                     r.robust_loss,
