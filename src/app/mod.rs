@@ -749,12 +749,8 @@ impl App {
             optimizer: c.optimizer,
             lr: c.lr,
             epochs: c.epochs,
-            // Attacks inside the ε-boxes apply to the robust model only.
-            adversarial: if self.model_kind() == formulation::ModelKind::Robust {
-                c.adversarial.with_eps(self.session.solver.epsilon)
-            } else {
-                crate::solve::sgd::Adversarial::None
-            },
+            // Used by the formulations that train on attacks (the robust model).
+            adversarial: c.adversarial.with_eps(self.session.solver.epsilon),
         };
         let every = (self.session.solver.snapshot_every * 5).max(10);
         self.sgd_width = Some(width);

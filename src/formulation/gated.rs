@@ -245,8 +245,8 @@ pub fn gated_info(pr: &GatedProblem, view: &ViewSpec) -> ProblemInfo {
             is_exact: pr.exact,
             line_regions,
             line_chosen,
-            gated: true,
-            robust: false,
+            what: "gates",
+            sizes: format!("variables: P blocks of 3 = {} · no constraints", 3 * pr.p()),
         },
     }
 }

@@ -153,7 +153,8 @@ pub struct SgdJob {
     pub lr: f64,
     /// Epochs.
     pub epochs: usize,
-    /// Adversarial training (plain by default).
+    /// Adversarial training, for the formulations that train on attacks (the robust model);
+    /// the others train plainly.
     pub adversarial: crate::solve::sgd::Adversarial,
 }
 

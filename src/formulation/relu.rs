@@ -119,12 +119,16 @@ impl Formulation for ConvexRelu {
         let exact = input.exact()?;
         let trainers = (1..=job.seeds as u64)
             .map(|seed| {
+                // Plain training: attacks belong to the robust model.
                 SgdTrainer::new(
                     input.x.clone(),
                     input.y.clone(),
                     input.loss,
                     input.beta,
-                    job.settings(seed),
+                    crate::solve::SgdSettings {
+                        adversarial: crate::solve::sgd::Adversarial::None,
+                        ..job.settings(seed)
+                    },
                 )
             })
             .collect::<Result<Vec<_>>>()?;
@@ -271,8 +275,12 @@ pub fn relu_info(pr: &ReluProblem, view: &ViewSpec) -> ProblemInfo {
             is_exact: pr.is_exact,
             line_regions,
             line_chosen,
-            gated: false,
-            robust: false,
+            what: "patterns",
+            sizes: format!(
+                "variables: 2P blocks of 3 = {} · constraints 2Pn = {}",
+                6 * pr.p(),
+                2 * pr.p() * pr.n()
+            ),
         },
     }
 }

@@ -249,8 +249,11 @@ pub fn robust_info(pr: &RobustProblem, view: &ViewSpec) -> ProblemInfo {
             is_exact: true,
             line_regions,
             line_chosen,
-            gated: false,
-            robust: true,
+            what: "usable patterns",
+            sizes: format!(
+                "variables: 2P blocks of 3 = {} · robust cones: the facets of the 4n box corners",
+                6 * pr.p()
+            ),
         },
     }
 }

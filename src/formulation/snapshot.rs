@@ -233,11 +233,10 @@ pub enum ProblemDetail {
         line_regions: Vec<u64>,
         /// Whether each line-space cell's pattern is one the solver uses.
         line_chosen: Vec<bool>,
-        /// Gated program: one unconstrained block per gate (else two cone-constrained blocks
-        /// per pattern).
-        gated: bool,
-        /// Robust program: `p` counts the usable patterns, whose blocks carry robust cones.
-        robust: bool,
+        /// What `p` counts ("patterns", "gates", "usable patterns").
+        what: &'static str,
+        /// The program's size in one line (variables and constraints).
+        sizes: String,
     },
     /// The lifted SDP: one `(Z₊, Z₋)` pair per output.
     Poly {

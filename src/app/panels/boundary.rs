@@ -12,15 +12,6 @@ use super::{data_box, data_extent, fit_title_row};
 use crate::app::{App, PlotId, Restart};
 use crate::data::{Dataset, TargetKind};
 
-/// The plain (ε = 0) optimum's boundary beside a robust model's.
-const PLAIN_BOUNDARY: Color32 = Color32::from_rgb(80, 200, 220);
-
-/// Worst-case perturbations of a robust model.
-const WORST: Color32 = Color32::from_rgb(230, 60, 160);
-
-/// The decomposed ReLU network's boundary beside a gated model's.
-const RELU_BOUNDARY: Color32 = Color32::from_rgb(200, 60, 200);
-
 /// Colour of a target.
 pub fn target_color(kind: TargetKind, y: f64, ymax: f64, dark: bool) -> Color32 {
     match kind {
@@ -86,55 +77,10 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         })
     });
     let outline = if dark { Color32::WHITE } else { Color32::BLACK };
-    // A gated model: its ReLU network (cone decomposition) agrees with it on the training points
-    // only; both boundaries are drawn, with a legend row above the plot.
-    let gated = snap
-        .as_ref()
-        .and_then(|s| s.relu()?.gated.as_ref().map(|g| g.relu_output.clone()));
-    if gated.is_some() {
-        ui.horizontal_wrapped(|ui| {
-            // Entries never wrap inside themselves: a whole entry moves to the next row.
-            let small = |t: &str, c: Color32| {
-                egui::Label::new(egui::RichText::new(t).small().color(c)).extend()
-            };
-            ui.add(small("━ gated model f = 0", outline));
-            ui.add(small("━ its decomposed ReLU network = 0", RELU_BOUNDARY))
-                .on_hover_text(
-                    "The cone decomposition uᵢ = vᵢ − wᵢ gives a ReLU network equal to the gated \
-                     model on every training point; between the points the two can differ.",
-                );
-        });
-    }
-    // A robust model: the ε-boxes and, for the network shown, each point's worst case.
-    let robust = snap.as_ref().and_then(|s| s.relu()?.robust.clone());
-    if let Some(r) = &robust {
-        ui.horizontal_wrapped(|ui| {
-            let small = |t: String, c: Color32| {
-                egui::Label::new(egui::RichText::new(t).small().color(c)).extend()
-            };
-            ui.add(small(format!("□ ε-boxes (ε = {})", r.eps), outline));
-            ui.add(small("→ worst-case perturbation".into(), WORST));
-            if r.plain_output.is_some() {
-                ui.add(small("━ plain optimum (ε = 0) = 0".into(), PLAIN_BOUNDARY))
-                    .on_hover_text(
-                        "The certified optimum of the same network trained without perturbations: \
-                         its boundary beside the robust one.",
-                    );
-            }
-            ui.add(small(
-                format!(
-                    "exact worst case: loss {:.4}, robust accuracy {:.1} %",
-                    r.robust_loss,
-                    100.0 * r.robust_accuracy
-                ),
-                outline,
-            ))
-            .on_hover_text(
-                "Exact: the network is linear on each piece of a box, so its worst point is a \
-                 vertex of a piece (box corners, neuron lines crossing the box edges or each \
-                 other) — every one of them is evaluated.",
-            );
-        });
+    // What the model adds (a legend row, items in the plot, level sets over it).
+    let model = super::model_panels(app.model_kind());
+    if let Some(s) = &snap {
+        (model.boundary_legend)(s, outline, ui);
     }
     let h = ui.available_height() - 4.0;
     let fit = &mut app.panel_state.fit;
@@ -156,46 +102,8 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
             if let Some(tex) = tex {
                 pui.image(paint::plot_image("output", tex, extent));
             }
-            if let Some(r) = &robust
-                && r.worst.len() == train_points.len()
-            {
-                let e = r.eps;
-                for (p, d) in train_points.iter().zip(&r.worst) {
-                    let corners = vec![
-                        [p[0] - e, p[1] - e],
-                        [p[0] + e, p[1] - e],
-                        [p[0] + e, p[1] + e],
-                        [p[0] - e, p[1] + e],
-                        [p[0] - e, p[1] - e],
-                    ];
-                    pui.line(
-                        egui_plot::Line::new("ε-box", egui_plot::PlotPoints::new(corners))
-                            .color(outline.gamma_multiply(0.6))
-                            .width(1.0)
-                            .allow_hover(false),
-                    );
-                    pui.line(
-                        egui_plot::Line::new(
-                            "worst case",
-                            egui_plot::PlotPoints::new(vec![*p, [p[0] + d[0], p[1] + d[1]]]),
-                        )
-                        .color(WORST)
-                        .width(1.5)
-                        .allow_hover(false),
-                    );
-                }
-                let tips: Vec<[f64; 2]> = train_points
-                    .iter()
-                    .zip(&r.worst)
-                    .map(|(p, d)| [p[0] + d[0], p[1] + d[1]])
-                    .collect();
-                pui.points(
-                    Points::new("worst case", tips)
-                        .color(WORST)
-                        .shape(MarkerShape::Cross)
-                        .radius(3.5)
-                        .allow_hover(false),
-                );
+            if let Some(s) = &snap {
+                (model.boundary_items)(s, &train_points, outline, pui);
             }
             // One item per (colour, train/test) group keeps the plot cheap at hundreds of points.
             let mut groups: std::collections::BTreeMap<([u8; 4], bool), Vec<[f64; 2]>> =
@@ -249,14 +157,7 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
             let segs = s.output.contour(level);
             paint::paint_segments(ui, &resp.transform, &segs, Stroke::new(2.0, outline));
         }
-        if let Some(g) = &gated {
-            let segs = g.contour(0.0);
-            paint::paint_segments(ui, &resp.transform, &segs, Stroke::new(2.0, RELU_BOUNDARY));
-        }
-        if let Some(g) = robust.as_ref().and_then(|r| r.plain_output.as_ref()) {
-            let segs = g.contour(0.0);
-            paint::paint_segments(ui, &resp.transform, &segs, Stroke::new(1.5, PLAIN_BOUNDARY));
-        }
+        (model.boundary_paint)(s, ui, &resp.transform);
         // Polynomial model: the neuron selected in the decomposition panel, where σ(x̃ᵀu) = 0.
         if let (Some(p), Some(nr)) = (s.poly(), app.panel_state.poly.selected) {
             let act = p.networks[0].activation;

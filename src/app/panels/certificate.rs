@@ -32,9 +32,7 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         ui,
         &view,
         s.relu().is_some_and(|r| r.certifying.is_some()),
-        s.relu()
-            .and_then(|r| r.gated.as_ref())
-            .and_then(|g| g.violation),
+        Some(&s),
     );
     let range = view.grid.max_abs().max(1.0);
     let key = paint::key(&[
@@ -78,14 +76,16 @@ fn value_row(
     ui: &mut egui::Ui,
     view: &CertificateView,
     has_certifying: bool,
-    violation: Option<(f64, f64)>,
+    snap: Option<&crate::formulation::Snapshot>,
 ) {
     ui.horizontal_wrapped(|ui| {
         let c = view.c_over_beta;
         let (text, color, help) = match view.choice {
             DualChoice::Certifying => (
-                if violation.is_some() {
-                    format!("c/β = {c:.6} on the sampled gates (feasible there);")
+                if let Some(t) =
+                    snap.and_then(|s| (super::model_panels(app.model_kind()).certifying_text)(s, c))
+                {
+                    t
                 } else if c <= 1.0 + 1e-6 {
                     format!("c/β = {c:.6}: dual feasible, map ≤ 1")
                 } else {
@@ -118,33 +118,8 @@ fn value_row(
         };
         ui.label(egui::RichText::new(text).color(color))
             .on_hover_text(help);
-        if let Some((v, b)) = violation {
-            ui.label(egui::RichText::new(format!(
-                "the map exceeds 1 on {:.3} % of the sphere (scenario bound {})",
-                100.0 * v,
-                if b >= 1.0 {
-                    "vacuous: P ≤ n".to_string()
-                } else {
-                    format!("{:.3} %", 100.0 * b)
-                }
-            )))
-            .on_hover_text(
-                "Sampled gates: the exact fraction of the sphere of gate directions whose gate \
-                 the certifying dual point violates (‖X̃ᵀD(g)v‖ > β) — the chance that one more \
-                 random gate would lower the objective. The scenario bound caps it with 99 % \
-                 confidence.",
-            );
-        }
-        if app.model_kind() == crate::formulation::ModelKind::Gated
-            && ui
-                .button("P sweep…")
-                .on_hover_text(
-                    "Sampled gates: how much of the sphere, and how much objective, P random \
-                     gates miss, for P from 10 to 5000",
-                )
-                .clicked()
-        {
-            app.panel_state.scenario.open = true;
+        if let Some(s) = &snap {
+            (super::model_panels(app.model_kind()).certificate_row)(app, s, ui);
         }
         if has_certifying {
             let mut choice = app.panel_state.dual_choice;

@@ -12,6 +12,15 @@ use crate::geometry::PatternMode;
 use crate::model::Loss;
 use crate::solve::Optimizer;
 
+/// How the SGD seeds' table reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SgdTable {
+    /// Objective, certified gap to the optimum, test accuracy.
+    Certified,
+    /// Exact robust objective, its signed difference to p* of (RC), robust accuracy.
+    Robust,
+}
+
 /// The convex ReLU model's own option: the first-order method before the exact polish.
 pub fn relu_options(s: &mut crate::app::session::SolverSettings, ui: &mut egui::Ui) {
     let label = |m: Method| match m {
@@ -30,29 +39,6 @@ pub fn relu_options(s: &mut crate::app::session::SolverSettings, ui: &mut egui::
                      solved; the same certificate and the same exact polish",
                 );
         });
-}
-
-/// The robust model's own option: the box radius ε (log slider; 0 is the plain program).
-pub fn robust_options(s: &mut crate::app::session::SolverSettings, ui: &mut egui::Ui) {
-    let mut eps = s.epsilon.clamp(0.0, 1.0);
-    ui.add(
-        egui::Slider::new(&mut eps, 0.0..=1.0)
-            .logarithmic(true)
-            .smallest_positive(1e-3)
-            .custom_formatter(|v, _| {
-                if v == 0.0 {
-                    "0".into()
-                } else {
-                    format!("{v:.3}")
-                }
-            })
-            .text("ε (ℓ∞ box radius)"),
-    )
-    .on_hover_text(
-        "Every training point may move anywhere in the square of half-width ε around it. \
-         ε = 0 is the plain convex ReLU program; larger ε leaves fewer usable patterns.",
-    );
-    s.epsilon = eps;
 }
 
 pub fn side_panel(app: &mut App, ui: &mut egui::Ui) {
@@ -333,13 +319,8 @@ fn formulation(app: &mut App, ui: &mut egui::Ui) {
     };
     let mut rho = s.rho;
     let mut tol = s.tol;
-    // ρ is ADMM's: the convex ReLU program with ADMM, and the polynomial SDP-ADMM.
-    let kind = chosen.map(|f| f.kind());
-    let uses_rho = match kind {
-        Some(crate::formulation::ModelKind::Relu) => s.method == Method::Admm,
-        Some(crate::formulation::ModelKind::Poly) => true,
-        _ => false,
-    };
+    // ρ is ADMM's (the convex ReLU program with ADMM, the polynomial SDP-ADMM).
+    let uses_rho = chosen.is_some_and(|f| (super::model_panels(f.kind()).uses_rho)(&s));
     ui.horizontal(|ui| {
         if uses_rho {
             ui.add(
@@ -405,37 +386,16 @@ fn solver(app: &mut App, ui: &mut egui::Ui) {
             p,
             exact,
             is_exact,
-            gated,
-            robust,
+            what,
+            sizes,
             ..
         },
     )) = detail
     {
-        let what = if *gated {
-            "gates"
-        } else if *robust {
-            "usable patterns"
-        } else {
-            "patterns"
-        };
         ui.label(format!(
             "n = {n} · {what} P = {p}{} · exact regions {exact}",
             if *is_exact { "" } else { " (sampled)" },
         ));
-        let sizes = if *gated {
-            format!("variables: P blocks of 3 = {} · no constraints", 3 * p)
-        } else if *robust {
-            format!(
-                "variables: 2P blocks of 3 = {} · robust cones: the facets of 4n box corners",
-                6 * p
-            )
-        } else {
-            format!(
-                "variables: 2P blocks of 3 = {} · constraints 2Pn = {}",
-                6 * p,
-                2 * p * n
-            )
-        };
         ui.label(RichText::new(sizes).small());
     } else if app.restart_pending() {
         ui.label("restarting…");
@@ -499,22 +459,7 @@ fn sgd(app: &mut App, ui: &mut egui::Ui) {
                 ui.selectable_value(&mut n.optimizer, o, o.name());
             }
         });
-    if app.model_kind() == formulation::ModelKind::Robust {
-        use crate::app::session::AdversarialChoice as A;
-        egui::ComboBox::from_label("training")
-            .selected_text(n.adversarial.label())
-            .show_ui(ui, |ui| {
-                for a in [A::None, A::Fgsm, A::Pgd] {
-                    ui.selectable_value(&mut n.adversarial, a, a.label());
-                }
-            })
-            .response
-            .on_hover_text(
-                "Adversarial training: each sample is replaced by an attack inside its ε-box \
-                 (FGSM: one sign step; PGD: 10 projected sign steps) before the gradient step. \
-                 Every seed is scored by its exact worst case, not by the attack.",
-            );
-    }
+    (super::model_panels(app.model_kind()).sgd_options)(&mut n, ui);
     let mut log_lr = n.lr.log10();
     ui.add(
         egui::Slider::new(&mut log_lr, -4.0..=0.0)
@@ -542,7 +487,7 @@ fn sgd(app: &mut App, ui: &mut egui::Ui) {
     if let Some(s) = app.history.sgd_snapshot_at(app.shown_iter()) {
         // Robust model: the seeds' exact robust objectives, compared with the (RC) optimum —
         // signed, since a network that is not pattern-stable can have a lower worst case.
-        let robust = app.model_kind() == crate::formulation::ModelKind::Robust;
+        let robust = super::model_panels(app.model_kind()).sgd_table == SgdTable::Robust;
         egui::Grid::new("sgd_table").striped(true).show(ui, |ui| {
             let heads = if robust {
                 ["seed", "robust obj.", "− p*(RC)", "robust acc."]

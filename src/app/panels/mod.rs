@@ -4,11 +4,13 @@
 mod boundary;
 mod certificate;
 mod controls;
+mod gated;
 mod neurons;
 mod objective;
 pub mod paint;
 pub mod poly;
 mod regions;
+mod robust;
 pub mod scenario;
 mod timebar;
 
@@ -17,10 +19,10 @@ use std::path::Path;
 use eframe::egui;
 use egui::{Color32, Key};
 
-use super::session::SolverSettings;
+use super::session::{SgdChoice, SolverSettings};
 use super::{App, NeuronRef, PlotId, ShotTarget};
 use crate::data::Dataset;
-use crate::formulation::ModelKind;
+use crate::formulation::{ModelKind, Snapshot};
 
 pub use controls::side_panel;
 pub use timebar::time_bar;
@@ -283,8 +285,10 @@ pub fn central(app: &mut App, ui: &mut egui::Ui) {
     });
 }
 
-/// The panels that depend on the kind of model: what the regions and neuron slots show, and the
-/// model's own options in the Formulation section. The one place that matches on the kind.
+/// The panels that depend on the kind of model: what the regions and neuron slots show, the
+/// model's own options, and what it adds to the shared plots. The one place that matches on the
+/// kind; a model that draws something new keeps that code in its own file (`gated.rs`,
+/// `robust.rs`, `poly.rs`) and names it here.
 pub struct ModelPanels {
     /// The second plot of the top row.
     pub regions: PlotFn,
@@ -292,30 +296,84 @@ pub struct ModelPanels {
     pub neurons: PlotFn,
     /// Extra options in the Formulation section.
     pub options: fn(&mut SolverSettings, &mut egui::Ui),
+    /// Whether the ρ field applies (an ADMM penalty).
+    pub uses_rho: fn(&SolverSettings) -> bool,
+    /// Extra options in the SGD section.
+    pub sgd_options: fn(&mut SgdChoice, &mut egui::Ui),
+    /// A legend row above the boundary plot for what the model adds to it.
+    pub boundary_legend: fn(&Snapshot, Color32, &mut egui::Ui),
+    /// Items the model adds inside the boundary plot (given the training points, in the
+    /// solver's order, and the outline colour).
+    pub boundary_items: fn(&Snapshot, &[[f64; 2]], Color32, &mut egui_plot::PlotUi<'_>),
+    /// Level sets the model paints over the boundary plot.
+    pub boundary_paint: fn(&Snapshot, &egui::Ui, &egui_plot::PlotTransform),
+    /// The lines the regions plot draws instead of the network's neurons (a gated model's gates).
+    pub plane_lines: fn(&Snapshot) -> Option<regions::PlaneLines>,
+    /// Extra items in the certificate plot's value row.
+    pub certificate_row: fn(&mut App, &Snapshot, &mut egui::Ui),
+    /// What the certifying point's `c/β` means, when the model's dual set is not every
+    /// direction (a gated model over sampled gates).
+    pub certifying_text: fn(&Snapshot, f64) -> Option<String>,
+    /// A caption above the neuron table (convex iterate).
+    pub neurons_caption: fn(&App, &Snapshot, &mut egui::Ui),
+    /// The names in the objective plot's legend.
+    pub legend: fn(&App) -> objective::LegendNames,
+    /// How the SGD seeds' table reads.
+    pub sgd_table: controls::SgdTable,
 }
+
+/// Hooks that add nothing: what a model without extras uses.
+const PLAIN: ModelPanels = ModelPanels {
+    regions: regions::show,
+    neurons: neurons::show,
+    options: |_, _| {},
+    uses_rho: |_| false,
+    sgd_options: |_, _| {},
+    boundary_legend: |_, _, _| {},
+    boundary_items: |_, _, _, _| {},
+    boundary_paint: |_, _, _| {},
+    plane_lines: |_| None,
+    certificate_row: |_, _, _| {},
+    certifying_text: |_, _| None,
+    neurons_caption: |_, _, _| {},
+    legend: |_| objective::LegendNames::CONVEX,
+    sgd_table: controls::SgdTable::Certified,
+};
 
 /// The panels of a kind of model.
 pub fn model_panels(kind: ModelKind) -> ModelPanels {
     match kind {
         ModelKind::Relu => ModelPanels {
-            regions: regions::show,
-            neurons: neurons::show,
             options: controls::relu_options,
+            uses_rho: |s| s.method == crate::solve::driver::Method::Admm,
+            ..PLAIN
         },
         ModelKind::Gated => ModelPanels {
-            regions: regions::show,
-            neurons: neurons::show,
-            options: |_, _| {},
+            boundary_legend: gated::boundary_legend,
+            boundary_paint: gated::boundary_paint,
+            plane_lines: gated::plane_lines,
+            certificate_row: gated::certificate_row,
+            certifying_text: gated::certifying_text,
+            neurons_caption: gated::neurons_caption,
+            legend: gated::legend,
+            ..PLAIN
         },
         ModelKind::Robust => ModelPanels {
-            regions: regions::show,
-            neurons: neurons::show,
-            options: controls::robust_options,
+            options: robust::options,
+            sgd_options: robust::sgd_options,
+            boundary_legend: robust::boundary_legend,
+            boundary_items: robust::boundary_items,
+            boundary_paint: robust::boundary_paint,
+            legend: robust::legend,
+            sgd_table: controls::SgdTable::Robust,
+            ..PLAIN
         },
         ModelKind::Poly => ModelPanels {
             regions: poly::show,
             neurons: poly::neurons,
             options: poly::options,
+            uses_rho: |_| true,
+            ..PLAIN
         },
     }
 }

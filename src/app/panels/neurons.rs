@@ -53,37 +53,11 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     } else {
         kkt_report(&tr.x, &tr.y, loss, beta, &net)
     };
-    // A gated model's table lists the ReLU network of its cone decomposition: say so, with that
-    // network's objective on the ReLU program and its certified distance from the ReLU optimum.
+    // What the model says about this table (a gated model: it lists the cone decomposition).
     if src == Source::Convex
-        && let Some(g) = app
-            .history
-            .snapshot_at(t)
-            .and_then(|s| s.relu()?.gated.as_ref())
+        && let Some(s) = app.history.snapshot_at(t)
     {
-        let b = g.relu_bounds;
-        let relu_lo = app
-            .optimum
-            .as_ref()
-            .and_then(|o| o.relaxes)
-            .map_or(b.lower, |(_, r)| r.lower.max(b.lower));
-        ui.label(
-            egui::RichText::new(format!(
-                "Cone decomposition of the gated model ({} split). As a ReLU network its \
-                 objective is {:.6}; the ReLU optimum is certified ≥ {:.6}, so this network is \
-                 at most {:.4} ({:.1} % of its objective) above it. KKT below is on the ReLU \
-                 program.",
-                match g.split {
-                    crate::convex::gated::Split::MinNorm => "minimum-norm",
-                    crate::convex::gated::Split::Closed => "closed-form",
-                },
-                b.upper,
-                relu_lo,
-                b.upper - relu_lo,
-                100.0 * (b.upper - relu_lo) / b.upper.abs().max(1e-300)
-            ))
-            .small(),
-        );
+        (super::model_panels(app.model_kind()).neurons_caption)(app, s, ui);
     }
     // Rows: the significant neurons, largest ‖u‖·|α| first (original numbering kept).
     let rows = significant(&net);

@@ -78,8 +78,8 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     );
     let axes = options_row(app, ui);
     let curves = curves(app, axes);
-    let robust = app.model_kind() == crate::formulation::ModelKind::Robust;
-    legend_row(ui, &curves, app.hovered, sampled_gates(app), robust);
+    let names = (super::model_panels(app.model_kind()).legend)(app);
+    legend_row(ui, &curves, app.hovered, names);
     let y_range = (app.panel_state.zoom_objective && !axes.log_gap).then(|| zoom_range(app));
     let hovered_seed = match app.hovered {
         Some(NeuronRef::Sgd(k, _)) => Some(k),
@@ -271,28 +271,32 @@ fn curves(app: &App, axes: Axes) -> Curves {
     }
 }
 
-/// The legend, above the plot so it hides no data: the convex solver's curves, the optimum,
-/// and the SGD seeds in natural order.
-/// Whether the run is the gated program over sampled gates: its bounds are those of the
-/// program over the sample, which lies above p* (the optimum over all regions' gates).
-fn sampled_gates(app: &App) -> bool {
-    matches!(
-        app.problem.as_deref().map(|p| &p.detail),
-        Some(crate::formulation::ProblemDetail::Relu {
-            gated: true,
-            is_exact: false,
-            ..
-        })
-    )
+/// The names of the legend's entries (a model may say what its bounds and seeds are).
+#[derive(Debug, Clone, Copy)]
+pub struct LegendNames {
+    /// The solver's upper bound.
+    pub upper: &'static str,
+    /// Its certified lower bound.
+    pub lower: &'static str,
+    /// The certified optimum line.
+    pub optimum: &'static str,
+    /// The heading of the SGD seeds.
+    pub sgd: &'static str,
 }
 
-fn legend_row(
-    ui: &mut egui::Ui,
-    c: &Curves,
-    hovered: Option<NeuronRef>,
-    sampled_gates: bool,
-    robust: bool,
-) {
+impl LegendNames {
+    /// The convex program's names.
+    pub const CONVEX: LegendNames = LegendNames {
+        upper: "convex: upper bound",
+        lower: "convex: certified lower bound (gap in log view)",
+        optimum: "p* (certified)",
+        sgd: "SGD:",
+    };
+}
+
+/// The legend, above the plot so it hides no data: the convex solver's curves, the optimum,
+/// and the SGD seeds in natural order.
+fn legend_row(ui: &mut egui::Ui, c: &Curves, hovered: Option<NeuronRef>, names: LegendNames) {
     // Entries never wrap inside themselves: a whole entry moves to the next row.
     let entry = |ui: &mut egui::Ui, text: egui::RichText| {
         ui.add(egui::Label::new(text).extend());
@@ -311,40 +315,17 @@ fn legend_row(
     };
     ui.horizontal_wrapped(|ui| {
         ui.spacing_mut().item_spacing.x = 3.0;
-        if sampled_gates {
-            swatch(ui, UPPER, "sampled-gate program: upper bound");
-            swatch(ui, LOWER, "its certified lower bound (gap in log view)");
-        } else {
-            swatch(ui, UPPER, "convex: upper bound");
-            swatch(ui, LOWER, "convex: certified lower bound (gap in log view)");
-        }
+        swatch(ui, UPPER, names.upper);
+        swatch(ui, LOWER, names.lower);
         if c.optimum.is_some() {
-            swatch(
-                ui,
-                Color32::GRAY,
-                if sampled_gates {
-                    "p* over all regions' gates (certified)"
-                } else if robust {
-                    "p* of (RC): the best pattern-stable network (certified)"
-                } else {
-                    "p* (certified)"
-                },
-            );
+            swatch(ui, Color32::GRAY, names.optimum);
         }
         if let Some((name, _)) = c.relaxes {
             swatch(ui, RELAXES, name);
         }
         swatch(ui, CURSOR, "cursor");
         if !c.sgd.is_empty() {
-            entry(
-                ui,
-                egui::RichText::new(if robust {
-                    "SGD (exact robust objective; may go below p* of (RC)):"
-                } else {
-                    "SGD:"
-                })
-                .small(),
-            );
+            entry(ui, egui::RichText::new(names.sgd).small());
             for k in 0..c.sgd.len() {
                 let hl = matches!(hovered, Some(NeuronRef::Sgd(s, _)) if s == k);
                 let text = egui::RichText::new(format!("SGD seed {}", k + 1))

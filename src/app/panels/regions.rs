@@ -16,8 +16,17 @@ use crate::geometry::grid::{line_coords, neuron_regions};
 use crate::model::ReluNetwork;
 
 const REGION_FIELD: usize = 90;
-/// Most gates drawn.
-const MAX_GATES: usize = 60;
+
+/// Lines the regions plot draws instead of a network's neurons: pseudo-neurons `(u, α)` for the
+/// lines (`α` sets the width) and the linear part each adds where it is on.
+pub struct PlaneLines {
+    /// One pseudo-neuron per line.
+    pub network: ReluNetwork,
+    /// The linear part `uᵢ` added where line `i` is on.
+    pub parts: Vec<[f64; 3]>,
+    /// What a line is called ("gate").
+    pub label: &'static str,
+}
 
 pub fn show(app: &mut App, ui: &mut egui::Ui) {
     fit_title_row(
@@ -61,32 +70,22 @@ fn plane(app: &mut App, ui: &mut egui::Ui, sgd_lines: bool) {
     let t = app.shown_iter();
     let ds = app.session.data.dataset.clone();
     let e = data_extent(&ds);
-    // A gated model is drawn by its active gates (fixed lines, width ∝ ‖uᵢ‖), its cells by
-    // which gates are on: in each the model is the linear piece x̃ᵀΣ_on uᵢ. Its decomposed
-    // network's neurons are in the neuron table.
-    let gated: Option<Vec<([f64; 3], [f64; 3])>> = app
-        .history
-        .snapshot_at(t)
-        .and_then(|s| s.relu()?.gated.as_ref())
-        .map(|g| g.gates.iter().take(MAX_GATES).copied().collect());
+    // A model may draw other lines than its network's neurons (a gated model: its gates, with
+    // the cells by which gates are on; in each the model is linear).
+    let plane_lines = super::model_panels(app.model_kind()).plane_lines;
+    let lines = app.history.snapshot_at(t).and_then(|s| plane_lines(s));
     let net = app.history.snapshot_at(t).and_then(|s| {
         let r = s.relu()?;
-        Some(match &gated {
-            Some(gates) => {
-                let net = ReluNetwork {
-                    neurons: gates
-                        .iter()
-                        .map(|(g, u)| crate::model::Neuron {
-                            u: *g,
-                            alpha: crate::vec3::norm3(u),
-                        })
-                        .collect(),
-                };
-                (s.iter, net, (0..gates.len()).collect())
+        Some(match &lines {
+            Some(l) => {
+                let k = l.network.neurons.len();
+                (s.iter, l.network.clone(), (0..k).collect::<Vec<usize>>())
             }
             None => (s.iter, r.network.clone(), r.shown.clone()),
         })
     });
+    let label = lines.as_ref().map_or("neuron", |l| l.label);
+    let parts: Option<Vec<[f64; 3]>> = lines.map(|l| l.parts);
     let sgd = if sgd_lines {
         app.history.sgd_snapshot_at(t).cloned()
     } else {
@@ -149,22 +148,18 @@ fn plane(app: &mut App, ui: &mut egui::Ui, sgd_lines: bool) {
                     let Some(seg) = paint::clip_line(&nr.u, e) else {
                         continue;
                     };
-                    let c = if gated.is_some() {
+                    let c = if parts.is_some() {
                         Color32::from_gray(150)
                     } else if nr.alpha >= 0.0 {
                         POS
                     } else {
                         NEG
                     };
-                    let hl = gated.is_none() && hovered == Some(NeuronRef::Convex(i));
+                    let hl = parts.is_none() && hovered == Some(NeuronRef::Convex(i));
                     let w = neuron_width(n, i) + if hl { 3.0 } else { 0.0 };
                     pui.line(
                         Line::new(
-                            format!(
-                                "{} {}",
-                                if gated.is_some() { "gate" } else { "neuron" },
-                                i + 1
-                            ),
+                            format!("{} {}", label, i + 1),
                             PlotPoints::new(seg.to_vec()),
                         )
                         .color(if hl { Color32::YELLOW } else { c })
@@ -219,15 +214,15 @@ fn plane(app: &mut App, ui: &mut egui::Ui, sgd_lines: bool) {
         } else {
             on.join(", ")
         };
-        text = Some(match &gated {
-            Some(gates) => {
+        text = Some(match &parts {
+            Some(parts) => {
                 let xt = [x[0], x[1], 1.0];
                 let f: f64 = on_all
                     .iter()
-                    .map(|&i| crate::vec3::dot3(&xt, &gates[i].1))
+                    .map(|&i| crate::vec3::dot3(&xt, &parts[i]))
                     .sum();
                 format!(
-                    "gates on here: {on} · gated f = {f:+.4} (linear in this cell) · {same_cell} \
+                    "{label}s on here: {on} · f = {f:+.4} (linear in this cell) · {same_cell} \
                      data points in this cell"
                 )
             }
@@ -237,7 +232,7 @@ fn plane(app: &mut App, ui: &mut egui::Ui, sgd_lines: bool) {
             ),
         });
         if let Some(pos) = resp.response.hover_pos()
-            && gated.is_none()
+            && parts.is_none()
         {
             let best = shown
                 .iter()
