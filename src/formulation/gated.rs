@@ -15,13 +15,13 @@ use super::relu::{ConvexRelu, size_warning};
 use super::report::{NeuronJson, neurons_json, to_json};
 use super::snapshot::{
     DualView, FIELD, GatedView, LINE_FIELD, ModelKind, ModelSnapshot, ProblemDetail, ProblemInfo,
-    ReluSnapshot, Snapshot, ViewSpec, metrics, significant,
+    ReluSnapshot, Snapshot, ViewSpec, metrics, neuron_facts, significant,
 };
 use super::{
     Args, CliFlags, Formulation, ModelNetwork, Optimum, ProblemInput, SgdJob, SgdRun, SizeWarning,
     Stepper, until_stopped,
 };
-use crate::certify::{certify_network, kkt_report};
+use crate::certify::certify_network;
 use crate::convex::ReluProblem;
 use crate::convex::gated::{GatedProblem, Split};
 use crate::data::LabelMode;
@@ -317,12 +317,7 @@ pub fn gated_snapshot(
     let yhat = pr.predict(u);
     let r = pr.loss.dual_point(&yhat, &pr.y);
     let residual = gated_dual_view(pr, r, view);
-    let kkt = kkt_report(&pr.x, &pr.y, pr.loss, pr.beta, &network);
-    let pattern_sizes = network
-        .neurons
-        .iter()
-        .map(|nr| pr.x.iter().filter(|&&p| nr.pre(p) > 0.0).count())
-        .collect();
+    let (kkt, pattern_sizes) = neuron_facts(&network, &pr.x, &pr.y, pr.loss, pr.beta);
     let (relu_bounds, _) = certify_network(
         &relu.x,
         &relu.y,

@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::report::{NeuronJson, neurons_json, to_json};
 use super::snapshot::{
     DualView, FIELD, LINE_FIELD, ModelKind, ModelSnapshot, ProblemDetail, ProblemInfo,
-    ReluSnapshot, SgdSnapshot, Snapshot, ViewSpec, metrics, significant,
+    ReluSnapshot, SgdSnapshot, Snapshot, ViewSpec, metrics, neuron_facts, significant,
 };
 use super::{
     Args, CliFlags, Formulation, ModelNetwork, Optimum, ProblemInput, SgdJob, SgdRun, SizeWarning,
@@ -302,12 +302,7 @@ pub fn relu_snapshot(
     });
     let yhat = network.predict(&pr.x);
     let r = pr.loss.dual_point(&yhat, &pr.y);
-    let kkt = kkt_report(&pr.x, &pr.y, pr.loss, pr.beta, &network);
-    let pattern_sizes = network
-        .neurons
-        .iter()
-        .map(|nr| pr.x.iter().filter(|&&p| nr.pre(p) > 0.0).count())
-        .collect();
+    let (kkt, pattern_sizes) = neuron_facts(&network, &pr.x, &pr.y, pr.loss, pr.beta);
     let residual = DualView {
         grid: line_field(pr, &r, view),
         near_max: Vec::new(),

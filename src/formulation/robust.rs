@@ -13,13 +13,13 @@ use super::relu::{ConvexRelu, size_warning};
 use super::report::{NeuronJson, neurons_json, to_json};
 use super::snapshot::{
     DualView, FIELD, LINE_FIELD, ModelKind, ModelSnapshot, ProblemDetail, ProblemInfo,
-    ReluSnapshot, RobustView, SgdSnapshot, Snapshot, ViewSpec, metrics, significant,
+    ReluSnapshot, RobustView, SgdSnapshot, Snapshot, ViewSpec, metrics, neuron_facts, significant,
 };
 use super::{
     Args, CliFlags, Formulation, ModelNetwork, Optimum, ProblemInput, SgdJob, SgdRun, SizeWarning,
     Stepper, until_stopped,
 };
-use crate::certify::{Bounds, kkt_report};
+use crate::certify::Bounds;
 use crate::convex::robust::RobustProblem;
 use crate::data::LabelMode;
 use crate::error::Result;
@@ -307,12 +307,7 @@ pub fn robust_snapshot(
     let network = pr.network(blocks);
     let (v, w) = pr.dual_point(blocks);
     let residual = dual_view(pr, v, w, view);
-    let kkt = kkt_report(&pr.x, &pr.y, pr.loss, pr.beta, &network);
-    let pattern_sizes = network
-        .neurons
-        .iter()
-        .map(|nr| pr.x.iter().filter(|&&p| nr.pre(p) > 0.0).count())
-        .collect();
+    let (kkt, pattern_sizes) = neuron_facts(&network, &pr.x, &pr.y, pr.loss, pr.beta);
     let wc = worst_case(&network, &pr.x, &pr.y, pr.loss, pr.eps);
     let robust = RobustView {
         eps: pr.eps,

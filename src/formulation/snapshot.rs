@@ -185,6 +185,24 @@ pub fn poly_metrics(
     })
 }
 
+/// What the ReLU panels show per neuron: its KKT residuals (docs/math.md#kkt) and the number of
+/// training points it is on for.
+pub fn neuron_facts(
+    net: &ReluNetwork,
+    x: &[[f64; 2]],
+    y: &[f64],
+    loss: Loss,
+    beta: f64,
+) -> (Vec<NeuronKkt>, Vec<usize>) {
+    let kkt = crate::certify::kkt_report(x, y, loss, beta, net);
+    let sizes = net
+        .neurons
+        .iter()
+        .map(|nr| x.iter().filter(|&&p| nr.pre(p) > 0.0).count())
+        .collect();
+    (kkt, sizes)
+}
+
 /// The `k` largest neurons of `net` worth drawing.
 pub fn significant_top(net: &ReluNetwork, k: usize) -> Vec<usize> {
     let mut v = significant(net);

@@ -4,6 +4,7 @@
 
 pub mod admm;
 pub mod auglag;
+mod conic;
 pub mod driver;
 pub mod gated;
 pub mod nuclear;

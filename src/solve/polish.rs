@@ -9,11 +9,12 @@
 //!
 //! Whatever it returns is only a candidate: the driver certifies it over all patterns.
 
-use clarabel::algebra::CscMatrix;
-use clarabel::solver::{DefaultSettings, DefaultSolver, IPSolver, SolverStatus, SupportedConeT};
+use clarabel::solver::SupportedConeT;
+
+use super::conic::{Rows, interior_point};
 
 use crate::convex::relu::ReluProblem;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::Loss;
 
 /// A block of the restricted problem: training-pattern index and sign (+1: `v_i`, −1: `w_i`).
@@ -28,29 +29,6 @@ pub struct PolishResult {
     pub dual: Vec<f64>,
     /// Interior-point iterations.
     pub iterations: u32,
-}
-
-struct Triplets {
-    i: Vec<usize>,
-    j: Vec<usize>,
-    v: Vec<f64>,
-    b: Vec<f64>,
-    rows: usize,
-}
-
-impl Triplets {
-    fn push(&mut self, row: usize, col: usize, val: f64) {
-        if val != 0.0 {
-            self.i.push(row);
-            self.j.push(col);
-            self.v.push(val);
-        }
-    }
-    fn new_row(&mut self, rhs: f64) -> usize {
-        self.b.push(rhs);
-        self.rows += 1;
-        self.rows - 1
-    }
 }
 
 /// One block of a restricted program: `s · D X̃ u` with `D` the points listed in `on`, and the
@@ -118,27 +96,21 @@ pub fn polish_blocks(
         Loss::Logistic => 3 * n,
     };
     let nvar = off_e + n_extra;
-    let mut a = Triplets {
-        i: Vec::new(),
-        j: Vec::new(),
-        v: Vec::new(),
-        b: Vec::new(),
-        rows: 0,
-    };
+    let mut a = Rows::default();
     let mut cones: Vec<SupportedConeT<f64>> = Vec::new();
 
-    // ŷ_j − Σ_b s_b d_bj x̃_jᵀ u_b = 0
-    let first = a.rows;
+    // ŷ_j − Σ_b s_b d_bj x̃_jᵀ u_b = 0 (rows 0..n)
+    let first = 0;
     for j in 0..n {
-        let r = a.new_row(0.0);
-        a.push(r, off_y + j, 1.0);
+        let r = a.row(0.0);
+        a.put(r, off_y + j, 1.0);
     }
     for (bi, b) in blocks.iter().enumerate() {
         for &j in &b.on {
             let r = first + j;
-            a.push(r, 3 * bi, -b.sign * x[j][0]);
-            a.push(r, 3 * bi + 1, -b.sign * x[j][1]);
-            a.push(r, 3 * bi + 2, -b.sign);
+            a.put(r, 3 * bi, -b.sign * x[j][0]);
+            a.put(r, 3 * bi + 1, -b.sign * x[j][1]);
+            a.put(r, 3 * bi + 2, -b.sign);
         }
     }
     cones.push(SupportedConeT::ZeroConeT(n));
@@ -146,10 +118,10 @@ pub fn polish_blocks(
     let mut nonneg = 0;
     for (bi, b) in blocks.iter().enumerate() {
         for &(j, e) in &b.cone {
-            let r = a.new_row(0.0);
-            a.push(r, 3 * bi, -e * x[j][0]);
-            a.push(r, 3 * bi + 1, -e * x[j][1]);
-            a.push(r, 3 * bi + 2, -e);
+            let r = a.row(0.0);
+            a.put(r, 3 * bi, -e * x[j][0]);
+            a.put(r, 3 * bi + 1, -e * x[j][1]);
+            a.put(r, 3 * bi + 2, -e);
             nonneg += 1;
         }
     }
@@ -158,20 +130,20 @@ pub fn polish_blocks(
         Loss::Hinge => {
             for j in 0..n {
                 // ξ_j + y_j ŷ_j − 1 ≥ 0 and ξ_j ≥ 0
-                let r = a.new_row(-1.0);
-                a.push(r, off_e + j, -1.0);
-                a.push(r, off_y + j, -y[j]);
-                let r = a.new_row(0.0);
-                a.push(r, off_e + j, -1.0);
+                let r = a.row(-1.0);
+                a.put(r, off_e + j, -1.0);
+                a.put(r, off_y + j, -y[j]);
+                let r = a.row(0.0);
+                a.put(r, off_e + j, -1.0);
                 nonneg += 2;
             }
         }
         Loss::Logistic => {
             for j in 0..n {
                 // a_j + b_j ≤ 1
-                let r = a.new_row(1.0);
-                a.push(r, off_e + 3 * j + 1, 1.0);
-                a.push(r, off_e + 3 * j + 2, 1.0);
+                let r = a.row(1.0);
+                a.put(r, off_e + 3 * j + 1, 1.0);
+                a.put(r, off_e + 3 * j + 2, 1.0);
                 nonneg += 1;
             }
         }
@@ -179,81 +151,28 @@ pub fn polish_blocks(
     if nonneg > 0 {
         cones.push(SupportedConeT::NonnegativeConeT(nonneg));
     }
-    for bi in 0..k {
-        let r = a.new_row(0.0);
-        a.push(r, off_t + bi, -1.0);
-        for c in 0..3 {
-            let r = a.new_row(0.0);
-            a.push(r, 3 * bi + c, -1.0);
-        }
-        cones.push(SupportedConeT::SecondOrderConeT(4));
-    }
+    a.norm_cones(&mut cones, k, off_t);
     if loss == Loss::Logistic {
-        for j in 0..n {
-            let (tau, ea, eb) = (off_e + 3 * j, off_e + 3 * j + 1, off_e + 3 * j + 2);
-            // (−y_j ŷ_j − τ_j, 1, a_j) ∈ K_exp
-            let r = a.new_row(0.0);
-            a.push(r, off_y + j, y[j]);
-            a.push(r, tau, 1.0);
-            a.new_row(1.0);
-            let r = a.new_row(0.0);
-            a.push(r, ea, -1.0);
-            cones.push(SupportedConeT::ExponentialConeT());
-            // (−τ_j, 1, b_j) ∈ K_exp
-            let r = a.new_row(0.0);
-            a.push(r, tau, 1.0);
-            a.new_row(1.0);
-            let r = a.new_row(0.0);
-            a.push(r, eb, -1.0);
-            cones.push(SupportedConeT::ExponentialConeT());
-        }
+        // margins y_j ŷ_j
+        a.logistic_cones(&mut cones, n, off_e, |j| vec![(off_y + j, y[j])]);
     }
 
     let mut q = vec![0.0; nvar];
     for bi in 0..k {
         q[off_t + bi] = beta;
     }
-    let mut pi = Vec::new();
-    let mut pj = Vec::new();
-    let mut pv = Vec::new();
+    let mut diag = Vec::new();
     match loss {
         Loss::Squared => {
             for j in 0..n {
-                pi.push(off_y + j);
-                pj.push(off_y + j);
-                pv.push(1.0);
+                diag.push((off_y + j, 1.0));
                 q[off_y + j] = -y[j];
             }
         }
         Loss::Hinge => (0..n).for_each(|j| q[off_e + j] = 1.0),
         Loss::Logistic => (0..n).for_each(|j| q[off_e + 3 * j] = 1.0),
     }
-    let pmat = CscMatrix::new_from_triplets(nvar, nvar, pi, pj, pv);
-    let amat = CscMatrix::new_from_triplets(a.rows, nvar, a.i, a.j, a.v);
-    let settings = DefaultSettings::<f64> {
-        verbose: false,
-        max_iter: 200,
-        tol_gap_abs: 1e-10,
-        tol_gap_rel: 1e-10,
-        tol_feas: 1e-10,
-        tol_ktratio: 1e-9,
-        ..DefaultSettings::default()
-    };
-    let mut solver = DefaultSolver::new(&pmat, &q, &amat, &a.b, &cones, settings)
-        .map_err(|e| Error::Numerical(format!("polish setup failed: {e}")))?;
-    solver.solve();
-    let sol = &solver.solution;
-    match sol.status {
-        SolverStatus::Solved | SolverStatus::AlmostSolved | SolverStatus::MaxIterations => {}
-        other => {
-            return Err(Error::Numerical(format!(
-                "polish solver ended with {other:?}"
-            )));
-        }
-    }
-    if sol.x.iter().any(|v| !v.is_finite()) {
-        return Err(Error::Numerical("polish returned non-finite values".into()));
-    }
+    let sol = interior_point(&diag, &q, a, &cones, "polish")?;
     let values = (0..k)
         .map(|bi| [sol.x[3 * bi], sol.x[3 * bi + 1], sol.x[3 * bi + 2]])
         .collect();

@@ -8,8 +8,9 @@
 use std::ops::ControlFlow;
 use std::time::Instant;
 
-use clarabel::algebra::CscMatrix;
-use clarabel::solver::{DefaultSettings, DefaultSolver, IPSolver, SolverStatus, SupportedConeT};
+use clarabel::solver::SupportedConeT;
+
+use super::conic::{Rows, interior_point};
 
 use super::progress::{Iterate, Phase, Status};
 use crate::certify::Bounds;
@@ -337,27 +338,6 @@ struct RobustPolish {
     w: Vec<[f64; 2]>,
 }
 
-struct Rows {
-    i: Vec<usize>,
-    j: Vec<usize>,
-    v: Vec<f64>,
-    b: Vec<f64>,
-}
-
-impl Rows {
-    fn row(&mut self, rhs: f64) -> usize {
-        self.b.push(rhs);
-        self.b.len() - 1
-    }
-    fn put(&mut self, r: usize, c: usize, val: f64) {
-        if val != 0.0 {
-            self.i.push(r);
-            self.j.push(c);
-            self.v.push(val);
-        }
-    }
-}
-
 /// (RC) restricted to `blocks`, by the interior-point solver:
 ///
 /// ```text
@@ -378,12 +358,7 @@ fn polish_robust(pr: &RobustProblem, blocks: &[Block]) -> Result<RobustPolish> {
             Loss::Hinge | Loss::Squared => n,
             Loss::Logistic => 3 * n,
         };
-    let mut a = Rows {
-        i: Vec::new(),
-        j: Vec::new(),
-        v: Vec::new(),
-        b: Vec::new(),
-    };
+    let mut a = Rows::default();
     let mut cones: Vec<SupportedConeT<f64>> = Vec::new();
     // Equalities: ŷ_j − Σ s d x̃ᵀu = 0, a_jc − Σ s d u_c = 0.
     for j in 0..n {
@@ -469,77 +444,26 @@ fn polish_robust(pr: &RobustProblem, blocks: &[Block]) -> Result<RobustPolish> {
         }
     }
     cones.push(SupportedConeT::NonnegativeConeT(nonneg));
-    for bi in 0..k {
-        let r = a.row(0.0);
-        a.put(r, off_t + bi, -1.0);
-        for c in 0..3 {
-            let r = a.row(0.0);
-            a.put(r, 3 * bi + c, -1.0);
-        }
-        cones.push(SupportedConeT::SecondOrderConeT(4));
-    }
+    a.norm_cones(&mut cones, k, off_t);
     if pr.loss == Loss::Logistic {
-        for j in 0..n {
-            let (tau, ea, eb) = (off_e + 3 * j, off_e + 3 * j + 1, off_e + 3 * j + 2);
-            // (−yŷ + ε1ᵀq − τ, 1, a) ∈ K_exp
-            let r = a.row(0.0);
-            a.put(r, off_y + j, pr.y[j]);
-            a.put(r, off_q + 2 * j, -eps);
-            a.put(r, off_q + 2 * j + 1, -eps);
-            a.put(r, tau, 1.0);
-            a.row(1.0);
-            let r = a.row(0.0);
-            a.put(r, ea, -1.0);
-            cones.push(SupportedConeT::ExponentialConeT());
-            // (−τ, 1, b) ∈ K_exp
-            let r = a.row(0.0);
-            a.put(r, tau, 1.0);
-            a.row(1.0);
-            let r = a.row(0.0);
-            a.put(r, eb, -1.0);
-            cones.push(SupportedConeT::ExponentialConeT());
-        }
+        // margins y_j ŷ_j − ε1ᵀq_j
+        a.logistic_cones(&mut cones, n, off_e, |j| {
+            vec![
+                (off_y + j, pr.y[j]),
+                (off_q + 2 * j, -eps),
+                (off_q + 2 * j + 1, -eps),
+            ]
+        });
     }
     let mut q = vec![0.0; nvar];
     (0..k).for_each(|bi| q[off_t + bi] = pr.beta);
-    let (mut pi, mut pj, mut pv) = (Vec::new(), Vec::new(), Vec::new());
+    let mut diag = Vec::new();
     match pr.loss {
         Loss::Hinge => (0..n).for_each(|j| q[off_e + j] = 1.0),
         Loss::Logistic => (0..n).for_each(|j| q[off_e + 3 * j] = 1.0),
-        Loss::Squared => {
-            for j in 0..n {
-                pi.push(off_e + j);
-                pj.push(off_e + j);
-                pv.push(1.0);
-            }
-        }
+        Loss::Squared => (0..n).for_each(|j| diag.push((off_e + j, 1.0))),
     }
-    let rows = a.b.len();
-    let pmat = CscMatrix::new_from_triplets(nvar, nvar, pi, pj, pv);
-    let amat = CscMatrix::new_from_triplets(rows, nvar, a.i, a.j, a.v);
-    let settings = DefaultSettings::<f64> {
-        verbose: false,
-        max_iter: 200,
-        tol_gap_abs: 1e-10,
-        tol_gap_rel: 1e-10,
-        tol_feas: 1e-10,
-        tol_ktratio: 1e-9,
-        ..DefaultSettings::default()
-    };
-    let mut solver = DefaultSolver::new(&pmat, &q, &amat, &a.b, &cones, settings)
-        .map_err(|e| Error::Numerical(format!("robust solve setup failed: {e}")))?;
-    solver.solve();
-    let sol = &solver.solution;
-    if !matches!(
-        sol.status,
-        SolverStatus::Solved | SolverStatus::AlmostSolved | SolverStatus::MaxIterations
-    ) || sol.x.iter().any(|v| !v.is_finite())
-    {
-        return Err(Error::Numerical(format!(
-            "robust solve ended with {:?}",
-            sol.status
-        )));
-    }
+    let sol = interior_point(&diag, &q, a, &cones, "robust solve")?;
     Ok(RobustPolish {
         values: (0..k)
             .map(|bi| [sol.x[3 * bi], sol.x[3 * bi + 1], sol.x[3 * bi + 2]])

@@ -69,6 +69,16 @@ pub(crate) fn wait(h: &mut Harness<'_, App>, what: &str, cond: impl Fn(&App) -> 
     h.step();
 }
 
+/// Picks `choice` in the combo box labelled `combo`, as a user would (open, click), and lets
+/// the debounced restart happen at once.
+fn choose(h: &mut Harness<'_, App>, combo: &str, choice: &str) {
+    h.get_by_role_and_label(egui::accesskit::Role::ComboBox, combo)
+        .click();
+    h.run_steps(3);
+    h.get_by_label(choice).click();
+    h.run_steps(3);
+}
+
 fn tmp(name: &str) -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!("cne-ui-{}", std::process::id()));
     std::fs::create_dir_all(&d).unwrap();
@@ -762,11 +772,7 @@ fn gated_relu_is_chosen_and_plays_to_a_certified_optimum() {
     s.view.speed = 0;
     let mut h = harness(app(s));
     wait(&mut h, "the problem", |a| a.problem.is_some());
-    h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "Model")
-        .click();
-    h.run_steps(3);
-    h.get_by_label("Gated ReLU (unconstrained)").click();
-    h.run_steps(3);
+    choose(&mut h, "Model", "Gated ReLU (unconstrained)");
     assert_eq!(h.state().session.solver.model, "gated-relu");
     h.state_mut().flush_pending();
     wait(&mut h, "the gated problem", |a| {
@@ -873,11 +879,7 @@ fn augmented_lagrangian_plays_to_the_certified_optimum() {
             .is_some()
     };
     assert!(has_rho(&h), "ADMM shows its ρ");
-    h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "first-order solver")
-        .click();
-    h.run_steps(3);
-    h.get_by_label("Augmented Lagrangian").click();
-    h.run_steps(3);
+    choose(&mut h, "first-order solver", "Augmented Lagrangian");
     assert_eq!(
         h.state().session.solver.method,
         convex_nn_explorer::solve::driver::Method::Al
@@ -921,11 +923,7 @@ fn robust_relu_plays_to_a_certified_optimum_with_boxes() {
     s.view.speed = 0;
     let mut h = harness(app(s));
     wait(&mut h, "the problem", |a| a.problem.is_some());
-    h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "Model")
-        .click();
-    h.run_steps(3);
-    h.get_by_label("Robust ReLU (ℓ∞ adversarial)").click();
-    h.run_steps(3);
+    choose(&mut h, "Model", "Robust ReLU (ℓ∞ adversarial)");
     assert_eq!(h.state().session.solver.model, "robust-relu");
     // The ε slider: focused and moved with the arrow keys, as a keyboard user would.
     let before = h.state().session.solver.epsilon;
