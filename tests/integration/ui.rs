@@ -79,6 +79,31 @@ fn choose(h: &mut Harness<'_, App>, combo: &str, choice: &str) {
     h.run_steps(3);
 }
 
+/// Plays to the end of the run and the separate optimum solve; asserts the run is certified to
+/// 1e-6 and its interval overlaps the optimum's. Returns the last iterate and the optimum.
+fn play_to_the_certified_end(
+    h: &mut Harness<'_, App>,
+) -> (
+    convex_nn_explorer::solve::Iterate,
+    std::sync::Arc<convex_nn_explorer::formulation::Optimum>,
+) {
+    h.get_by_label("Play").click();
+    wait(h, "the end of the run", |a| {
+        a.convex_status.is_some() && a.optimum.is_some()
+    });
+    let a = h.state();
+    assert_eq!(
+        a.convex_status,
+        Some(convex_nn_explorer::solve::Status::Converged)
+    );
+    let it = *a.history.iterates.last().unwrap();
+    let opt = a.optimum.clone().unwrap();
+    assert!(it.rel_gap <= 1e-6 && opt.bounds.rel_gap() <= 1e-6);
+    assert!(it.lower <= opt.bounds.upper * (1.0 + 1e-9));
+    assert!(opt.bounds.lower <= it.upper * (1.0 + 1e-9));
+    (it, opt)
+}
+
 fn tmp(name: &str) -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!("cne-ui-{}", std::process::id()));
     std::fs::create_dir_all(&d).unwrap();
@@ -778,20 +803,8 @@ fn gated_relu_is_chosen_and_plays_to_a_certified_optimum() {
     wait(&mut h, "the gated problem", |a| {
         a.problem.is_some() && a.history.last_iter() == 0
     });
-    h.get_by_label("Play").click();
-    wait(&mut h, "the end of the run", |a| {
-        a.convex_status.is_some() && a.optimum.is_some()
-    });
+    let (_, opt) = play_to_the_certified_end(&mut h);
     let a = h.state();
-    assert_eq!(
-        a.convex_status,
-        Some(convex_nn_explorer::solve::Status::Converged)
-    );
-    let it = a.history.iterates.last().unwrap();
-    let opt = a.optimum.as_ref().unwrap();
-    assert!(it.rel_gap <= 1e-6 && opt.bounds.rel_gap() <= 1e-6);
-    assert!(it.lower <= opt.bounds.upper * (1.0 + 1e-9));
-    assert!(opt.bounds.lower <= it.upper * (1.0 + 1e-9));
     let (name, relu) = opt.relaxes.expect("the ReLU optimum beside the gated one");
     assert_eq!(name, "ReLU optimum");
     assert!(opt.bounds.upper <= relu.lower * (1.0 + 1e-9));
@@ -897,19 +910,8 @@ fn augmented_lagrangian_plays_to_the_certified_optimum() {
     );
     h.get_by_label_contains("(augmented Lagrangian)");
     h.get_by_label_contains("δ 10");
-    h.get_by_label("Play").click();
-    wait(&mut h, "the end of the run", |a| {
-        a.convex_status.is_some() && a.optimum.is_some()
-    });
-    let a = h.state();
-    assert_eq!(
-        a.convex_status,
-        Some(convex_nn_explorer::solve::Status::Converged)
-    );
-    let it = a.history.iterates.last().unwrap();
-    let opt = a.optimum.as_ref().unwrap().bounds;
-    assert!(it.rel_gap <= 1e-6);
-    assert!(it.lower <= opt.upper * (1.0 + 1e-9) && opt.lower <= it.upper * (1.0 + 1e-9));
+    // The optimum line is the exact program's, solved separately: both certified, overlapping.
+    play_to_the_certified_end(&mut h);
 }
 
 /// Robust ReLU chosen in the model list, ε moved on its slider, played to a certified gap
@@ -940,17 +942,8 @@ fn robust_relu_plays_to_a_certified_optimum_with_boxes() {
     wait(&mut h, "the robust problem", |a| {
         a.problem.is_some() && a.history.last_iter() == 0
     });
-    h.get_by_label("Play").click();
-    wait(&mut h, "the end of the run", |a| {
-        a.convex_status.is_some() && a.optimum.is_some()
-    });
+    let (it, _) = play_to_the_certified_end(&mut h);
     let a = h.state();
-    assert_eq!(
-        a.convex_status,
-        Some(convex_nn_explorer::solve::Status::Converged)
-    );
-    let it = a.history.iterates.last().unwrap();
-    assert!(it.rel_gap <= 1e-6);
     let snap = a.history.snapshots.last().unwrap();
     let r = snap.relu().unwrap();
     let rv = r.robust.as_ref().expect("a robust snapshot");
