@@ -338,7 +338,12 @@ fn line_field(pr: &ReluProblem, v: &[f64], view: &ViewSpec) -> crate::geometry::
 
 /// The certifying (already scaled, feasible) dual point `v` with `c/β` before scaling: its map,
 /// and the exact directions where `|h_v|/β ≥ 1 − 10⁻³` (the sweep's best candidates).
-fn dual_view(pr: &ReluProblem, v: Vec<f64>, c_over_beta: f64, view: &ViewSpec) -> DualView {
+pub(crate) fn dual_view(
+    pr: &ReluProblem,
+    v: Vec<f64>,
+    c_over_beta: f64,
+    view: &ViewSpec,
+) -> DualView {
     let cert = crate::certify::certificate(&pr.x, &pr.exact, &v, 64);
     let mut near_max: Vec<[f64; 3]> = Vec::new();
     for c in &cert.top {

@@ -7,6 +7,7 @@ pub mod auglag;
 mod conic;
 pub mod driver;
 pub mod gated;
+pub mod maxmargin;
 pub mod nuclear;
 pub mod polish;
 pub mod poly_sgd;

@@ -180,3 +180,45 @@ fn robust_reference_optima_are_reproduced_and_certified() {
     }
     assert_eq!(checked, 8, "all robust entries of reference.json");
 }
+
+/// The hard-margin convex program reproduces the independent optima `maxmargin_relu` to 1e-6
+/// with certified lower bounds never above them; its network, rescaled to margin 1, has the
+/// reported path norm.
+#[test]
+fn max_margin_reference_optima_are_reproduced_and_certified() {
+    use convex_nn_explorer::solve::maxmargin::{
+        MaxMarginSettings, normalized_path_norm, solve_max_margin,
+    };
+    let refs = reference_json();
+    let mut checked = 0;
+    for (name, case) in refs["cases"].as_object().unwrap() {
+        let Some(reference) = case["maxmargin_relu"].as_f64() else {
+            continue;
+        };
+        let ds = load_reference(case["file"].as_str().unwrap());
+        let pr = ReluProblem::new(
+            ds.x.clone(),
+            ds.y.clone(),
+            Loss::Hinge,
+            1.0,
+            PatternMode::Exact,
+        )
+        .unwrap();
+        let sol = solve_max_margin(pr, &MaxMarginSettings::default(), |_| {
+            std::ops::ControlFlow::Continue(())
+        })
+        .unwrap();
+        let b = sol.bounds;
+        assert_eq!(sol.status, Status::Converged, "{name}: {b:?}");
+        assert!(
+            (b.upper - reference).abs() <= 1e-6 * reference,
+            "{name}: {} vs {reference}",
+            b.upper
+        );
+        assert!(b.lower <= reference * (1.0 + 3e-8), "{name}");
+        let p = normalized_path_norm(&sol.network, &ds.x, &ds.y);
+        assert!((p - b.upper).abs() <= 1e-12 * p);
+        checked += 1;
+    }
+    assert_eq!(checked, 2, "all maxmargin entries of reference.json");
+}
