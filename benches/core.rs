@@ -351,6 +351,33 @@ fn robust_solve(c: &mut Criterion) {
     g.finish();
 }
 
+/// The hard-margin program to a certified 1e-6 gap (enumeration included).
+fn max_margin_solve(c: &mut Criterion) {
+    use convex_nn_explorer::solve::maxmargin::{MaxMarginSettings, solve_max_margin};
+    let mut g = c.benchmark_group("max_margin_certified_gap_1e-6");
+    g.sample_size(10);
+    let (x, y) = spiral(60);
+    let name = "spiral_n60_noise0.05_seed1";
+    let run = || {
+        let pr = ReluProblem::new(x.clone(), y.clone(), Loss::Hinge, 1.0, PatternMode::Exact)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let sol = solve_max_margin(pr, &MaxMarginSettings::default(), |_| {
+            ControlFlow::Continue(())
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(sol.status, Status::Converged, "{name}");
+        sol
+    };
+    let sol = run();
+    eprintln!(
+        "{name}: {} rounds, rel gap {:.2e}",
+        sol.rounds,
+        sol.bounds.rel_gap()
+    );
+    g.bench_function(name, |b| b.iter(|| black_box(run())));
+    g.finish();
+}
+
 fn sgd_training(c: &mut Criterion) {
     let mut g = c.benchmark_group("sgd");
     g.sample_size(10);
@@ -385,6 +412,7 @@ criterion_group!(
     gated_solve,
     admm_vs_al,
     robust_solve,
+    max_margin_solve,
     sgd_training
 );
 criterion_main!(benches);

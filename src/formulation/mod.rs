@@ -25,6 +25,7 @@ use crate::solve::{Iterate, Optimizer, Status};
 
 pub mod args;
 pub mod gated;
+pub mod max_margin;
 pub mod poly;
 pub mod relu;
 pub mod report;
@@ -297,11 +298,12 @@ pub trait Formulation: Sync {
 }
 
 /// Every formulation in this build, in model-list order.
-pub fn all() -> [&'static dyn Formulation; 4] {
+pub fn all() -> [&'static dyn Formulation; 5] {
     [
         &relu::ConvexRelu,
         &gated::GatedRelu,
         &robust::RobustRelu,
+        &max_margin::MaxMargin,
         &poly::PolySdp,
     ]
 }
@@ -325,23 +327,13 @@ pub struct Planned {
 }
 
 /// The planned formulations (see `docs/math.md` for their programs).
-pub const PLANNED: [Planned; 2] = [
-    Planned {
-        id: "path3",
-        name: "Path-regularized 3-layer",
-        summary: "Parallel three-layer ReLU networks with path regularization have a convex \
+pub const PLANNED: [Planned; 1] = [Planned {
+    id: "path3",
+    name: "Path-regularized 3-layer",
+    summary: "Parallel three-layer ReLU networks with path regularization have a convex \
                   equivalent over pairs of first- and second-layer activation patterns.",
-        reason: "planned (docs/math.md#path3)",
-    },
-    Planned {
-        id: "max-margin",
-        name: "Max-margin (gradient-flow geometry)",
-        summary: "Unregularized gradient flow on logistic loss converges in direction to a \
-                  max-margin network, whose convex form is min Σᵢ (‖vᵢ‖ + ‖wᵢ‖) s.t. \
-                  y ∘ Σᵢ DᵢX̃(vᵢ − wᵢ) ≥ 1 with cone constraints.",
-        reason: "planned (docs/math.md#max-margin)",
-    },
-];
+    reason: "planned (docs/math.md#path3)",
+}];
 
 /// The planned formulation with this id.
 pub fn planned(id: &str) -> Option<&'static Planned> {
@@ -388,6 +380,7 @@ mod tests {
         assert!(lookup("relu").is_ok());
         assert!(lookup("gated-relu").is_ok());
         assert!(lookup("robust-relu").is_ok());
+        assert!(lookup("max-margin").is_ok());
         assert!(lookup("path3").is_err());
         assert!(lookup("nonsense").is_err());
     }

@@ -45,7 +45,9 @@ impl Default for MaxMarginSettings {
         Self {
             tol: 1e-6,
             max_rounds: 80,
-            columns_per_round: 30,
+            // Measured on spiral n = 60: 15 a round certifies in 0.74 s, 30 in 0.91 s, 60 in
+            // 1.6 s (larger rounds cost more than the rounds they save).
+            columns_per_round: 15,
         }
     }
 }

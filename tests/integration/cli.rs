@@ -733,3 +733,63 @@ fn sgd_adversarial_runs_report_their_exact_worst_case() {
     assert_ne!(code, 0);
     assert!(err.contains("--epsilon"), "{err}");
 }
+
+/// `solve --model max-margin`: the reference optimum, the printed network's normalized path
+/// norm recomputed here, the margin as its inverse; a point with both labels is refused.
+#[test]
+fn solve_max_margin_json_is_checkable() {
+    let data = reference("spiral_30_101.csv");
+    let (code, out, err) = run(&["solve", "--model", "max-margin", "--data", &data, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["status"], "converged");
+    let reference = crate::common::reference_json()["cases"]["spiral_30_101"]["maxmargin_relu"]
+        .as_f64()
+        .unwrap();
+    let obj = v["objective"].as_f64().unwrap();
+    assert!((obj - reference).abs() <= 1e-6 * reference);
+    assert!((v["margin"].as_f64().unwrap() * obj - 1.0).abs() <= 1e-12);
+    let ds = crate::common::load_reference("datasets/spiral_30_101.csv");
+    let neurons: Vec<([f64; 3], f64)> = v["neurons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            let u = n["u"].as_array().unwrap();
+            (
+                [0, 1, 2].map(|i| u[i].as_f64().unwrap()),
+                n["alpha"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    let margin =
+        ds.x.iter()
+            .zip(&ds.y)
+            .map(|(p, y)| {
+                y * neurons
+                    .iter()
+                    .map(|(u, a)| a * (u[0] * p[0] + u[1] * p[1] + u[2]).max(0.0))
+                    .sum::<f64>()
+            })
+            .fold(f64::INFINITY, f64::min);
+    let path: f64 = neurons
+        .iter()
+        .map(|(u, a)| (u[0] * u[0] + u[1] * u[1] + u[2] * u[2]).sqrt() * a.abs())
+        .sum();
+    assert!(
+        (path / margin - obj).abs() <= 1e-9 * obj,
+        "{} vs {obj}",
+        path / margin
+    );
+    let dir = std::env::temp_dir().join("cnx_both_labels.csv");
+    std::fs::write(&dir, "0,0,1\n0,0,-1\n1,1,1\n").unwrap();
+    let (code, _, err) = run(&[
+        "solve",
+        "--model",
+        "max-margin",
+        "--data",
+        dir.to_str().unwrap(),
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("both labels"), "{err}");
+}

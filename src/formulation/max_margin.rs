@@ -1,0 +1,332 @@
+//! The max-margin program (`docs/math.md#max-margin`): where unregularized gradient flow on a
+//! two-layer ReLU network heads. Its convex form `min Σ(‖vᵢ‖ + ‖wᵢ‖)` s.t. margins ≥ 1 and the
+//! cone constraints is solved by exact rounds and certified over all regions; its optimum `p*`
+//! gives the best normalized margin `1/p*` any two-layer ReLU network of any width can reach.
+//! The comparison runs are gradient descent on the logistic loss with β = 0 from a small
+//! initialization, scored by their normalized path norm (path norm over smallest margin), which
+//! the theory says cannot go below `p*`.
+
+use std::ops::ControlFlow;
+use std::sync::atomic::AtomicBool;
+
+use serde::Serialize;
+
+use super::relu::{dual_view, relu_info, size_warning};
+use super::report::{NeuronJson, neurons_json, to_json};
+use super::snapshot::{
+    FIELD, ModelKind, ModelSnapshot, ProblemInfo, ReluSnapshot, SgdSnapshot, Snapshot, ViewSpec,
+    metrics, significant,
+};
+use super::{
+    Args, CliFlags, Formulation, ModelNetwork, Optimum, ProblemInput, SgdJob, SgdRun, SizeWarning,
+    Stepper, until_stopped,
+};
+use crate::certify::Bounds;
+use crate::convex::ReluProblem;
+use crate::data::LabelMode;
+use crate::error::Result;
+use crate::geometry::PatternMode;
+use crate::geometry::grid::output_grid;
+use crate::model::{Loss, ReluNetwork};
+use crate::solve::maxmargin::{
+    MaxMarginDriver, MaxMarginSettings, normalized_path_norm, solve_max_margin,
+};
+use crate::solve::{Iterate, SgdSettings, SgdTrainer, Status};
+
+/// The max-margin program.
+pub struct MaxMargin;
+
+/// The program of `input` (the loss and β do not enter: labels ±1, margins ≥ 1).
+fn problem(input: &ProblemInput) -> Result<ReluProblem> {
+    ReluProblem::with_exact(
+        input.x.clone(),
+        input.y.clone(),
+        Loss::Hinge,
+        1.0,
+        PatternMode::Exact,
+        input.exact()?,
+    )
+}
+
+fn settings(input: &ProblemInput) -> MaxMarginSettings {
+    MaxMarginSettings {
+        tol: input.tol,
+        ..MaxMarginSettings::default()
+    }
+}
+
+impl Formulation for MaxMargin {
+    fn id(&self) -> &'static str {
+        "max-margin"
+    }
+    fn name(&self) -> &'static str {
+        "Max-margin (gradient-flow geometry)"
+    }
+    fn summary(&self) -> &'static str {
+        "Without regularization, gradient descent on the logistic loss makes the network's \
+         margin grow; its direction tends to a max-margin network. The best normalized margin \
+         min_j y_j f(x_j) / Σₖ ‖uₖ‖|αₖ| over all widths is 1/p* of the convex program\n\
+         min Σᵢ (‖vᵢ‖ + ‖wᵢ‖)  s.t.  y ∘ Σᵢ DᵢX̃(vᵢ − wᵢ) ≥ 1, cone constraints\n\
+         (labels ±1; the loss and β settings do not apply). Its dual is max 1ᵀλ s.t. λ ≥ 0, \
+         |(λ∘y)ᵀ(X̃u)₊| ≤ 1 on the unit sphere: the certificate map of λ∘y, whose maxima are \
+         where gradient descent's neurons end up. The comparison runs are β = 0 logistic GD, \
+         scored by path norm / smallest margin (never below p*)."
+    }
+    fn kind(&self) -> ModelKind {
+        ModelKind::Relu
+    }
+    fn uses_patterns(&self) -> bool {
+        false
+    }
+    fn size_warning(&self, input: &ProblemInput) -> Option<SizeWarning> {
+        size_warning(input.x.len(), PatternMode::Exact)
+    }
+    fn build(&self, input: &ProblemInput) -> Result<Box<dyn Stepper>> {
+        Ok(Box::new(MarginStepper(MaxMarginDriver::new(
+            problem(input)?,
+            &settings(input),
+        )?)))
+    }
+    fn optimum(&self, input: &ProblemInput, stop: &AtomicBool) -> Result<Optimum> {
+        let sol = solve_max_margin(problem(input)?, &settings(input), until_stopped(stop))?;
+        Ok(Optimum {
+            bounds: sol.bounds,
+            status: sol.status,
+            seconds: sol.seconds,
+            network: ModelNetwork::Relu(sol.network),
+            relaxes: None,
+        })
+    }
+    fn sgd(&self, input: &ProblemInput, job: &SgdJob) -> Result<Box<dyn SgdRun>> {
+        problem(input)?;
+        let trainers = (1..=job.seeds as u64)
+            .map(|seed| {
+                SgdTrainer::new(
+                    input.x.clone(),
+                    input.y.clone(),
+                    Loss::Logistic,
+                    0.0,
+                    SgdSettings {
+                        init_scale: 0.1,
+                        ..job.settings(seed)
+                    },
+                )
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Box::new(MarginSeeds {
+            trainers,
+            input: input.clone(),
+        }))
+    }
+    fn solve_cli(&self, args: &Args) -> Result<String> {
+        solve_report(args)
+    }
+    fn sgd_flags(&self) -> CliFlags {
+        CliFlags::default()
+    }
+    fn sgd_cli(&self, args: &Args) -> Result<String> {
+        super::relu::ConvexRelu.sgd_cli(args)
+    }
+}
+
+struct MarginStepper(MaxMarginDriver);
+
+impl Stepper for MarginStepper {
+    fn step(&mut self) -> Option<Iterate> {
+        self.0.step()
+    }
+    fn status(&self) -> Status {
+        self.0.status()
+    }
+    fn is_done(&self) -> bool {
+        self.0.is_done()
+    }
+    fn info(&self, view: &ViewSpec) -> ProblemInfo {
+        relu_info(self.0.problem(), view)
+    }
+    fn snapshot(&self, iter: usize, view: &ViewSpec) -> Snapshot {
+        let pr = self.0.problem();
+        let network = self.0.current().clone();
+        let b = self.0.bounds();
+        // The extreme-point view: the certificate map of λ∘y (scaled to maximum 1 where it
+        // exceeds 1), whose maxima are where the max-margin neurons sit.
+        let lambda = self.0.dual();
+        let residual = if lambda.is_empty() {
+            dual_view(pr, vec![0.0; pr.n()], 0.0, view)
+        } else {
+            let v: Vec<f64> = lambda.iter().zip(&pr.y).map(|(l, y)| l * y).collect();
+            let c = b.certificate;
+            let s = if c > 1.0 { 1.0 / c } else { 1.0 };
+            let scaled: Vec<f64> = v.iter().map(|a| a * s).collect();
+            dual_view(pr, scaled, c, view)
+        };
+        let path = normalized_path_norm(&network, &pr.x, &pr.y);
+        Snapshot {
+            iter,
+            beta: 1.0,
+            bounds: Bounds {
+                upper: path,
+                lower: b.lower,
+                certificate: b.certificate,
+            },
+            output: output_grid(&network, FIELD, FIELD, view.extent),
+            train: metrics(&network, &pr.x, &pr.y, Loss::Hinge),
+            test: metrics(&network, &view.test_x, &view.test_y, Loss::Hinge),
+            classes: 1,
+            model: ModelSnapshot::Relu(Box::new(ReluSnapshot {
+                shown: significant(&network),
+                pattern_sizes: network
+                    .neurons
+                    .iter()
+                    .map(|nr| pr.x.iter().filter(|&&p| nr.pre(p) > 0.0).count())
+                    .collect(),
+                network,
+                // Stationarity on the regularized program does not apply here.
+                kkt: Vec::new(),
+                residual,
+                certifying: None,
+                gated: None,
+                robust: None,
+            })),
+        }
+    }
+    fn set_beta(&mut self, _beta: f64) -> Result<()> {
+        Ok(()) // β does not enter the max-margin program
+    }
+    fn rho(&self) -> f64 {
+        f64::NAN
+    }
+}
+
+/// β = 0 logistic gradient descent from a small initialization, scored by the normalized path
+/// norm (≥ p*; ∞ while a point is misclassified).
+struct MarginSeeds {
+    trainers: Vec<SgdTrainer>,
+    input: ProblemInput,
+}
+
+impl SgdRun for MarginSeeds {
+    fn seeds(&self) -> usize {
+        self.trainers.len()
+    }
+    fn step(&mut self) -> Vec<(f64, f64)> {
+        let i = &self.input;
+        self.trainers
+            .iter_mut()
+            .map(|t| {
+                let s = t.step().seconds;
+                (s, normalized_path_norm(&t.network(), &i.x, &i.y))
+            })
+            .collect()
+    }
+    fn snapshot(&self, epoch: usize, view: &ViewSpec) -> SgdSnapshot {
+        let i = &self.input;
+        let networks: Vec<ReluNetwork> = self.trainers.iter().map(|t| t.network()).collect();
+        SgdSnapshot {
+            epoch,
+            bounds: networks
+                .iter()
+                .map(|n| Bounds {
+                    upper: normalized_path_norm(n, &i.x, &i.y),
+                    lower: f64::NAN,
+                    certificate: f64::NAN,
+                })
+                .collect(),
+            test: networks
+                .iter()
+                .map(|n| metrics(n, &view.test_x, &view.test_y, Loss::Logistic))
+                .collect(),
+            networks: networks.into_iter().map(ModelNetwork::Relu).collect(),
+            robust_accuracy: Vec::new(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct SolveJson {
+    model: &'static str,
+    n: usize,
+    patterns: usize,
+    status: &'static str,
+    iterations: usize,
+    polish_rounds: usize,
+    seconds: f64,
+    /// p*: the path norm Σ‖u‖|α| of the reported network, whose smallest margin is 1.
+    objective: f64,
+    lower_bound: f64,
+    rel_gap: f64,
+    /// `c(λ∘y)` of the multipliers behind the lower bound (1 at the optimum).
+    certificate: f64,
+    /// The best normalized margin of any two-layer ReLU network: `1/p*`, certified to lie in
+    /// `[1/objective, 1/lower_bound]`.
+    margin: f64,
+    neurons: Vec<NeuronJson>,
+}
+
+/// `solve --model max-margin`.
+fn solve_report(args: &Args) -> Result<String> {
+    let tol: f64 = args.parsed("--tol", 1e-6, "a positive number")?;
+    let max_rounds: usize = args.parsed("--max-iter", 80usize, "a positive integer")?;
+    let ds = args.dataset(LabelMode::Auto)?;
+    let pr = ReluProblem::new(
+        ds.x.clone(),
+        ds.y.clone(),
+        Loss::Hinge,
+        1.0,
+        PatternMode::Exact,
+    )?;
+    let patterns = pr.exact.len();
+    let settings = MaxMarginSettings {
+        tol,
+        max_rounds,
+        ..MaxMarginSettings::default()
+    };
+    let sol = solve_max_margin(pr, &settings, |_| ControlFlow::Continue(()))?;
+    let objective = normalized_path_norm(&sol.network, &ds.x, &ds.y);
+    let report = SolveJson {
+        model: "max-margin",
+        n: ds.len(),
+        patterns,
+        status: sol.status.name(),
+        iterations: sol.rounds,
+        polish_rounds: sol.rounds,
+        seconds: sol.seconds,
+        objective,
+        lower_bound: sol.bounds.lower,
+        rel_gap: (objective - sol.bounds.lower) / objective.abs().max(1.0),
+        certificate: sol.bounds.certificate,
+        margin: 1.0 / objective,
+        neurons: neurons_json(&sol.network),
+    };
+    if args.has("--json") {
+        return to_json(&report);
+    }
+    let mut text = format!(
+        "max-margin program, n = {}, {} regions\nstatus: {}{}\n\
+         p* (path norm at margin 1): {:.10}\nlower bound:                {:.10}\n\
+         certified rel. gap: {:.3e}\nbest normalized margin of any two-layer ReLU network: {:.10}\n\
+         {} rounds in {:.3} s\nneurons ({}):",
+        report.n,
+        report.patterns,
+        report.status,
+        if sol.status == Status::Converged {
+            " (certified)"
+        } else {
+            ""
+        },
+        report.objective,
+        report.lower_bound,
+        report.rel_gap,
+        report.margin,
+        report.polish_rounds,
+        report.seconds,
+        report.neurons.len()
+    );
+    for nr in &report.neurons {
+        text.push_str(&format!(
+            "\n  u = ({:+.6}, {:+.6}, {:+.6})  alpha = {:+.6}",
+            nr.u[0], nr.u[1], nr.u[2], nr.alpha
+        ));
+    }
+    Ok(text)
+}
