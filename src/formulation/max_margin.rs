@@ -60,7 +60,7 @@ impl Formulation for MaxMargin {
         "max-margin"
     }
     fn name(&self) -> &'static str {
-        "Max-margin (gradient-flow geometry)"
+        "Max-margin (gradient flow)"
     }
     fn summary(&self) -> &'static str {
         "Without regularization, gradient descent on the logistic loss makes the network's \
@@ -73,9 +73,12 @@ impl Formulation for MaxMargin {
          scored by path norm / smallest margin (never below p*)."
     }
     fn kind(&self) -> ModelKind {
-        ModelKind::Relu
+        ModelKind::MaxMargin
     }
     fn uses_patterns(&self) -> bool {
+        false
+    }
+    fn uses_loss_and_beta(&self) -> bool {
         false
     }
     fn size_warning(&self, input: &ProblemInput) -> Option<SizeWarning> {

@@ -267,6 +267,10 @@ pub trait Formulation: Sync {
     fn uses_patterns(&self) -> bool {
         true
     }
+    /// Whether the loss and β settings apply (not for the max-margin program).
+    fn uses_loss_and_beta(&self) -> bool {
+        true
+    }
     /// Whether it takes class labels `0..C−1` (vector outputs).
     fn multiclass(&self) -> bool {
         false

@@ -34,6 +34,8 @@ pub enum ModelKind {
     Gated,
     /// Robust ReLU networks (ℓ∞ boxes): the ReLU panels, with the boxes and worst cases.
     Robust,
+    /// Max-margin ReLU networks (no loss, no β): the ReLU panels, the map of `λ∘y`.
+    MaxMargin,
 }
 
 impl ModelKind {
@@ -61,6 +63,13 @@ impl ModelKind {
                  constraint max over its robust cone K (the directions whose line misses every \
                  box) of ±hᵀu, h = Σⱼ dⱼ(vⱼx̃ⱼ − (wⱼ, 0)): constant on each region, 0 on unusable \
                  ones (no block there). ≤ 1 everywhere certifies the lower bound (★: maximum).",
+            ),
+            ModelKind::MaxMargin => (
+                "Dual certificate (λ∘y)ᵀ(X̃u)₊",
+                "For the margin multipliers λ ≥ 0 behind the certified lower bound, h(u) = \
+                 (λ∘y)ᵀ(X̃u)₊ over unit directions u, scaled so that |h| ≤ 1: the dual constraint \
+                 of the max-margin program. Its maxima (★, the 'extreme points') are where the \
+                 max-margin network's neurons sit, with h = sign(α).",
             ),
             ModelKind::Poly => (
                 "Dual certificate vᵀσ(X̃u)/β",

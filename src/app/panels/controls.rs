@@ -273,21 +273,26 @@ fn formulation(app: &mut App, ui: &mut egui::Ui) {
         });
     }
     let mut loss = s.loss;
-    egui::ComboBox::from_label("Loss")
-        .selected_text(loss.name())
-        .show_ui(ui, |ui| {
-            for l in Loss::ALL {
-                ui.selectable_value(&mut loss, l, l.name());
-            }
-        });
     let mut log_beta = s.log_beta;
-    ui.add(
-        egui::Slider::new(&mut log_beta, -4.0..=1.0)
-            .text("log₁₀ β")
-            .step_by(0.05),
-    )
-    .on_hover_text("Weight decay β. Changing it warm-starts the solver (a regularisation path).");
-    ui.label(RichText::new(format!("β = {:.4e}", 10f64.powf(log_beta))).small());
+    // The loss and β apply unless the model has neither (the max-margin program).
+    if formulation::by_id(&model).is_none_or(|f| f.uses_loss_and_beta()) {
+        egui::ComboBox::from_label("Loss")
+            .selected_text(loss.name())
+            .show_ui(ui, |ui| {
+                for l in Loss::ALL {
+                    ui.selectable_value(&mut loss, l, l.name());
+                }
+            });
+        ui.add(
+            egui::Slider::new(&mut log_beta, -4.0..=1.0)
+                .text("log₁₀ β")
+                .step_by(0.05),
+        )
+        .on_hover_text(
+            "Weight decay β. Changing it warm-starts the solver (a regularisation path).",
+        );
+        ui.label(RichText::new(format!("β = {:.4e}", 10f64.powf(log_beta))).small());
+    }
     let chosen = formulation::by_id(&model);
     let uses_patterns = chosen.is_none_or(|f| f.uses_patterns());
     let mut exact = matches!(s.patterns, PatternMode::Exact);

@@ -368,6 +368,14 @@ pub fn model_panels(kind: ModelKind) -> ModelPanels {
             sgd_table: controls::SgdTable::Robust,
             ..PLAIN
         },
+        ModelKind::MaxMargin => ModelPanels {
+            legend: |_| objective::LegendNames {
+                upper: "convex: path norm at margin 1 (upper bound)",
+                sgd: "β = 0 logistic GD (path norm / smallest margin):",
+                ..objective::LegendNames::CONVEX
+            },
+            ..PLAIN
+        },
         ModelKind::Poly => ModelPanels {
             regions: poly::show,
             neurons: poly::neurons,
