@@ -107,11 +107,13 @@ impl Formulation for ConvexRelu {
             &settings,
             until_stopped(stop),
         )?;
+        // Carathéodory-pruned: same predictions and objective, linearly independent neurons, so
+        // its width is the m* the SGD width choice "0" refers to.
         Ok(Optimum {
             bounds: sol.bounds,
             status: sol.status,
             seconds: sol.seconds,
-            network: ModelNetwork::Relu(sol.network),
+            network: ModelNetwork::Relu(crate::decompose::relu::prune(&sol.network, &input.x)),
             relaxes: None,
         })
     }
@@ -141,7 +143,7 @@ impl Formulation for ConvexRelu {
     fn solve_flags(&self) -> CliFlags {
         CliFlags {
             values: &["--patterns", "--solver"],
-            switches: &["--no-polish"],
+            switches: &["--no-polish", "--prune"],
         }
     }
     fn solve_cli(&self, args: &Args) -> Result<String> {
@@ -429,6 +431,8 @@ struct SolveJson {
     lower_bound: f64,
     rel_gap: f64,
     certificate: f64,
+    /// Neurons of the solver's network before Carathéodory pruning (`--prune`).
+    width_before_pruning: usize,
     neurons: Vec<NeuronJson>,
 }
 
@@ -449,7 +453,11 @@ fn solve_report(args: &Args) -> Result<String> {
     let ds = args.dataset(LabelMode::Auto)?;
     let problem = ReluProblem::new(ds.x.clone(), ds.y.clone(), loss, beta, mode)?;
     let (n, count, training) = (problem.n(), problem.exact.len(), problem.p());
-    let sol = solve_relu(problem, &settings, |_| ControlFlow::Continue(()))?;
+    let mut sol = solve_relu(problem, &settings, |_| ControlFlow::Continue(()))?;
+    let width_before_pruning = sol.network.neurons.len();
+    if args.has("--prune") {
+        sol.network = crate::decompose::relu::prune(&sol.network, &ds.x);
+    }
     // `objective` is recomputed from the reported neurons on the data as given.
     let objective = sol.network.objective(&ds.x, &ds.y, loss, beta);
     let report = SolveJson {
@@ -479,6 +487,7 @@ fn solve_report(args: &Args) -> Result<String> {
         lower_bound: sol.bounds.lower,
         rel_gap: sol.bounds.rel_gap(),
         certificate: sol.bounds.certificate,
+        width_before_pruning,
         neurons: neurons_json(&sol.network),
     };
     if args.has("--json") {
@@ -525,6 +534,13 @@ fn solve_text(r: &SolveJson, status: Status, mode: PatternMode) -> String {
             "\nnote: the program was restricted to the sampled patterns; the lower bound is \
              certified over all regions, so the gap shows what the missing patterns cost",
         );
+    }
+    if r.width_before_pruning != r.neurons.len() {
+        text.push_str(&format!(
+            "\npruned (Carathéodory): {} → {} neurons, same predictions, same objective",
+            r.width_before_pruning,
+            r.neurons.len()
+        ));
     }
     text.push_str(&format!("\nneurons ({}):", r.neurons.len()));
     for nr in &r.neurons {

@@ -793,3 +793,29 @@ fn solve_max_margin_json_is_checkable() {
     assert_ne!(code, 0);
     assert!(err.contains("both labels"), "{err}");
 }
+
+/// `solve --prune`: the same objective (1e-9) with fewer, at most n, neurons.
+#[test]
+fn solve_prune_keeps_the_objective_with_fewer_neurons() {
+    let data = reference("xor_32_202.csv");
+    let run_json = |extra: &[&str]| {
+        let mut args = vec!["solve", "--data", &data, "--beta", "0.01", "--json"];
+        args.extend(extra);
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()
+    };
+    let full = run_json(&[]);
+    let pruned = run_json(&["--prune"]);
+    let (a, b) = (
+        full["objective"].as_f64().unwrap(),
+        pruned["objective"].as_f64().unwrap(),
+    );
+    assert!((a - b).abs() <= 1e-9 * a, "{a} vs {b}");
+    let w = pruned["neurons"].as_array().unwrap().len();
+    assert!(w <= 32 && w < full["neurons"].as_array().unwrap().len());
+    assert_eq!(
+        pruned["width_before_pruning"],
+        full["neurons"].as_array().unwrap().len()
+    );
+}

@@ -444,3 +444,53 @@ fn live_stepper_certifies_every_fifth_step_on_larger_data() {
             .all(|it| it.checked_at == it.iter)
     );
 }
+
+/// Carathéodory pruning of the certified optimum on every ReLU reference entry: the same
+/// objective (1e-9 relative) with at most n neurons (the widths are in the README).
+#[test]
+fn pruning_keeps_the_optimum_with_at_most_n_neurons() {
+    use convex_nn_explorer::decompose::relu::prune;
+    let refs = crate::common::reference_json();
+    let mut checked = 0;
+    for (name, case) in refs["cases"].as_object().unwrap() {
+        let ds = crate::common::load_reference(case["file"].as_str().unwrap());
+        for key in case.as_object().unwrap().keys() {
+            let Some(rest) = key.strip_prefix("relu_") else {
+                continue;
+            };
+            let (loss, beta) = rest.split_once("_beta").unwrap();
+            let loss = convex_nn_explorer::model::Loss::parse(loss).unwrap();
+            let beta: f64 = beta.parse().unwrap();
+            let pr = convex_nn_explorer::convex::ReluProblem::new(
+                ds.x.clone(),
+                ds.y.clone(),
+                loss,
+                beta,
+                convex_nn_explorer::geometry::PatternMode::Exact,
+            )
+            .unwrap();
+            let sol = convex_nn_explorer::solve::solve_relu(
+                pr,
+                &convex_nn_explorer::solve::SolveSettings::default(),
+                |_| std::ops::ControlFlow::Continue(()),
+            )
+            .unwrap();
+            let before = sol.network.objective(&ds.x, &ds.y, loss, beta);
+            let pruned = prune(&sol.network, &ds.x);
+            let after = pruned.objective(&ds.x, &ds.y, loss, beta);
+            eprintln!(
+                "{name} {key}: {} → {} neurons (n = {})",
+                sol.network.neurons.len(),
+                pruned.neurons.len(),
+                ds.len()
+            );
+            assert!(pruned.neurons.len() <= ds.len(), "{name} {key}");
+            assert!(
+                (after - before).abs() <= 1e-9 * before.abs().max(1.0),
+                "{name} {key}: {after} vs {before}"
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 14);
+}
