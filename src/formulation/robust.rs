@@ -78,7 +78,12 @@ impl Formulation for RobustRelu {
         false
     }
     fn build(&self, input: &ProblemInput) -> Result<Box<dyn Stepper>> {
-        let driver = RobustDriver::new(problem(input)?, &settings(input))?;
+        // 150 augmented-Lagrangian iterations (what one watches), then the exact rounds.
+        let s = RobustSettings {
+            first_order_iters: 150,
+            ..settings(input)
+        };
+        let driver = RobustDriver::new(problem(input)?, &s)?;
         // The plain optimum (ε = 0), for its boundary beside the robust one.
         let plain = ConvexRelu
             .optimum(input, &AtomicBool::new(false))

@@ -14,6 +14,7 @@ pub mod poly_sgd;
 pub mod progress;
 pub mod rfista;
 pub mod robust;
+pub mod robust_al;
 pub mod scenario;
 pub mod sdp;
 pub mod sgd;

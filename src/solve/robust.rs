@@ -1,9 +1,10 @@
-//! The certified driver for the robust program (RC) (docs/math.md#robust-solver): exact rounds
-//! from the start — the program restricted to a working set of usable blocks, solved by the
-//! interior-point solver (an SOCP for hinge and squared losses, an exponential-cone program for
-//! the logistic loss); its multipliers price every usable pattern exactly (the robust dual
-//! constraint) and the most violated ones join. Each round is one step of the animation; every
-//! bound is certified over all usable patterns. (Why no first-order phase: the docs.)
+//! The certified driver for the robust program (RC) (docs/math.md#robust-solver): optionally a
+//! first-order phase (an augmented Lagrangian with R-FISTA, [`super::robust_al`]; what the app
+//! animates), then exact rounds — the program restricted to a working set of usable blocks,
+//! solved by the interior-point solver (an SOCP for hinge and squared losses, an
+//! exponential-cone program for the logistic loss); its multipliers price every usable pattern
+//! exactly (the robust dual constraint) and the most violated ones join. Every bound is
+//! certified over all usable patterns.
 
 use std::ops::ControlFlow;
 use std::time::Instant;
@@ -13,6 +14,7 @@ use clarabel::solver::SupportedConeT;
 use super::conic::{Rows, interior_point};
 
 use super::progress::{Iterate, Phase, Status};
+use super::robust_al::RobustAl;
 use crate::certify::Bounds;
 use crate::convex::robust::RobustProblem;
 use crate::error::{Error, Result};
@@ -28,6 +30,10 @@ pub struct RobustSettings {
     pub max_rounds: usize,
     /// Most violated patterns added per round (each with both signs).
     pub columns_per_round: usize,
+    /// Augmented-Lagrangian iterations before the exact rounds (what the app animates).
+    pub first_order_iters: usize,
+    /// Certify the first-order iterate every this many iterations.
+    pub check_every: usize,
 }
 
 impl Default for RobustSettings {
@@ -36,6 +42,8 @@ impl Default for RobustSettings {
             tol: 1e-6,
             max_rounds: 60,
             columns_per_round: 20,
+            first_order_iters: 0,
+            check_every: 5,
         }
     }
 }
@@ -84,6 +92,9 @@ pub struct RobustDriver {
     /// The dual point `(v, w)` behind the best lower bound (before scaling).
     best_dual: Option<(Vec<f64>, Vec<[f64; 2]>)>,
     current: Vec<[f64; 3]>,
+    /// The first-order phase, while it runs.
+    al: Option<RobustAl>,
+    fo_iters: usize,
     done: bool,
     status: Status,
     rounds: usize,
@@ -114,6 +125,8 @@ impl RobustDriver {
             best_blocks: zero.clone(),
             best_dual: None,
             current: zero,
+            al: (settings.first_order_iters > 0).then(|| RobustAl::new(&problem)),
+            fo_iters: 0,
             done: false,
             status: Status::Running,
             rounds: 0,
@@ -187,10 +200,14 @@ impl RobustDriver {
         }
     }
 
-    /// One exact round; `None` once the run is over.
+    /// One first-order iteration (while that phase runs) or one exact round; `None` once the
+    /// run is over.
     pub fn step(&mut self) -> Option<Iterate> {
         if self.done {
             return None;
+        }
+        if self.al.is_some() {
+            return Some(self.first_order_step());
         }
         let t = Instant::now();
         self.rounds += 1;
@@ -265,17 +282,72 @@ impl RobustDriver {
         Some(self.iterate(t, objective))
     }
 
+    fn first_order_step(&mut self) -> Iterate {
+        let t = Instant::now();
+        self.fo_iters += 1;
+        let Some(al) = self.al.as_mut() else {
+            return self.iterate(t, f64::NAN);
+        };
+        if !al.step(&self.pr) {
+            self.done = true;
+            self.status = Status::Diverged;
+            return self.iterate(t, f64::NAN);
+        }
+        let delta = al.delta();
+        let z = al.iterate().to_vec();
+        let s = self.settings;
+        let mut objective = f64::NAN;
+        if self.fo_iters == 1 || self.fo_iters.is_multiple_of(s.check_every) {
+            // Repaired into the robust cones, the iterate's closed-form objective is its
+            // network's true worst case.
+            let repaired = self.pr.repair(&z);
+            let b = self.pr.certify(&repaired);
+            objective = b.upper;
+            if b.lower > self.best.lower {
+                self.best_dual = Some(self.pr.dual_point(&repaired));
+            }
+            self.offer(&repaired, b);
+            self.current = repaired;
+        }
+        if self.best.rel_gap() <= s.tol {
+            self.done = true;
+            self.status = Status::Converged;
+        } else if self.fo_iters >= s.first_order_iters {
+            // On to the exact rounds, from the first-order support and the patterns its dual
+            // point violates.
+            self.al = None;
+            let p = self.pr.p();
+            let u = &self.best_blocks;
+            let max = u.iter().map(norm3).fold(0.0, f64::max);
+            let mut active: Vec<Block> = (0..2 * p)
+                .filter(|&k| max > 0.0 && norm3(&u[k]) > 1e-6 * max)
+                .map(|k| (k % p, if k < p { 1.0 } else { -1.0 }))
+                .collect();
+            active.truncate(self.pr.n() + 10);
+            let (v, w) = self.pr.dual_point(u);
+            add_violated(&self.pr, &v, &w, s.columns_per_round, &mut active);
+            if !active.is_empty() {
+                self.active = active;
+                self.idle = vec![0; self.active.len()];
+            }
+        }
+        let mut it = self.iterate(t, objective);
+        it.phase = Phase::AugLag;
+        it.rho = delta;
+        it
+    }
+
     fn iterate(&self, t: Instant, objective: f64) -> Iterate {
         let b = self.best;
         Iterate {
-            iter: self.rounds,
+            iter: self.fo_iters + self.rounds,
             phase: Phase::Polish,
             upper: b.upper,
             lower: b.lower,
             rel_gap: b.rel_gap(),
             certificate: b.certificate,
             convex_objective: objective,
-            checked_at: self.rounds,
+            checked_at: self.fo_iters + self.rounds,
             primal_residual: 0.0,
             dual_residual: 0.0,
             rho: f64::NAN,
