@@ -211,6 +211,25 @@ impl Dataset {
         (ds, s)
     }
 
+    /// Whether ±1-labelled data are orthogonal separable with the bias column
+    /// (docs/math.md#max-margin): `x̃_iᵀx̃_j > 0` within a class and `≤ 0` across classes.
+    /// `None` for other targets.
+    pub fn orthogonal_separable(&self) -> Option<bool> {
+        if self.is_empty() || self.y.iter().any(|&v| v != 1.0 && v != -1.0) {
+            return None;
+        }
+        Some((0..self.len()).all(|i| {
+            (i + 1..self.len()).all(|j| {
+                let dot = self.x[i][0] * self.x[j][0] + self.x[i][1] * self.x[j][1] + 1.0;
+                if self.y[i] == self.y[j] {
+                    dot > 0.0
+                } else {
+                    dot <= 0.0
+                }
+            })
+        }))
+    }
+
     /// Deterministic train/test split. `round(test_fraction · n)` points go to the test set,
     /// chosen by a shuffle seeded with `seed`; the rest form the training set. Returns
     /// `(train, test)` index lists, each sorted ascending; together they cover `0..n` exactly

@@ -110,7 +110,7 @@ impl Formulation for MaxMargin {
                     Loss::Logistic,
                     0.0,
                     SgdSettings {
-                        init_scale: 0.1,
+                        init_scale: 0.01,
                         ..job.settings(seed)
                     },
                 )
@@ -308,7 +308,7 @@ fn solve_report(args: &Args) -> Result<String> {
         "max-margin program, n = {}, {} regions\nstatus: {}{}\n\
          p* (path norm at margin 1): {:.10}\nlower bound:                {:.10}\n\
          certified rel. gap: {:.3e}\nbest normalized margin of any two-layer ReLU network: {:.10}\n\
-         {} rounds in {:.3} s\nneurons ({}):",
+         {} rounds in {:.3} s\n{}\nneurons ({}):",
         report.n,
         report.patterns,
         report.status,
@@ -323,6 +323,12 @@ fn solve_report(args: &Args) -> Result<String> {
         report.margin,
         report.polish_rounds,
         report.seconds,
+        if ds.orthogonal_separable() == Some(true) {
+            "the data are orthogonal separable: gradient flow from a small initialization \
+             reaches this margin"
+        } else {
+            "the data are not orthogonal separable: gradient descent may stop below this margin"
+        },
         report.neurons.len()
     );
     for nr in &report.neurons {

@@ -96,6 +96,52 @@ pub fn normalized_path_norm(net: &ReluNetwork, x: &[[f64; 2]], y: &[f64]) -> f64
     if m > 0.0 { path / m } else { f64::INFINITY }
 }
 
+/// Where gradient descent stands relative to the max-margin geometry (docs/math.md#max-margin):
+/// the dual estimate `λ_j = σ(−y_j f(x_j))` of a network trained on the logistic loss, and the
+/// certificate of `v = λ∘y` normalized by its largest value at the network's neurons. At a KKT
+/// point of the max-margin problem every neuron sits where `|h_v|` is largest, so the ratio is 1;
+/// a ratio above 1 exhibits a direction (`argmax`) where a new neuron would raise the margin.
+#[derive(Debug, Clone, Copy)]
+pub struct GdCertificate {
+    /// `max_u |h_v(u)| / max_k |h_v(ū_k)|` over the unit sphere and the network's neurons.
+    pub ratio: f64,
+    /// The maximising direction.
+    pub argmax: [f64; 3],
+}
+
+/// The [`GdCertificate`] of `net` on `(x, y)` (`exact`: the data's regions).
+pub fn gd_certificate(
+    net: &ReluNetwork,
+    x: &[[f64; 2]],
+    y: &[f64],
+    exact: &crate::geometry::PatternSet,
+) -> GdCertificate {
+    let f = net.predict(x);
+    let v: Vec<f64> = f
+        .iter()
+        .zip(y)
+        .map(|(fj, yj)| yj * crate::model::loss::sigmoid(-yj * fj))
+        .collect();
+    let cert = certificate(x, exact, &v, 0);
+    let at_neurons = net
+        .neurons
+        .iter()
+        .filter(|n| n.alpha != 0.0 && n.norm_u() > 0.0)
+        .map(|n| {
+            let r = n.norm_u();
+            crate::certify::evaluate_h(x, &v, &[n.u[0] / r, n.u[1] / r, n.u[2] / r]).abs()
+        })
+        .fold(0.0, f64::max);
+    GdCertificate {
+        ratio: if at_neurons > 0.0 {
+            cert.value / at_neurons
+        } else {
+            f64::INFINITY
+        },
+        argmax: cert.u,
+    }
+}
+
 /// A block of the working set: pattern index and sign.
 type Block = (usize, f64);
 

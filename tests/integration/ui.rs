@@ -390,7 +390,21 @@ fn example_sessions() -> Vec<(&'static str, Session)> {
     robust.sgd.seeds = 4;
     robust.sgd.adversarial = convex_nn_explorer::app::session::AdversarialChoice::Pgd;
     robust.view.speed = 2;
+    // Gradient descent stopping below the max margin (docs/math.md#max-margin): xor_6, 4 neurons,
+    // β = 0 logistic GD from a small initialization; seed 2 stalls near 0.92 of the best margin
+    // and the certificate of its dual estimate exceeds 1 (tests/integration/sgd.rs).
+    let mut margin = session(Preset::Xor, 6, true);
+    margin.data.dataset = crate::common::load_reference("datasets/xor_6.csv");
+    margin.solver.model = "max-margin".into();
+    margin.sgd.width = 4;
+    margin.sgd.seeds = 3;
+    margin.sgd.optimizer = convex_nn_explorer::solve::Optimizer::Gd;
+    margin.sgd.lr = 0.1;
+    margin.sgd.epochs = 100_000;
+    margin.view.speed = 0;
+    margin.view.log_gap = true;
     vec![
+        ("maxmargin_counterexample", margin),
         ("robust_xor", robust),
         ("gated_spiral", gated),
         ("xor_log_gap", gap),

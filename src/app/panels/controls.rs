@@ -122,7 +122,11 @@ fn dataset(app: &mut App, ui: &mut egui::Ui) {
     }
     let ds = &app.session.data.dataset;
     let (train, test) = app.split();
+    // Orthogonal separable data (docs/math.md#max-margin): gradient flow provably reaches the
+    // global max-margin network.
+    let orthogonal = ds.len() <= 2000 && ds.orthogonal_separable() == Some(true);
     let kind = match ds.kind {
+        TargetKind::Binary if orthogonal => "binary ±1 · orthogonal separable".to_string(),
         TargetKind::Binary => "binary ±1".to_string(),
         TargetKind::Regression => "regression".to_string(),
         TargetKind::MultiClass(c) => format!("{c} classes"),
