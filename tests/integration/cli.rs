@@ -819,3 +819,39 @@ fn solve_prune_keeps_the_objective_with_fewer_neurons() {
         full["neurons"].as_array().unwrap().len()
     );
 }
+
+/// `sgd --model max-margin`: normalized margins never above the certified best (a theorem), and
+/// the certificate ratio of the dual estimate at least 1.
+#[test]
+fn sgd_max_margin_runs_never_beat_the_best_margin() {
+    let data = reference("xor_6.csv");
+    let (code, out, err) = run(&[
+        "sgd",
+        "--model",
+        "max-margin",
+        "--data",
+        &data,
+        "--width",
+        "4",
+        "--seeds",
+        "3",
+        "--epochs",
+        "20000",
+        "--lr",
+        "0.1",
+        "--init-scale",
+        "0.01",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let lo = v["optimum_lower_bound"].as_f64().unwrap();
+    for r in v["runs"].as_array().unwrap() {
+        let m = r["normalized_margin"].as_f64().unwrap();
+        assert!(
+            m * lo <= 1.0 + 1e-9,
+            "a margin above the certified best: {m}"
+        );
+        assert!(r["certificate_ratio"].as_f64().unwrap() >= 1.0 - 1e-9);
+    }
+}
