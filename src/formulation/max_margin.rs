@@ -14,8 +14,8 @@ use serde::Serialize;
 use super::relu::{dual_view, relu_info, size_warning};
 use super::report::{NeuronJson, neurons_json, to_json};
 use super::snapshot::{
-    FIELD, ModelKind, ModelSnapshot, ProblemInfo, ReluSnapshot, SgdSnapshot, Snapshot, ViewSpec,
-    metrics, significant,
+    FIELD, ModelKind, ModelSnapshot, ProblemInfo, ReluSnapshot, SeedScore, SgdSnapshot, Snapshot,
+    ViewSpec, metrics, significant,
 };
 use super::{
     Args, CliFlags, Formulation, ModelNetwork, Optimum, ProblemInput, SgdJob, SgdRun, SizeWarning,
@@ -119,6 +119,7 @@ impl Formulation for MaxMargin {
         Ok(Box::new(MarginSeeds {
             trainers,
             input: input.clone(),
+            exact: input.exact()?,
         }))
     }
     fn solve_cli(&self, args: &Args) -> Result<String> {
@@ -327,6 +328,7 @@ impl Stepper for MarginStepper {
 struct MarginSeeds {
     trainers: Vec<SgdTrainer>,
     input: ProblemInput,
+    exact: std::sync::Arc<crate::geometry::PatternSet>,
 }
 
 impl SgdRun for MarginSeeds {
@@ -360,8 +362,18 @@ impl SgdRun for MarginSeeds {
                 .iter()
                 .map(|n| metrics(n, &view.test_x, &view.test_y, Loss::Logistic))
                 .collect(),
+            // The dual estimate's certificate ratio: 1 at a global max-margin network.
+            score: Some(SeedScore {
+                name: "cert. ratio",
+                values: networks
+                    .iter()
+                    .map(|n| {
+                        crate::solve::maxmargin::gd_certificate(n, &i.x, &i.y, &self.exact).ratio
+                    })
+                    .collect(),
+                percent: false,
+            }),
             networks: networks.into_iter().map(ModelNetwork::Relu).collect(),
-            robust_accuracy: Vec::new(),
         }
     }
 }

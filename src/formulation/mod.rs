@@ -35,8 +35,8 @@ pub mod snapshot;
 pub use args::Args;
 pub use snapshot::{
     DualChoice, DualView, GatedView, Metrics, ModelKind, ModelSnapshot, PolySnapshot,
-    ProblemDetail, ProblemInfo, ReluSnapshot, RobustView, SgdPoint, SgdSnapshot, Snapshot,
-    ViewSpec,
+    ProblemDetail, ProblemInfo, ReluSnapshot, RobustView, SeedScore, SgdPoint, SgdSnapshot,
+    Snapshot, ViewSpec,
 };
 
 /// Options of the polynomial-activation formulation.

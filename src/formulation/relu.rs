@@ -402,7 +402,7 @@ impl SgdRun for ReluSeeds {
             networks: networks.into_iter().map(ModelNetwork::Relu).collect(),
             bounds,
             test,
-            robust_accuracy: Vec::new(),
+            score: None,
         }
     }
 }

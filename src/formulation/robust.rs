@@ -13,7 +13,8 @@ use super::relu::{ConvexRelu, size_warning};
 use super::report::{NeuronJson, neurons_json, to_json};
 use super::snapshot::{
     DualView, FIELD, LINE_FIELD, ModelKind, ModelSnapshot, ProblemDetail, ProblemInfo,
-    ReluSnapshot, RobustView, SgdSnapshot, Snapshot, ViewSpec, metrics, neuron_facts, significant,
+    ReluSnapshot, RobustView, SeedScore, SgdSnapshot, Snapshot, ViewSpec, metrics, neuron_facts,
+    significant,
 };
 use super::{
     Args, CliFlags, Formulation, ModelNetwork, Optimum, ProblemInput, SgdJob, SgdRun, SizeWarning,
@@ -190,7 +191,11 @@ impl SgdRun for RobustSeeds {
             networks: networks.into_iter().map(ModelNetwork::Relu).collect(),
             bounds,
             test,
-            robust_accuracy: worst.iter().map(|w| w.accuracy).collect(),
+            score: Some(SeedScore {
+                name: "robust acc.",
+                values: worst.iter().map(|w| w.accuracy).collect(),
+                percent: true,
+            }),
         }
     }
 }

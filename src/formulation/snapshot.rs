@@ -502,9 +502,20 @@ pub struct SgdSnapshot {
     pub bounds: Vec<Bounds>,
     /// Test metrics per seed.
     pub test: Vec<Option<Metrics>>,
-    /// Robust model: each seed's robust accuracy on the training points (exact worst case over
-    /// the ε-boxes); empty otherwise.
-    pub robust_accuracy: Vec<f64>,
+    /// A per-seed score some models add to the seeds' table, with its name: the robust model's
+    /// robust accuracy, the max-margin model's certificate ratio.
+    pub score: Option<SeedScore>,
+}
+
+/// A per-seed number a model adds to the seeds' table.
+#[derive(Debug, Clone)]
+pub struct SeedScore {
+    /// Column head.
+    pub name: &'static str,
+    /// One value per seed.
+    pub values: Vec<f64>,
+    /// Shown as a percentage (a fraction in `[0, 1]`).
+    pub percent: bool,
 }
 
 impl SgdSnapshot {

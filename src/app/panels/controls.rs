@@ -495,13 +495,15 @@ fn sgd(app: &mut App, ui: &mut egui::Ui) {
     }
     if let Some(s) = app.history.sgd_snapshot_at(app.shown_iter()) {
         // Robust model: the seeds' exact robust objectives, compared with the (RC) optimum —
-        // signed, since a network that is not pattern-stable can have a lower worst case.
+        // signed, since a network that is not pattern-stable can have a lower worst case. A
+        // model's own per-seed score replaces the test accuracy.
         let robust = super::model_panels(app.model_kind()).sgd_table == SgdTable::Robust;
+        let last = s.score.as_ref().map_or("test acc.", |sc| sc.name);
         egui::Grid::new("sgd_table").striped(true).show(ui, |ui| {
             let heads = if robust {
-                ["seed", "robust obj.", "− p*(RC)", "robust acc."]
+                ["seed", "robust obj.", "− p*(RC)", last]
             } else {
-                ["seed", "objective", "gap", "test acc."]
+                ["seed", "objective", "gap", last]
             };
             for h in heads {
                 ui.strong(h);
@@ -519,15 +521,25 @@ fn sgd(app: &mut App, ui: &mut egui::Ui) {
                     let lo = p_lo.map_or(b.lower, |l| l.max(b.lower));
                     ui.monospace(format!("{:.1e}", (b.upper - lo).max(0.0)));
                 }
-                let acc = if robust {
-                    s.robust_accuracy.get(k).copied()
-                } else {
-                    s.test.get(k).copied().flatten().map(|m| m.accuracy)
-                };
-                ui.monospace(match acc {
-                    Some(a) if a.is_finite() => format!("{:.0}%", 100.0 * a),
-                    _ => "–".into(),
-                });
+                match &s.score {
+                    Some(sc) => {
+                        let x = sc.values.get(k).copied().unwrap_or(f64::NAN);
+                        ui.monospace(if !x.is_finite() {
+                            "–".into()
+                        } else if sc.percent {
+                            format!("{:.0}%", 100.0 * x)
+                        } else {
+                            format!("{x:.4}")
+                        });
+                    }
+                    None => {
+                        let acc = s.test.get(k).copied().flatten().map(|m| m.accuracy);
+                        ui.monospace(match acc {
+                            Some(a) if a.is_finite() => format!("{:.0}%", 100.0 * a),
+                            _ => "–".into(),
+                        });
+                    }
+                }
                 ui.end_row();
             }
         });

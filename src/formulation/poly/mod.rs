@@ -263,7 +263,7 @@ impl SgdRun for PolySeeds {
                 .map(|nets| poly_metrics(nets, &view.test_x, &view.test_y, self.input.loss))
                 .collect(),
             networks: networks.into_iter().map(ModelNetwork::Poly).collect(),
-            robust_accuracy: Vec::new(),
+            score: None,
         }
     }
 }
