@@ -145,7 +145,33 @@ struct MarginRunJson {
     /// would raise the margin.
     certificate_ratio: f64,
     best_direction: [f64; 3],
+    /// Every `--history-every` epochs: the normalized margin and the activation patterns the
+    /// network's neurons use on the data, and how many of them the max-margin optimum uses.
+    history: Vec<PatternPoint>,
     neurons: Vec<NeuronJson>,
+}
+
+#[derive(Serialize, Clone, Copy)]
+struct PatternPoint {
+    epoch: usize,
+    normalized_margin: f64,
+    /// Distinct non-empty activation patterns of the neurons on the training points.
+    patterns_used: usize,
+    /// How many of them are patterns of the max-margin optimum's neurons.
+    patterns_in_optimum: usize,
+}
+
+/// The distinct non-empty activation patterns of `net`'s neurons on `x`.
+fn neuron_patterns(
+    net: &ReluNetwork,
+    x: &[[f64; 2]],
+) -> std::collections::HashSet<crate::geometry::Bitset> {
+    net.neurons
+        .iter()
+        .filter(|n| n.alpha != 0.0)
+        .map(|n| crate::geometry::pattern_of(x, &n.u))
+        .filter(|p| !p.is_zero())
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -165,10 +191,57 @@ struct MarginSgdJson {
     seconds: f64,
 }
 
+/// One β = 0 logistic run with its pattern history.
+fn margin_run(
+    ds: &crate::data::Dataset,
+    exact: &crate::geometry::PatternSet,
+    optimum_patterns: &std::collections::HashSet<crate::geometry::Bitset>,
+    opt_upper: f64,
+    settings: SgdSettings,
+    every: usize,
+) -> Result<MarginRunJson> {
+    let seed = settings.seed;
+    let mut tr = SgdTrainer::new(ds.x.clone(), ds.y.clone(), Loss::Logistic, 0.0, settings)?;
+    let margin = |net: &ReluNetwork| {
+        let p = normalized_path_norm(net, &ds.x, &ds.y);
+        if p.is_finite() { 1.0 / p } else { 0.0 }
+    };
+    let point = |epoch: usize, net: &ReluNetwork| {
+        let used = neuron_patterns(net, &ds.x);
+        PatternPoint {
+            epoch,
+            normalized_margin: margin(net),
+            patterns_used: used.len(),
+            patterns_in_optimum: used.intersection(optimum_patterns).count(),
+        }
+    };
+    let mut history = Vec::new();
+    for epoch in 1..=settings.epochs {
+        if !tr.step().objective.is_finite() {
+            break;
+        }
+        if every > 0 && (epoch % every == 0 || epoch == settings.epochs) {
+            history.push(point(epoch, &tr.network()));
+        }
+    }
+    let net = tr.network();
+    let c = crate::solve::maxmargin::gd_certificate(&net, &ds.x, &ds.y, exact);
+    let m = margin(&net);
+    Ok(MarginRunJson {
+        seed,
+        normalized_margin: m,
+        ratio_to_optimum: m * opt_upper,
+        certificate_ratio: c.ratio,
+        best_direction: c.argmax,
+        history,
+        neurons: neurons_json(&net),
+    })
+}
+
 /// `sgd --model max-margin`: β = 0 logistic gradient descent from the given initialization,
 /// each run's normalized margin against the certified best, and its dual estimate's certificate.
 fn sgd_report(args: &Args) -> Result<String> {
-    let (settings, seeds, _) = args.sgd_settings()?;
+    let (settings, seeds, every) = args.sgd_settings()?;
     let ds = args.dataset(LabelMode::Auto)?;
     let t0 = std::time::Instant::now();
     let pr = ReluProblem::new(
@@ -182,35 +255,40 @@ fn sgd_report(args: &Args) -> Result<String> {
     let opt = solve_max_margin(pr, &MaxMarginSettings::default(), |_| {
         ControlFlow::Continue(())
     })?;
+    let optimum_patterns = neuron_patterns(&opt.network, &ds.x);
     let seed_list: Vec<u64> = (0..seeds).collect();
+    // One thread per seed (at most the machine's cores at a time).
     let threads = std::thread::available_parallelism().map_or(1, |c| c.get());
-    let runs = crate::solve::train_seeds(
-        &ds.x,
-        &ds.y,
-        Loss::Logistic,
-        0.0,
-        &settings,
-        &seed_list,
-        threads,
-        0,
-    )?;
-    let runs: Vec<MarginRunJson> = seed_list
-        .iter()
-        .zip(runs)
-        .map(|(&seed, (net, _))| {
-            let p = normalized_path_norm(&net, &ds.x, &ds.y);
-            let margin = if p.is_finite() { 1.0 / p } else { 0.0 };
-            let c = crate::solve::maxmargin::gd_certificate(&net, &ds.x, &ds.y, &exact);
-            MarginRunJson {
-                seed,
-                normalized_margin: margin,
-                ratio_to_optimum: margin * opt.bounds.upper,
-                certificate_ratio: c.ratio,
-                best_direction: c.argmax,
-                neurons: neurons_json(&net),
-            }
+    let mut runs: Vec<Option<Result<MarginRunJson>>> = (0..seeds).map(|_| None).collect();
+    let chunk = (seeds as usize).div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        for (slot, seed_chunk) in runs.chunks_mut(chunk).zip(seed_list.chunks(chunk)) {
+            let (ds, exact, optimum_patterns, opt_upper) =
+                (&ds, &exact, &optimum_patterns, opt.bounds.upper);
+            scope.spawn(move || {
+                for (o, &seed) in slot.iter_mut().zip(seed_chunk) {
+                    *o = Some(margin_run(
+                        ds,
+                        exact,
+                        optimum_patterns,
+                        opt_upper,
+                        SgdSettings { seed, ..settings },
+                        every,
+                    ));
+                }
+            });
+        }
+    });
+    let runs = runs
+        .into_iter()
+        .map(|r| {
+            r.unwrap_or_else(|| {
+                Err(crate::error::Error::Numerical(
+                    "a run did not finish".into(),
+                ))
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>>>()?;
     let report = MarginSgdJson {
         model: "max-margin",
         n: ds.len(),

@@ -841,6 +841,8 @@ fn sgd_max_margin_runs_never_beat_the_best_margin() {
         "0.1",
         "--init-scale",
         "0.01",
+        "--history-every",
+        "5000",
         "--json",
     ]);
     assert_eq!(code, 0, "{err}");
@@ -853,5 +855,15 @@ fn sgd_max_margin_runs_never_beat_the_best_margin() {
             "a margin above the certified best: {m}"
         );
         assert!(r["certificate_ratio"].as_f64().unwrap() >= 1.0 - 1e-9);
+        // Pattern tracking: every 5000 epochs, the patterns used and those of the optimum.
+        let h = r["history"].as_array().unwrap();
+        assert_eq!(h.len(), 4);
+        for p in h {
+            assert!(p["patterns_in_optimum"].as_u64() <= p["patterns_used"].as_u64());
+            assert!(
+                p["patterns_used"].as_u64().unwrap() <= 4,
+                "at most one per neuron"
+            );
+        }
     }
 }
