@@ -21,6 +21,7 @@ pub mod decompose;
 pub mod error;
 pub mod formulation;
 pub mod geometry;
+pub mod limits;
 pub mod model;
 pub mod solve;
 pub mod vec3;

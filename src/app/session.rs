@@ -255,9 +255,31 @@ impl Session {
             return bad("snapshot interval must be ≥ 1".into());
         }
         if let PatternMode::Sampled { count, .. } = self.solver.patterns
-            && count == 0
+            && !(1..=crate::limits::MAX_SAMPLED).contains(&count)
         {
-            return bad("sampled patterns: P must be ≥ 1".into());
+            return bad(format!(
+                "sampled patterns: P = {count} must be from 1 to {}",
+                crate::limits::MAX_SAMPLED
+            ));
+        }
+        if !(self.solver.epsilon.is_finite() && (0.0..=1.0).contains(&self.solver.epsilon)) {
+            return bad(format!(
+                "ε = {} must be in [0, 1] (the window's range)",
+                self.solver.epsilon
+            ));
+        }
+        if self.sgd.width > crate::limits::MAX_WIDTH {
+            return bad(format!(
+                "SGD width {} must be at most {}",
+                self.sgd.width,
+                crate::limits::MAX_WIDTH
+            ));
+        }
+        if self.sgd.epochs == 0 || self.sgd.epochs > 1_000_000 {
+            return bad(format!(
+                "{} SGD epochs: must be from 1 to 1 000 000 (the window's range)",
+                self.sgd.epochs
+            ));
         }
         if !(self.sgd.lr.is_finite() && self.sgd.lr > 0.0) {
             return bad(format!("learning rate {} must be > 0", self.sgd.lr));
@@ -316,10 +338,7 @@ impl Session {
 
     /// Reads a session file.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = crate::data::csv::read_limited(path)?;
         Self::from_json(&text, &path.display().to_string())
     }
 }

@@ -163,15 +163,35 @@ pub fn parse_csv(text: &str, source_name: &str, mode: LabelMode) -> Result<Datas
 /// A file that cannot be read gives [`Error::Io`] naming the path; parse errors use the
 /// file's name (its last path component) as `source_name`.
 pub fn read_csv(path: &Path, mode: LabelMode) -> Result<Dataset> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = read_limited(path)?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string());
     parse_csv(&text, &name, mode)
+}
+
+/// Reads a text file of at most [`crate::limits::MAX_INPUT_BYTES`] (a stream such as
+/// `/dev/zero` is cut there, not read forever).
+pub fn read_limited(path: &Path) -> Result<String> {
+    use std::io::Read as _;
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let max = crate::limits::MAX_INPUT_BYTES;
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::new();
+    file.take(max + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > max {
+        return Err(Error::InvalidData(format!(
+            "{}: larger than {} MB, the largest data file accepted",
+            path.display(),
+            max >> 20
+        )));
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| Error::InvalidData(format!("{}: not UTF-8 text", path.display())))
 }
 
 /// Formats a dataset as CSV text: the header `x1,x2,y`, then one line per point.

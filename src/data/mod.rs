@@ -104,6 +104,21 @@ impl Dataset {
         if x.is_empty() {
             return Err(Error::InvalidData("the dataset has no points".to_string()));
         }
+        if x.len() > crate::limits::MAX_POINTS {
+            return Err(Error::InvalidData(format!(
+                "{} points: at most {} are accepted",
+                x.len(),
+                crate::limits::MAX_POINTS
+            )));
+        }
+        if let TargetKind::MultiClass(c) = kind
+            && c > crate::limits::MAX_CLASSES
+        {
+            return Err(Error::InvalidData(format!(
+                "{c} classes: at most {} are accepted",
+                crate::limits::MAX_CLASSES
+            )));
+        }
         if let TargetKind::MultiClass(0) = kind {
             return Err(Error::InvalidData(
                 "multi-class data needs at least one class (got C = 0)".to_string(),

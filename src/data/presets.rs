@@ -172,10 +172,11 @@ pub const MAX_NOISE: f64 = 1000.0;
 /// not finite or above [`MAX_NOISE`].
 pub fn generate(preset: Preset, params: &PresetParams) -> Result<Dataset> {
     let PresetParams { n, noise, seed } = *params;
-    if n == 0 {
-        return Err(Error::InvalidSetting(
-            "n (number of points) must be at least 1, got 0".to_string(),
-        ));
+    if n == 0 || n > crate::limits::MAX_POINTS {
+        return Err(Error::InvalidSetting(format!(
+            "n (number of points) must be from 1 to {}, got {n}",
+            crate::limits::MAX_POINTS
+        )));
     }
     if !noise.is_finite() || !(0.0..=MAX_NOISE).contains(&noise) {
         return Err(Error::InvalidSetting(format!(

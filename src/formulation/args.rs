@@ -164,8 +164,11 @@ impl Args {
         };
         settings.validate()?;
         let seeds: u64 = self.parsed("--seeds", 1u64, "a positive integer")?;
-        if seeds == 0 {
-            return Err(Error::InvalidSetting("--seeds must be ≥ 1".into()));
+        if seeds == 0 || seeds > crate::limits::MAX_SEEDS {
+            return Err(Error::InvalidSetting(format!(
+                "--seeds {seeds}: must be from 1 to {}",
+                crate::limits::MAX_SEEDS
+            )));
         }
         let every: usize = self.parsed(
             "--history-every",

@@ -66,6 +66,12 @@ impl PatternMode {
             .and_then(|p| p.parse().ok())
             .filter(|&c| c >= 1)
             .ok_or_else(bad)?;
+        if count > crate::limits::MAX_SAMPLED {
+            return Err(Error::InvalidSetting(format!(
+                "--patterns {spec:?}: at most {} sampled patterns",
+                crate::limits::MAX_SAMPLED
+            )));
+        }
         let seed: u64 = match parts.next() {
             Some(s) => s.parse().map_err(|_| bad())?,
             None => 0,
@@ -78,6 +84,14 @@ impl PatternMode {
 
     /// Computes the pattern set of `x` in this mode.
     pub fn build(&self, x: &[[f64; 2]]) -> Result<PatternSet> {
+        if let Self::Sampled { count, .. } = *self
+            && !(1..=crate::limits::MAX_SAMPLED).contains(&count)
+        {
+            return Err(Error::InvalidSetting(format!(
+                "{count} sampled patterns: must be from 1 to {}",
+                crate::limits::MAX_SAMPLED
+            )));
+        }
         match *self {
             Self::Exact => enumerate_exact(x),
             Self::Sampled { count, seed } => sample_gaussian(x, count, seed),

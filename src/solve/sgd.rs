@@ -217,8 +217,19 @@ impl SgdSettings {
     /// Checks ranges; the message names the setting.
     pub fn validate(&self) -> Result<()> {
         let bad = |m: String| Err(Error::InvalidSetting(m));
-        if self.width == 0 {
-            return bad("width must be ≥ 1".into());
+        if self.width == 0 || self.width > crate::limits::MAX_WIDTH {
+            return bad(format!(
+                "width {}: must be from 1 to {}",
+                self.width,
+                crate::limits::MAX_WIDTH
+            ));
+        }
+        if self.epochs > crate::limits::MAX_EPOCHS {
+            return bad(format!(
+                "{} epochs: at most {}",
+                self.epochs,
+                crate::limits::MAX_EPOCHS
+            ));
         }
         if !(self.lr.is_finite() && self.lr > 0.0) {
             return bad(format!("lr = {}: must be > 0", self.lr));

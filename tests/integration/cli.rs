@@ -867,3 +867,34 @@ fn sgd_max_margin_runs_never_beat_the_best_margin() {
         }
     }
 }
+
+/// Sizes beyond the limits (the library's `limits` module) are one-line errors, never an abort
+/// or an endless run: a 10⁹-neuron network, 10¹¹ points, 10⁸ sampled patterns, 10⁶ seeds, and
+/// an endless input stream.
+#[test]
+fn sizes_beyond_the_limits_are_refused() {
+    let data = reference("xor_6.csv");
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["sgd", "--data", &data, "--width", "1000000000"],
+        vec!["sgd", "--data", &data, "--width", "2", "--seeds", "1000000"],
+        vec![
+            "sgd",
+            "--data",
+            &data,
+            "--width",
+            "2",
+            "--epochs",
+            "1000000000000",
+        ],
+        vec!["generate", "--preset", "xor", "--n", "100000000000"],
+        vec!["solve", "--data", &data, "--patterns", "sampled:100000000"],
+        vec!["solve", "--data", "/dev/zero"],
+    ];
+    for args in cases {
+        let t0 = std::time::Instant::now();
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 2, "{args:?}: {out}");
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+        assert!(t0.elapsed().as_secs() < 20, "{args:?} took too long");
+    }
+}

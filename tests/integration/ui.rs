@@ -437,6 +437,50 @@ fn example_sessions_load_and_match_their_generator() {
     }
 }
 
+/// A valid-JSON session whose sizes exceed the limits (a 10⁹-neuron SGD width, 10⁸ sampled
+/// patterns, 10⁹ classes) is refused when loaded; as an autosave it is kept aside and reported,
+/// so the app never loops on its own autosave.
+#[test]
+fn sessions_beyond_the_limits_are_refused() {
+    let base = Session::default();
+    let mut huge_width = base.clone();
+    huge_width.sgd.width = 1_000_000_000;
+    let mut huge_sampled = base.clone();
+    huge_sampled.solver.patterns = convex_nn_explorer::geometry::PatternMode::Sampled {
+        count: 100_000_000,
+        seed: 1,
+    };
+    let mut huge_eps = base.clone();
+    huge_eps.solver.epsilon = 1e9;
+    let mut classes = base.to_json().unwrap();
+    classes = classes.replacen("\"Binary\"", "{\"MultiClass\": 1000000000}", 1);
+    let texts = [
+        huge_width.to_json().unwrap(),
+        huge_sampled.to_json().unwrap(),
+        huge_eps.to_json().unwrap(),
+        classes,
+    ];
+    for (k, text) in texts.iter().enumerate() {
+        assert!(Session::from_json(text, "test").is_err(), "case {k}");
+        let path = tmp(&format!("limits/{k}/session.json"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        let a = App::restored(AppOptions {
+            autosave: Some(path.clone()),
+            autoplay: false,
+            repaint: None,
+        });
+        assert!(
+            a.messages.iter().any(|m| m.error),
+            "case {k}: the refusal is shown"
+        );
+        assert!(
+            path.with_extension("json.broken").exists(),
+            "case {k}: kept aside"
+        );
+    }
+}
+
 #[test]
 fn the_session_is_autosaved_and_restored() {
     let path = tmp("autosave/session.json");

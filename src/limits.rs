@@ -1,0 +1,18 @@
+//! The sizes a user controls, and their limits (README "Limits"). Every entry point — command
+//! line, CSV file, session file, window — checks against these, so no input can ask for an
+//! allocation or a loop beyond them; beyond a limit comes a one-line message naming it.
+
+/// Most data points (a CSV file, a preset, a session's dataset).
+pub const MAX_POINTS: usize = 100_000;
+/// Largest data file read, in bytes.
+pub const MAX_INPUT_BYTES: u64 = 64 << 20;
+/// Most classes of multi-class data.
+pub const MAX_CLASSES: usize = 64;
+/// Most sampled activation patterns (or gates).
+pub const MAX_SAMPLED: usize = 1_000_000;
+/// Widest gradient-trained network.
+pub const MAX_WIDTH: usize = 10_000;
+/// Most gradient-training epochs.
+pub const MAX_EPOCHS: usize = 100_000_000;
+/// Most seeds of one command-line `sgd` run (the window allows 64).
+pub const MAX_SEEDS: u64 = 1_000;
