@@ -16,3 +16,10 @@ pub const MAX_WIDTH: usize = 10_000;
 pub const MAX_EPOCHS: usize = 100_000_000;
 /// Most seeds of one command-line `sgd` run (the window allows 64).
 pub const MAX_SEEDS: u64 = 1_000;
+/// Largest magnitude of a coordinate or target: beyond it sums of squares overflow (standardize
+/// such data first).
+pub const MAX_MAGNITUDE: f64 = 1e100;
+/// Range of the regularization β accepted on the command line.
+pub const BETA_RANGE: (f64, f64) = (1e-12, 1e12);
+/// Largest learning rate and initialization scale of gradient training.
+pub const MAX_STEP: f64 = 1e3;

@@ -104,6 +104,17 @@ pub fn parse_csv(text: &str, source_name: &str, mode: LabelMode) -> Result<Datas
                     format!("NaN/infinite value in column {}", COLUMNS[k]),
                 ));
             }
+            if v.abs() > crate::limits::MAX_MAGNITUDE {
+                return Err(parse_err(
+                    source_name,
+                    line_no,
+                    format!(
+                        "value {v:e} in column {} is beyond ±{:e}: rescale the data",
+                        COLUMNS[k],
+                        crate::limits::MAX_MAGNITUDE
+                    ),
+                ));
+            }
             vals[k] = v;
         }
         if mode == LabelMode::MultiClass {
@@ -401,13 +412,14 @@ mod tests {
     fn random_float(rng: &mut StdRng) -> f64 {
         match rng.random_range(0..4u32) {
             0 => rng.random::<f64>() * 2.0 - 1.0,
-            1 => (rng.random::<f64>() - 0.5) * 10f64.powi(rng.random_range(-300..300)),
+            // Magnitudes up to the accepted limit (1e100).
+            1 => (rng.random::<f64>() - 0.5) * 10f64.powi(rng.random_range(-300..100)),
             2 => f64::from_bits(rng.random::<u64>() & !(0x7ffu64 << 52) | (0x3ffu64 << 52)) - 1.5,
             _ => {
-                // Arbitrary finite bit patterns, including subnormals.
+                // Arbitrary finite bit patterns, including subnormals, within the limit.
                 loop {
                     let v = f64::from_bits(rng.random::<u64>());
-                    if v.is_finite() {
+                    if v.is_finite() && v.abs() <= crate::limits::MAX_MAGNITUDE {
                         break v;
                     }
                 }

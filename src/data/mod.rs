@@ -136,6 +136,14 @@ impl Dataset {
                     "point index {i} has a NaN/infinite target ({t})"
                 )));
             }
+            let big = crate::limits::MAX_MAGNITUDE;
+            if p[0].abs() > big || p[1].abs() > big || t.abs() > big {
+                return Err(Error::InvalidData(format!(
+                    "point index {i}: ({:e}, {:e}) with target {t:e} is beyond ±{big:e}; \
+                     rescale the data (e.g. --standardize on a rescaled file)",
+                    p[0], p[1]
+                )));
+            }
             match kind {
                 TargetKind::Regression => {}
                 TargetKind::Binary => {

@@ -114,8 +114,13 @@ impl Args {
     /// `--beta` (default 0.1), a positive finite number.
     pub fn beta(&self) -> Result<f64> {
         let beta: f64 = self.parsed("--beta", 0.1, "a positive number")?;
-        if beta.is_finite() && beta > 0.0 {
+        let (lo, hi) = crate::limits::BETA_RANGE;
+        if beta.is_finite() && beta > 0.0 && (lo..=hi).contains(&beta) {
             Ok(beta)
+        } else if beta.is_finite() && beta > 0.0 {
+            Err(Error::InvalidSetting(format!(
+                "--beta {beta:e}: must be from {lo:e} to {hi:e}"
+            )))
         } else {
             Err(Error::InvalidSetting(format!(
                 "--beta {beta}: must be a positive finite number"

@@ -616,6 +616,20 @@ fn sgd_report(args: &Args) -> Result<String> {
     let runs = train_seeds(
         &ds.x, &ds.y, loss, beta, &settings, &seed_list, threads, every,
     )?;
+    // A run whose numbers overflowed is an error with its seed, not a null in the report.
+    for (seed, (net, _)) in seed_list.iter().zip(&runs) {
+        let obj = net.objective(&ds.x, &ds.y, loss, beta);
+        if !obj.is_finite() {
+            return Err(crate::error::Error::Numerical(format!(
+                "seed {seed} diverged (its objective overflowed): lower --lr (now {:e}) or \
+                 --init-scale (now {:e}); the loss is a sum over the {} points, so a stable \
+                 step shrinks as n grows",
+                settings.lr,
+                settings.init_scale,
+                ds.len()
+            )));
+        }
+    }
     // Certify every final network against the optimum of the exact convex program.
     let exact = Arc::new(crate::geometry::enumerate_exact(&ds.x)?);
     let mut json_runs = Vec::new();

@@ -240,6 +240,13 @@ impl SgdSettings {
         if !(self.init_scale.is_finite() && self.init_scale > 0.0) {
             return bad(format!("init_scale = {}: must be > 0", self.init_scale));
         }
+        let max = crate::limits::MAX_STEP;
+        if self.lr > max || self.lr_final > max || self.init_scale > max {
+            return bad(format!(
+                "lr = {:e}, lr_final = {:e}, init_scale = {:e}: each must be at most {max:e}",
+                self.lr, self.lr_final, self.init_scale
+            ));
+        }
         if self.batch_size == 0 {
             return bad("batch_size must be ≥ 1".into());
         }

@@ -898,3 +898,55 @@ fn sizes_beyond_the_limits_are_refused() {
         assert!(t0.elapsed().as_secs() < 20, "{args:?} took too long");
     }
 }
+
+/// Numbers that would overflow are refused up front or reported as errors, never printed as
+/// `null` after exit 0: targets near 1e308, coordinates near ±1.7e308, β = 5e-324, a learning
+/// rate of 1e10, an initialization scale of 1e308, and a run that diverges within the limits.
+#[test]
+fn overflowing_numbers_are_errors_not_nulls() {
+    let dir = std::env::temp_dir();
+    let big_y = dir.join("cnx_big_targets.csv");
+    std::fs::write(&big_y, "0,0,1e308\n1,0,-1e308\n0,1,1e308\n1,1,2\n").unwrap();
+    let big_x = dir.join("cnx_big_coords.csv");
+    std::fs::write(&big_x, "1.7e308,1.7e308,1\n-1.7e308,1e308,-1\n0,0,1\n").unwrap();
+    let xor = reference("xor_6.csv");
+    let spiral = reference("spiral_30_101.csv");
+    let (by, bx) = (big_y.to_str().unwrap(), big_x.to_str().unwrap());
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["solve", "--data", by, "--json"],
+        vec!["patterns", "--data", bx, "--json"],
+        vec!["solve", "--data", &xor, "--beta", "5e-324", "--json"],
+        vec![
+            "sgd", "--data", &xor, "--width", "2", "--lr", "1e10", "--json",
+        ],
+        vec![
+            "sgd",
+            "--data",
+            &xor,
+            "--width",
+            "2",
+            "--init-scale",
+            "1e308",
+            "--json",
+        ],
+        vec![
+            "sgd",
+            "--data",
+            &spiral,
+            "--width",
+            "20",
+            "--lr",
+            "900",
+            "--epochs",
+            "50",
+            "--no-optimum",
+            "--json",
+        ],
+    ];
+    for args in cases {
+        let (code, out, err) = run(&args);
+        assert_ne!(code, 0, "{args:?}: exit 0 with {out}");
+        assert!(!out.contains("null"), "{args:?}: {out}");
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+    }
+}
