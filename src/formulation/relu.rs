@@ -429,7 +429,11 @@ struct SolveJson {
     objective: f64,
     convex_objective: f64,
     lower_bound: f64,
+    /// `(objective − lower_bound) / max(1, |objective|)`: the stop rule.
     rel_gap: f64,
+    /// `objective − lower_bound`: when the objective is below 1 the stop rule is this absolute
+    /// gap, which can be large relative to a tiny objective.
+    gap: f64,
     certificate: f64,
     /// Neurons of the solver's network before Carathéodory pruning (`--prune`).
     width_before_pruning: usize,
@@ -486,6 +490,7 @@ fn solve_report(args: &Args) -> Result<String> {
         convex_objective: sol.convex_objective,
         lower_bound: sol.bounds.lower,
         rel_gap: sol.bounds.rel_gap(),
+        gap: sol.bounds.gap(),
         certificate: sol.bounds.certificate,
         width_before_pruning,
         neurons: neurons_json(&sol.network),
@@ -502,7 +507,7 @@ fn solve_text(r: &SolveJson, status: Status, mode: PatternMode) -> String {
          status: {}{}\n\
          objective (network): {:.10}\n\
          lower bound:         {:.10}\n\
-         certified rel. gap:  {:.3e}   certificate c(v)/beta = {:.8}\n\
+         certified rel. gap:  {:.3e}{}   certificate c(v)/beta = {:.8}\n\
          iterations: {} {} + {} polish rounds in {:.3} s",
         r.loss,
         r.beta,
@@ -519,6 +524,16 @@ fn solve_text(r: &SolveJson, status: Status, mode: PatternMode) -> String {
         r.objective,
         r.lower_bound,
         r.rel_gap,
+        if r.objective.abs() < 1.0 {
+            format!(
+                " (objective below 1: the stop rule is the absolute gap {:.3e}, {:.1e} of the \
+                 objective)",
+                r.gap,
+                r.gap / r.objective.abs().max(f64::MIN_POSITIVE)
+            )
+        } else {
+            String::new()
+        },
         r.certificate,
         r.first_order_iterations,
         if r.solver == "al" {

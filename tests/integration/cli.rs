@@ -950,3 +950,21 @@ fn overflowing_numbers_are_errors_not_nulls() {
         assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
     }
 }
+
+/// At a tiny objective (β = 1e-8) "converged" means the absolute gap is below the tolerance: the
+/// JSON carries that absolute gap and the text says what fraction of the objective it is.
+#[test]
+fn tiny_objectives_report_the_absolute_gap() {
+    let data = reference("xor_6.csv");
+    let (code, out, err) = run(&["solve", "--data", &data, "--beta", "1e-8", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let (obj, lo) = (
+        v["objective"].as_f64().unwrap(),
+        v["lower_bound"].as_f64().unwrap(),
+    );
+    assert!(obj < 1.0);
+    assert!((v["gap"].as_f64().unwrap() - (obj - lo)).abs() <= 1e-15);
+    let (_, text, _) = run(&["solve", "--data", &data, "--beta", "1e-8"]);
+    assert!(text.contains("the stop rule is the absolute gap"), "{text}");
+}
