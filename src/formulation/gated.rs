@@ -426,7 +426,10 @@ struct SolveJson {
     iterations: usize,
     fista_iterations: usize,
     polish_rounds: usize,
+    /// The solver's time (after reading the data and enumerating the patterns).
     seconds: f64,
+    /// The whole command: reading, enumeration, solve, report.
+    total_seconds: f64,
     objective: f64,
     lower_bound: f64,
     rel_gap: f64,
@@ -446,6 +449,7 @@ struct SolveJson {
 /// `solve --model gated-relu`: parse → solve → decompose → certify against the ReLU optimum →
 /// report.
 fn solve_report(args: &Args) -> Result<String> {
+    let t_start = std::time::Instant::now();
     let loss = Loss::parse(args.get("--loss").unwrap_or("squared"))?;
     let beta = args.beta()?;
     let mode = PatternMode::parse(args.get("--patterns").unwrap_or("exact"))?;
@@ -513,6 +517,7 @@ fn solve_report(args: &Args) -> Result<String> {
         fista_iterations: sol.iterations,
         polish_rounds: sol.polish_rounds,
         seconds: sol.seconds,
+        total_seconds: t_start.elapsed().as_secs_f64(),
         objective: pr.objective(&sol.u),
         lower_bound: sol.bounds.lower,
         rel_gap: sol.bounds.rel_gap(),

@@ -425,7 +425,10 @@ struct SolveJson {
     /// ADMM iterations (0 with `--solver al`).
     admm_iterations: usize,
     polish_rounds: usize,
+    /// The solver's time (after reading the data and enumerating the patterns).
     seconds: f64,
+    /// The whole command: reading, enumeration, solve, report.
+    total_seconds: f64,
     objective: f64,
     convex_objective: f64,
     lower_bound: f64,
@@ -442,6 +445,7 @@ struct SolveJson {
 
 /// `solve --model relu`: parse → solve → report.
 fn solve_report(args: &Args) -> Result<String> {
+    let t_start = std::time::Instant::now();
     let loss = Loss::parse(args.get("--loss").unwrap_or("squared"))?;
     let beta = args.beta()?;
     let mode = PatternMode::parse(args.get("--patterns").unwrap_or("exact"))?;
@@ -486,6 +490,7 @@ fn solve_report(args: &Args) -> Result<String> {
         },
         polish_rounds: sol.polish_rounds,
         seconds: sol.seconds,
+        total_seconds: t_start.elapsed().as_secs_f64(),
         objective,
         convex_objective: sol.convex_objective,
         lower_bound: sol.bounds.lower,
