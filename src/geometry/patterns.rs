@@ -247,10 +247,14 @@ fn emit_prefixes(
         let here = proj[order[q]];
         let threshold = match order.get(q + 1) {
             Some(&next) => {
-                if proj[next] >= here {
-                    continue; // equal projections cannot be split at this angle
+                let t = 0.5 * (here + proj[next]);
+                // Equal projections cannot be split at this angle, and projections one rounding
+                // step apart leave no threshold strictly between them: the generator must be
+                // strictly inside its region, so such a split is left to another angle.
+                if !(here > t && t > proj[next]) {
+                    continue;
                 }
-                0.5 * (here + proj[next])
+                t
             }
             None => here - 1.0,
         };
@@ -258,7 +262,7 @@ fn emit_prefixes(
     }
 }
 
-/// Critical angles of docs/math.md#patterns-sweep step 2, sorted and merged (closer than 1e-12), in `[0, 2π)`.
+/// Critical angles of docs/math.md#patterns-sweep step 2, sorted, equal ones merged, in `[0, 2π)`.
 fn critical_angles(pts: &[[f64; 2]]) -> Vec<f64> {
     let mut angles = Vec::with_capacity(pts.len() * pts.len());
     for j in 0..pts.len() {
@@ -270,8 +274,10 @@ fn critical_angles(pts: &[[f64; 2]]) -> Vec<f64> {
         }
     }
     angles.sort_by(f64::total_cmp);
-    angles.dedup_by(|a, b| (*a - *b).abs() < 1e-12);
-    if angles.len() > 1 && (angles[0] + TAU - angles[angles.len() - 1]) < 1e-12 {
+    // Only equal angles merge: near-twin points make critical angles 1e-12 apart, and the thin
+    // regions between them are regions too.
+    angles.dedup();
+    if angles.len() > 1 && angles[0] + TAU == angles[angles.len() - 1] {
         angles.pop();
     }
     angles
