@@ -8,6 +8,8 @@ mod cli;
 #[allow(dead_code)]
 mod common;
 #[cfg(test)]
+mod fuzz;
+#[cfg(test)]
 mod gated;
 #[cfg(test)]
 mod numerics;
