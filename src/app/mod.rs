@@ -380,8 +380,12 @@ impl App {
                     ds.kind = TargetKind::MultiClass(c);
                 }
                 let n = ds.len();
+                let warnings = ds.conditioning_warnings();
                 self.set_dataset(ds);
                 self.info(format!("Loaded {n} points from {}", path.display()));
+                for w in warnings {
+                    self.error(format!("Warning: {w}"));
+                }
             }
             Err(e) => self.error(format!("Could not load the dataset: {e}")),
         }

@@ -234,6 +234,61 @@ impl Dataset {
         (ds, s)
     }
 
+    /// Warnings about data the solvers handle poorly (docs/math.md#conditioning): points closer
+    /// than rounding can separate (near-duplicates, not equal) and coordinates far from order 1.
+    /// At most three near-duplicate pairs are named (1-based point numbers).
+    pub fn conditioning_warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let scale = self
+            .x
+            .iter()
+            .map(|p| p[0].abs().max(p[1].abs()))
+            .fold(0.0, f64::max);
+        let tol = 1e-9 * (1.0 + scale);
+        let mut order: Vec<usize> = (0..self.len()).collect();
+        order.sort_by(|&a, &b| self.x[a][0].total_cmp(&self.x[b][0]));
+        let mut pairs = 0;
+        'outer: for (k, &i) in order.iter().enumerate() {
+            for &j in &order[k + 1..] {
+                if self.x[j][0] - self.x[i][0] > tol {
+                    break;
+                }
+                let d = (self.x[j][0] - self.x[i][0])
+                    .abs()
+                    .max((self.x[j][1] - self.x[i][1]).abs());
+                if d <= tol && self.x[i] != self.x[j] {
+                    let (a, b) = (i.min(j) + 1, i.max(j) + 1);
+                    out.push(format!(
+                        "points {a} and {b} are only {d:.1e} apart (not equal): the region \
+                         between them is thinner than rounding resolves; merge them or move \
+                         them apart"
+                    ));
+                    pairs += 1;
+                    if pairs == 3 {
+                        break 'outer;
+                    }
+                }
+            }
+        }
+        let spread = |c: usize| {
+            let (lo, hi) = self
+                .x
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), p| {
+                    (l.min(p[c]), h.max(p[c]))
+                });
+            hi - lo
+        };
+        let widest = spread(0).max(spread(1));
+        if self.len() > 1 && (scale > 1e3 || (widest > 0.0 && widest < 1e-3)) {
+            out.push(format!(
+                "coordinates reach {scale:.1e} and span {widest:.1e}: the solvers are tuned for \
+                 data of order 1 (the bias input is 1); standardize the data"
+            ));
+        }
+        out
+    }
+
     /// Whether ±1-labelled data are orthogonal separable with the bias column
     /// (docs/math.md#max-margin): `x̃_iᵀx̃_j > 0` within a class and `≤ 0` across classes.
     /// `None` for other targets.

@@ -440,6 +440,8 @@ struct SolveJson {
     certificate: f64,
     /// Neurons of the solver's network before Carathéodory pruning (`--prune`).
     width_before_pruning: usize,
+    /// Data the solvers handle poorly (near-duplicate points, coordinates far from order 1).
+    warnings: Vec<String>,
     neurons: Vec<NeuronJson>,
 }
 
@@ -498,6 +500,7 @@ fn solve_report(args: &Args) -> Result<String> {
         gap: sol.bounds.gap(),
         certificate: sol.bounds.certificate,
         width_before_pruning,
+        warnings: ds.conditioning_warnings(),
         neurons: neurons_json(&sol.network),
     };
     if args.has("--json") {
@@ -554,6 +557,9 @@ fn solve_text(r: &SolveJson, status: Status, mode: PatternMode) -> String {
             "\nnote: the program was restricted to the sampled patterns; the lower bound is \
              certified over all regions, so the gap shows what the missing patterns cost",
         );
+    }
+    for w in &r.warnings {
+        text.push_str(&format!("\nwarning: {w}"));
     }
     if r.width_before_pruning != r.neurons.len() {
         text.push_str(&format!(

@@ -968,3 +968,26 @@ fn tiny_objectives_report_the_absolute_gap() {
     let (_, text, _) = run(&["solve", "--data", &data, "--beta", "1e-8"]);
     assert!(text.contains("the stop rule is the absolute gap"), "{text}");
 }
+
+/// Near-duplicate points and badly scaled data are named in `solve`'s report with the remedy;
+/// well-conditioned data get no warning.
+#[test]
+fn badly_conditioned_data_are_named() {
+    let dir = std::env::temp_dir();
+    let near = dir.join("cnx_near_twins.csv");
+    std::fs::write(&near, "0,0,1\n1e-12,0,1\n1,1,-1\n0.5,-0.3,-1\n-0.2,0.8,1\n").unwrap();
+    let (code, out, err) = run(&["solve", "--data", near.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let w = v["warnings"].as_array().unwrap();
+    assert_eq!(w.len(), 1);
+    assert!(w[0].as_str().unwrap().contains("points 1 and 2"), "{w:?}");
+    let scaled = dir.join("cnx_badly_scaled.csv");
+    std::fs::write(&scaled, "0,0,1\n1e5,2,1\n3,1e5,-1\n5,5,-1\n").unwrap();
+    let (_, out, _) = run(&["solve", "--data", scaled.to_str().unwrap(), "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v["warnings"][0].as_str().unwrap().contains("standardize"));
+    let (_, out, _) = run(&["solve", "--data", &reference("xor_6.csv"), "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v["warnings"].as_array().unwrap().is_empty());
+}
