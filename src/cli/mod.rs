@@ -26,7 +26,8 @@ USAGE:
                            [--max-iter N] [--tol T] [--rho R] [--standardize] [--json]
   convex-nn-explorer patterns --data FILE [--json]
   convex-nn-explorer sgd --data FILE --width M [--loss L] [--beta B] [--seeds K] [--epochs E]
-                         [--lr LR] [--lr-final LR] [--optimizer gd|sgd|adam] [--batch-size S] [--init-scale S]
+                         [--lr LR (default 0.3/n: the loss sums over the n points)] [--lr-final LR]
+                         [--optimizer gd|sgd|adam] [--batch-size S] [--init-scale S]
                          [--adversarial none|fgsm|pgd --epsilon E [--pgd-steps K]] [--no-optimum] [--json]
   convex-nn-explorer sgd --model gated-relu|robust-relu …  (plain ReLU networks: as above)
   convex-nn-explorer sgd --model max-margin --data FILE --width M [training flags as above]

@@ -437,9 +437,11 @@ struct SolveJson {
     neurons: Vec<GateJson>,
     relu_network: ReluNetworkJson,
     /// Sampled gates: the fraction of the sphere of directions whose gate the solution's dual
-    /// point violates (null for exact gates, where it is 0 by the certificate).
+    /// point violates (absent for exact gates, where it is 0 by the certificate).
+    #[serde(skip_serializing_if = "Option::is_none")]
     violation_fraction: Option<f64>,
     /// Sampled gates: the scenario bound on that fraction at 99 % confidence (1 = vacuous).
+    #[serde(skip_serializing_if = "Option::is_none")]
     scenario_bound: Option<f64>,
     /// `--sweep P1,P2,…`: the sampled program for each `P` (same seed, nested samples).
     #[serde(skip_serializing_if = "Vec::is_empty")]

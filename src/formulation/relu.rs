@@ -160,6 +160,9 @@ impl Formulation for ConvexRelu {
     }
 }
 
+/// The command line's default learning rate times the number of points (`--lr` = 0.3/n).
+pub const DEFAULT_LR_TIMES_N: f64 = 0.3;
+
 /// Above this many training points the app asks before building the program.
 pub const CONFIRM_ABOVE: usize = 250;
 
@@ -590,6 +593,10 @@ struct SgdRunJson {
     best_direction_sign: f64,
     accuracy: f64,
     max_kkt_residual: f64,
+    /// The objective of the seed's initial network.
+    initial_objective: f64,
+    /// Training made the objective grow above its initial value: the step is too large.
+    diverged: bool,
     /// With `--epsilon`: the exact worst-case training loss over the ε-boxes.
     #[serde(skip_serializing_if = "Option::is_none")]
     robust_loss_exact: Option<f64>,
@@ -609,15 +616,17 @@ struct SgdJson {
     optimizer: &'static str,
     /// Adversarial training: `none`, `fgsm` or `pgd`.
     adversarial: &'static str,
-    /// The box radius of `--epsilon` (null without it).
+    /// The box radius of `--epsilon` (absent without it).
+    #[serde(skip_serializing_if = "Option::is_none")]
     eps: Option<f64>,
     epochs: usize,
     lr: f64,
     runs: Vec<SgdRunJson>,
     best: f64,
     optimum_lower_bound: f64,
-    /// Objective of the convex solver's network (`NaN` with `--no-optimum`).
-    optimum_upper_bound: f64,
+    /// Objective of the convex solver's network (absent with `--no-optimum`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    optimum_upper_bound: Option<f64>,
     seconds: f64,
 }
 
@@ -626,8 +635,16 @@ struct SgdJson {
 fn sgd_report(args: &Args) -> Result<String> {
     let loss = Loss::parse(args.get("--loss").unwrap_or("squared"))?;
     let beta = args.beta()?;
-    let (settings, seeds, every) = args.sgd_settings()?;
+    let (mut settings, seeds, every) = args.sgd_settings()?;
     let ds = args.dataset(LabelMode::Auto)?;
+    // The loss is a sum over the points, so its gradient grows with n: without --lr the step is
+    // 0.3/n (0.01 at n = 30), stable as the data grow.
+    if args.get("--lr").is_none() {
+        settings.lr = DEFAULT_LR_TIMES_N / ds.len() as f64;
+        if args.get("--lr-final").is_none() {
+            settings.lr_final = settings.lr;
+        }
+    }
     let eps: Option<f64> = match args.get("--epsilon") {
         Some(_) => {
             let e = args.required_f64("--epsilon", "a number ≥ 0")?;
@@ -665,7 +682,21 @@ fn sgd_report(args: &Args) -> Result<String> {
         let (b, cert) = certify_network(&ds.x, &ds.y, &exact, loss, beta, &net);
         let kkt = kkt_report(&ds.x, &ds.y, loss, beta, &net);
         let wc = eps.map(|e| crate::model::worst_case::worst_case(&net, &ds.x, &ds.y, loss, e));
+        let initial = SgdTrainer::new(
+            ds.x.clone(),
+            ds.y.clone(),
+            loss,
+            beta,
+            crate::solve::SgdSettings {
+                seed: *seed,
+                ..settings
+            },
+        )?
+        .network()
+        .objective(&ds.x, &ds.y, loss, beta);
         json_runs.push(SgdRunJson {
+            initial_objective: initial,
+            diverged: b.upper > initial,
             seed: *seed,
             objective: b.upper,
             lower_bound: b.lower,
@@ -726,7 +757,7 @@ fn sgd_report(args: &Args) -> Result<String> {
         runs: json_runs,
         best,
         optimum_lower_bound: optimum.lower,
-        optimum_upper_bound: optimum.upper,
+        optimum_upper_bound: optimum.upper.is_finite().then_some(optimum.upper),
         seconds: t0.elapsed().as_secs_f64(),
     };
     if args.has("--json") {
@@ -738,7 +769,7 @@ fn sgd_report(args: &Args) -> Result<String> {
 fn sgd_text(r: &SgdJson, seeds: u64) -> String {
     let mut text = format!(
         "{} seeds, width {}, {} for {} epochs (lr {}), {} loss, beta = {}, n = {}\n\
-         certified lower bound on the optimum: {:.10} (convex solver's network: {:.10})\n\
+         certified lower bound on the optimum: {:.10} ({})\n\
          seed  objective        gap to optimum  c(v)/beta   accuracy",
         seeds,
         r.width,
@@ -749,16 +780,27 @@ fn sgd_text(r: &SgdJson, seeds: u64) -> String {
         r.beta,
         r.n,
         r.optimum_lower_bound,
-        r.optimum_upper_bound
+        r.optimum_upper_bound.map_or_else(
+            || "convex solver not run: --no-optimum".to_string(),
+            |u| format!("convex solver's network: {u:.10}")
+        )
     );
     for run in &r.runs {
         text.push_str(&format!(
-            "\n{:>4}  {:<15.10}  {:<14.3e}  {:<10.6}  {:.3}",
+            "\n{:>4}  {:<15.10}  {:<14.3e}  {:<10.6}  {:.3}{}",
             run.seed,
             run.objective,
             (run.objective - r.optimum_lower_bound) / run.objective.abs().max(1.0),
             run.certificate,
-            run.accuracy
+            run.accuracy,
+            if run.diverged {
+                format!(
+                    "  DIVERGED: the objective grew from {:.4} (lower --lr)",
+                    run.initial_objective
+                )
+            } else {
+                String::new()
+            }
         ));
     }
     if let Some(e) = r.eps {

@@ -991,3 +991,51 @@ fn badly_conditioned_data_are_named() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(v["warnings"].as_array().unwrap().is_empty());
 }
+
+/// `sgd --no-optimum` leaves the optimum's upper bound out instead of printing `null`; without
+/// `--lr` the step is 0.3/n, stable at n = 400, where a fixed 0.01 makes a run's objective grow
+/// (reported per run as diverged).
+#[test]
+fn sgd_defaults_are_stable_and_never_null() {
+    let dir = std::env::temp_dir().join("cnx_spiral400.csv");
+    let (code, csv, err) = run(&["generate", "--preset", "spiral", "--n", "400"]);
+    assert_eq!(code, 0, "{err}");
+    std::fs::write(&dir, csv).unwrap();
+    let path = dir.to_str().unwrap();
+    let sgd = |extra: &[&str]| {
+        let mut args = vec![
+            "sgd",
+            "--data",
+            path,
+            "--width",
+            "10",
+            "--epochs",
+            "300",
+            "--seeds",
+            "2",
+            "--no-optimum",
+            "--json",
+        ];
+        args.extend(extra);
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 0, "{err}");
+        assert!(!out.contains("null"), "{out}");
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()
+    };
+    let v = sgd(&[]);
+    assert!((v["lr"].as_f64().unwrap() - 0.3 / 400.0).abs() < 1e-15);
+    let runs = |v: &serde_json::Value, diverged: bool| {
+        v["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["diverged"] == diverged)
+            .count()
+    };
+    assert_eq!(runs(&v, true), 0, "the default step diverged");
+    let v = sgd(&["--lr", "0.01"]);
+    assert!(
+        runs(&v, true) >= 1,
+        "a fixed 0.01 at n = 400 is reported as diverged"
+    );
+}
