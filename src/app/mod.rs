@@ -382,7 +382,8 @@ impl App {
                 let n = ds.len();
                 let warnings = ds.conditioning_warnings();
                 self.set_dataset(ds);
-                self.info(format!("Loaded {n} points from {}", path.display()));
+                let points = if n == 1 { "point" } else { "points" };
+                self.info(format!("Loaded {n} {points} from {}", path.display()));
                 for w in warnings {
                     self.error(format!("Warning: {w}"));
                 }

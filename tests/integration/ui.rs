@@ -1023,3 +1023,20 @@ fn robust_relu_plays_to_a_certified_optimum_with_boxes() {
     h.get_by_label_contains(&format!("ε-boxes (ε = {eps})"));
     h.get_by_label_contains("exact worst case: loss");
 }
+
+/// Small wording: one loaded point is "1 point", not "1 points".
+#[test]
+fn one_loaded_point_reads_singular() {
+    let path = tmp("one_point.csv");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, "0.5,0.5,1\n").unwrap();
+    let mut a = app(session(Preset::Xor, 12, false));
+    a.load_csv(&path);
+    assert!(
+        a.messages
+            .iter()
+            .any(|m| m.text.starts_with("Loaded 1 point from")),
+        "{:?}",
+        a.messages.iter().map(|m| &m.text).collect::<Vec<_>>()
+    );
+}

@@ -503,7 +503,7 @@ fn sgd(app: &mut App, ui: &mut egui::Ui) {
             let heads = if robust {
                 ["seed", "robust obj.", "− p*(RC)", last]
             } else {
-                ["seed", "objective", "gap", last]
+                ["seed", "objective", "rel. gap", last]
             };
             for h in heads {
                 ui.strong(h);
@@ -517,9 +517,13 @@ fn sgd(app: &mut App, ui: &mut egui::Ui) {
                 if robust {
                     ui.monospace(p_up.map_or("–".into(), |p| format!("{:+.1e}", b.upper - p)));
                 } else {
-                    // The certified gap to the optimum: the best lower bound known.
+                    // The certified gap to the optimum (the best lower bound known), relative like
+                    // the solver's: (objective − lower)/max(1, |objective|).
                     let lo = p_lo.map_or(b.lower, |l| l.max(b.lower));
-                    ui.monospace(format!("{:.1e}", (b.upper - lo).max(0.0)));
+                    ui.monospace(format!(
+                        "{:.1e}",
+                        ((b.upper - lo) / b.upper.abs().max(1.0)).max(0.0)
+                    ));
                 }
                 match &s.score {
                     Some(sc) => {
