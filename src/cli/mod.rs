@@ -15,7 +15,7 @@ convex-nn-explorer — watch two-layer ReLU training become a convex problem
 USAGE:
   convex-nn-explorer solve --data FILE [--model relu] [--loss squared|logistic|hinge]
                            [--beta B] [--patterns exact|sampled:P[:SEED]] [--max-iter N]
-                           [--tol T] [--rho R] [--solver admm|al] [--no-polish] [--prune] [--standardize] [--json]
+                           [--tol T] [--rho R] [--solver admm|al|working-set] [--no-polish] [--prune] [--standardize] [--json]
   convex-nn-explorer solve --data FILE --model gated-relu [--patterns exact|sampled:P[:SEED]]
                            [--loss L] [--beta B] [--max-iter N] [--tol T] [--no-polish]
                            [--standardize] [--json]

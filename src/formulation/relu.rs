@@ -547,10 +547,10 @@ fn solve_text(r: &SolveJson, status: Status, mode: PatternMode) -> String {
         },
         r.certificate,
         r.first_order_iterations,
-        if r.solver == "al" {
-            "augmented Lagrangian"
-        } else {
-            "ADMM"
+        match r.solver {
+            "al" => "augmented Lagrangian",
+            "working-set" => "first-order (none: working set)",
+            _ => "ADMM",
         },
         r.polish_rounds,
         r.seconds,

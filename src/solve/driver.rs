@@ -30,6 +30,10 @@ pub enum Method {
     Admm,
     /// Augmented Lagrangian with R-FISTA inside (docs/math.md#augmented-lagrangian).
     Al,
+    /// No first-order phase: exact polish rounds with column generation from the start, the
+    /// working set seeded by the certificate at zero (docs/math.md#working-set). Memory grows
+    /// with the working set, not with the number of regions.
+    WorkingSet,
 }
 
 impl Method {
@@ -38,6 +42,7 @@ impl Method {
         match self {
             Method::Admm => "admm",
             Method::Al => "al",
+            Method::WorkingSet => "working-set",
         }
     }
 
@@ -46,8 +51,9 @@ impl Method {
         match s {
             "admm" => Ok(Method::Admm),
             "al" => Ok(Method::Al),
+            "working-set" => Ok(Method::WorkingSet),
             _ => Err(Error::InvalidSetting(format!(
-                "--solver {s:?}: expected admm or al"
+                "--solver {s:?}: expected admm, al or working-set"
             ))),
         }
     }
@@ -251,6 +257,82 @@ macro_rules! first_order {
 first_order!(Admm, rho);
 first_order!(AugLag, delta);
 
+/// The "first-order phase" of [`Method::WorkingSet`]: none. It certifies the zero point once, so
+/// the driver starts the exact rounds at once with the working set its dual point prices.
+struct NoFirstOrder {
+    problem: ReluProblem,
+    zero: BlockVec,
+    certifying: Vec<f64>,
+    bounds: Option<Bounds>,
+    iter: usize,
+}
+
+impl NoFirstOrder {
+    fn new(problem: ReluProblem) -> Self {
+        Self {
+            zero: vec![[0.0; 3]; 2 * problem.p()],
+            problem,
+            certifying: Vec::new(),
+            bounds: None,
+            iter: 0,
+        }
+    }
+}
+
+impl FirstOrder for NoFirstOrder {
+    fn step(&mut self) -> Iterate {
+        let t0 = Instant::now();
+        self.iter += 1;
+        let pr = &self.problem;
+        let hint = pr.loss.dual_point(&vec![0.0; pr.n()], &pr.y);
+        let (b, cobj, v, _) = pr.certify_iterate(&self.zero, hint);
+        self.bounds = Some(b);
+        self.certifying = v;
+        Iterate {
+            iter: self.iter,
+            phase: Phase::Polish,
+            upper: b.upper,
+            lower: b.lower,
+            rel_gap: b.rel_gap(),
+            certificate: b.certificate,
+            convex_objective: cobj,
+            checked_at: self.iter,
+            primal_residual: 0.0,
+            dual_residual: 0.0,
+            rho: f64::NAN,
+            seconds: t0.elapsed().as_secs_f64(),
+            active_blocks: 0,
+            status: Status::Running,
+        }
+    }
+    fn problem(&self) -> &ReluProblem {
+        &self.problem
+    }
+    fn rho(&self) -> f64 {
+        f64::NAN
+    }
+    fn own_check(&self, _iter: usize) -> Option<(Bounds, [f64; 3])> {
+        None
+    }
+    fn network(&self) -> ReluNetwork {
+        ReluNetwork::default()
+    }
+    fn certifying_dual(&self) -> &[f64] {
+        &self.certifying
+    }
+    fn blocks(&self) -> &BlockVec {
+        &self.zero
+    }
+    fn set_beta(&mut self, beta: f64) -> Result<()> {
+        self.problem = self.problem.with_beta(beta)?;
+        self.bounds = None;
+        Ok(())
+    }
+    fn iterations(&self) -> usize {
+        self.iter
+    }
+}
+
 enum Stage {
     Admm,
     Polish {
@@ -291,6 +373,7 @@ impl Driver {
                     ..settings.al
                 },
             )?),
+            Method::WorkingSet => Box::new(NoFirstOrder::new(problem)),
         };
         let p = fo.problem().p();
         Ok(Self {
@@ -453,10 +536,29 @@ impl Driver {
             .collect();
         order.sort_by(|&a, &b| norm3(&blocks[b]).total_cmp(&norm3(&blocks[a])));
         order.truncate(pr.n() + 10);
-        let active: Vec<BlockId> = order
+        let mut active: Vec<BlockId> = order
             .into_iter()
             .map(|k| (k % p, if k < p { 1.0 } else { -1.0 }))
             .collect();
+        if active.is_empty() {
+            // Nothing active yet (the working-set method): the regions the certifying dual
+            // point violates most.
+            let dual = self.fo.certifying_dual().to_vec();
+            let v = if dual.is_empty() {
+                pr.loss.dual_point(&vec![0.0; pr.n()], &pr.y)
+            } else {
+                dual
+            };
+            let cert =
+                crate::certify::certificate(&pr.x, &pr.exact, &v, self.settings.columns_per_round);
+            for c in &cert.top {
+                if let Some(pi) = pr.patterns.find(&c.pattern)
+                    && !active.contains(&(pi, c.sign))
+                {
+                    active.push((pi, c.sign));
+                }
+            }
+        }
         let facets = crate::geometry::facets(&pr.x, &pr.patterns);
         let idle = vec![0; active.len()];
         self.stage = Stage::Polish {

@@ -46,6 +46,12 @@ fn augmented_lagrangian_reaches_the_relu_reference_optima() {
     check_relu_references(Method::Al);
 }
 
+/// The working-set method (exact rounds from the start, no first-order phase) reaches them too.
+#[test]
+fn working_set_reaches_the_relu_reference_optima() {
+    check_relu_references(Method::WorkingSet);
+}
+
 fn check_relu_references(method: Method) {
     let settings = SolveSettings {
         method,

@@ -26,6 +26,7 @@ pub fn relu_options(s: &mut crate::app::session::SolverSettings, ui: &mut egui::
     let label = |m: Method| match m {
         Method::Admm => "ADMM",
         Method::Al => "Augmented Lagrangian",
+        Method::WorkingSet => "Working set (no first-order phase)",
     };
     egui::ComboBox::from_label("first-order solver")
         .selected_text(label(s.method))
@@ -38,6 +39,16 @@ pub fn relu_options(s: &mut crate::app::session::SolverSettings, ui: &mut egui::
                      on the cone constraints, multipliers updated when the inner problem is \
                      solved; the same certificate and the same exact polish",
                 );
+            ui.selectable_value(
+                &mut s.method,
+                Method::WorkingSet,
+                label(Method::WorkingSet),
+            )
+            .on_hover_text(
+                "No first-order phase: exact rounds on a working set of regions from the start, \
+                 priced by the exact certificate; memory grows with the working set, not with the \
+                 number of regions",
+            );
         });
 }
 
