@@ -375,6 +375,12 @@ impl Driver {
             )?),
             Method::WorkingSet => Box::new(NoFirstOrder::new(problem)),
         };
+        // Without a first-order phase the rounds start after the one certification at zero.
+        let mut settings = *settings;
+        if settings.method == Method::WorkingSet {
+            settings.polish_after = 1;
+        }
+        let settings = &settings;
         let p = fo.problem().p();
         Ok(Self {
             fo,
