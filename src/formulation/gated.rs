@@ -152,17 +152,11 @@ impl Formulation for GatedRelu {
     }
 }
 
-/// Above this many active blocks a snapshot splits them in closed form instead of by the
-/// minimum-norm SOCP (each costs about a millisecond).
-const MIN_NORM_BLOCKS: usize = 80;
-
-/// The split a snapshot of `u` uses.
-pub fn snapshot_split(u: &[[f64; 3]]) -> Split {
-    if u.iter().filter(|b| **b != [0.0; 3]).count() <= MIN_NORM_BLOCKS {
-        Split::MinNorm
-    } else {
-        Split::Closed
-    }
+/// The split a snapshot uses: the closed form while the solver runs (a snapshot every few
+/// iterations; the minimum-norm split costs an SOCP per block), the minimum-norm split once the
+/// run is over.
+pub fn snapshot_split(done: bool) -> Split {
+    if done { Split::MinNorm } else { Split::Closed }
 }
 
 struct GatedStepper {
@@ -192,7 +186,7 @@ impl Stepper for GatedStepper {
         self.driver.is_done()
     }
     fn info(&self, view: &ViewSpec) -> ProblemInfo {
-        gated_info(self.driver.problem(), view)
+        gated_info(self.driver.problem(), self.relu.exact.len(), view)
     }
     fn snapshot(&self, iter: usize, view: &ViewSpec) -> Snapshot {
         let pr = self.driver.problem();
@@ -216,7 +210,8 @@ impl Stepper for GatedStepper {
             _ => None,
         };
         let u = self.driver.current();
-        let mut snap = gated_snapshot(pr, &self.relu, u, certifying, iter, view);
+        let split = snapshot_split(self.driver.is_done());
+        let mut snap = gated_snapshot(pr, &self.relu, u, split, certifying, iter, view);
         if let ModelSnapshot::Relu(r) = &mut snap.model
             && let Some(g) = r.gated.as_mut()
         {
@@ -234,14 +229,15 @@ impl Stepper for GatedStepper {
 }
 
 /// Problem facts: the gate set drawn in line space like a pattern set.
-pub fn gated_info(pr: &GatedProblem, view: &ViewSpec) -> ProblemInfo {
+/// `regions`: the size of the full arrangement (the empty region included).
+pub fn gated_info(pr: &GatedProblem, regions: usize, view: &ViewSpec) -> ProblemInfo {
     let [nx, ny] = LINE_FIELD;
     let (line_regions, line_chosen) = line_space_regions(&pr.x, &pr.gate_set, nx, ny, view.t_max);
     ProblemInfo {
         n: pr.n(),
         detail: ProblemDetail::Relu {
             p: pr.p(),
-            exact: crate::geometry::enumerate_exact(&pr.x).map_or(0, |e| e.len()),
+            exact: regions,
             is_exact: pr.exact,
             line_regions,
             line_chosen,
@@ -308,12 +304,13 @@ pub fn gated_snapshot(
     pr: &GatedProblem,
     relu: &ReluProblem,
     u: &[[f64; 3]],
+    split: Split,
     certifying: Option<DualView>,
     iter: usize,
     view: &ViewSpec,
 ) -> Snapshot {
     let (bounds, _) = pr.certify(u, 0);
-    let network = pr.relu_network(u, snapshot_split(u));
+    let network = pr.relu_network(u, split);
     let yhat = pr.predict(u);
     let r = pr.loss.dual_point(&yhat, &pr.y);
     let residual = gated_dual_view(pr, r, view);
@@ -352,7 +349,7 @@ pub fn gated_snapshot(
                 relu_output,
                 relu_bounds,
                 relu_test: metrics(&network, &view.test_x, &view.test_y, pr.loss),
-                split: snapshot_split(u),
+                split,
                 violation: None,
             })),
             robust: None,

@@ -135,7 +135,23 @@ fn dataset(app: &mut App, ui: &mut egui::Ui) {
     let (train, test) = app.split();
     // Orthogonal separable data (docs/math.md#max-margin): gradient flow provably reaches the
     // global max-margin network.
-    let orthogonal = ds.len() <= 2000 && ds.orthogonal_separable() == Some(true);
+    let orthogonal = {
+        // O(n²): computed when the data change, not every frame.
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for (p, y) in ds.x.iter().zip(&ds.y) {
+            (p[0].to_bits(), p[1].to_bits(), y.to_bits()).hash(&mut h);
+        }
+        let key = h.finish();
+        match app.panel_state.orthogonal {
+            Some((k, v)) if k == key => v,
+            _ => {
+                let v = ds.len() <= 2000 && ds.orthogonal_separable() == Some(true);
+                app.panel_state.orthogonal = Some((key, v));
+                v
+            }
+        }
+    };
     let kind = match ds.kind {
         TargetKind::Binary if orthogonal => "binary ±1 · orthogonal separable".to_string(),
         TargetKind::Binary => "binary ±1".to_string(),

@@ -52,6 +52,8 @@ pub struct PanelState {
     pub dual_choice: crate::formulation::DualChoice,
     /// The sampled-gates window.
     pub scenario: scenario::ScenarioState,
+    /// Whether the data are orthogonal separable, with the data's fingerprint.
+    pub orthogonal: Option<(u64, bool)>,
 }
 
 /// Fit-to-data of the plots that show the data plane or line space.
@@ -134,6 +136,7 @@ impl Default for PanelState {
             objective_axes: None,
             dual_choice: Default::default(),
             scenario: Default::default(),
+            orthogonal: None,
         }
     }
 }
