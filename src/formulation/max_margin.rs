@@ -12,7 +12,7 @@ use std::sync::atomic::AtomicBool;
 use serde::Serialize;
 
 use super::relu::{dual_view, relu_info, size_warning};
-use super::report::{NeuronJson, neurons_json, to_json};
+use super::report::{NeuronJson, neurons_json, neurons_text, to_json};
 use super::snapshot::{
     FIELD, ModelKind, ModelSnapshot, ProblemInfo, ReluSnapshot, SeedScore, SgdSnapshot, Snapshot,
     ViewSpec, metrics, significant,
@@ -520,11 +520,11 @@ fn solve_report(args: &Args) -> Result<String> {
     if args.has("--json") {
         return to_json(&report);
     }
-    let mut text = format!(
+    let text = format!(
         "max-margin program, n = {}, {} regions\nstatus: {}{}\n\
          p* (path norm at margin 1): {:.10}\nlower bound:                {:.10}\n\
          certified rel. gap: {:.3e}\nbest normalized margin of any two-layer ReLU network: {:.10}\n\
-         {} rounds in {:.3} s\n{}\nneurons ({}):",
+         {} rounds in {:.3} s\n{}{}",
         report.n,
         report.patterns,
         report.status,
@@ -545,13 +545,7 @@ fn solve_report(args: &Args) -> Result<String> {
         } else {
             "the data are not orthogonal separable: gradient descent may stop below this margin"
         },
-        report.neurons.len()
+        neurons_text(&report.neurons)
     );
-    for nr in &report.neurons {
-        text.push_str(&format!(
-            "\n  u = ({:+.6}, {:+.6}, {:+.6})  alpha = {:+.6}",
-            nr.u[0], nr.u[1], nr.u[2], nr.alpha
-        ));
-    }
     Ok(text)
 }

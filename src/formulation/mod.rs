@@ -154,8 +154,8 @@ pub struct SgdJob {
     pub lr: f64,
     /// Epochs.
     pub epochs: usize,
-    /// Adversarial training, for the formulations that train on attacks (the robust model);
-    /// the others train plainly.
+    /// Adversarial training, for the formulations that train on attacks (the robust model
+    /// applies it; [`SgdJob::settings`] is plain training).
     pub adversarial: crate::solve::sgd::Adversarial,
 }
 
@@ -170,7 +170,6 @@ impl SgdJob {
             epochs: self.epochs,
             optimizer: self.optimizer,
             seed,
-            adversarial: self.adversarial,
             ..crate::solve::SgdSettings::default()
         }
     }

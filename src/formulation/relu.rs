@@ -9,7 +9,7 @@ use std::sync::atomic::AtomicBool;
 
 use serde::Serialize;
 
-use super::report::{NeuronJson, neurons_json, to_json};
+use super::report::{NeuronJson, neurons_json, neurons_text, to_json};
 use super::snapshot::{
     DualView, FIELD, LINE_FIELD, ModelKind, ModelSnapshot, ProblemDetail, ProblemInfo,
     ReluSnapshot, SgdSnapshot, Snapshot, ViewSpec, metrics, neuron_facts, significant,
@@ -121,16 +121,12 @@ impl Formulation for ConvexRelu {
         let exact = input.exact()?;
         let trainers = (1..=job.seeds as u64)
             .map(|seed| {
-                // Plain training: attacks belong to the robust model.
                 SgdTrainer::new(
                     input.x.clone(),
                     input.y.clone(),
                     input.loss,
                     input.beta,
-                    crate::solve::SgdSettings {
-                        adversarial: crate::solve::sgd::Adversarial::None,
-                        ..job.settings(seed)
-                    },
+                    job.settings(seed),
                 )
             })
             .collect::<Result<Vec<_>>>()?;
@@ -571,13 +567,7 @@ fn solve_text(r: &SolveJson, status: Status, mode: PatternMode) -> String {
             r.neurons.len()
         ));
     }
-    text.push_str(&format!("\nneurons ({}):", r.neurons.len()));
-    for nr in &r.neurons {
-        text.push_str(&format!(
-            "\n  u = ({:+.6}, {:+.6}, {:+.6})  alpha = {:+.6}",
-            nr.u[0], nr.u[1], nr.u[2], nr.alpha
-        ));
-    }
+    text.push_str(&neurons_text(&r.neurons));
     text
 }
 

@@ -29,3 +29,15 @@ pub fn to_json<T: Serialize>(value: &T) -> Result<String> {
     serde_json::to_string_pretty(value)
         .map_err(|e| Error::Numerical(format!("JSON encoding failed: {e}")))
 }
+
+/// The neurons as text lines `u = (…)  alpha = …`, after a `neurons (k):` heading.
+pub fn neurons_text(neurons: &[NeuronJson]) -> String {
+    let mut text = format!("\nneurons ({}):", neurons.len());
+    for nr in neurons {
+        text.push_str(&format!(
+            "\n  u = ({:+.6}, {:+.6}, {:+.6})  alpha = {:+.6}",
+            nr.u[0], nr.u[1], nr.u[2], nr.alpha
+        ));
+    }
+    text
+}

@@ -10,7 +10,7 @@ use std::sync::atomic::AtomicBool;
 use serde::Serialize;
 
 use super::relu::{ConvexRelu, size_warning};
-use super::report::{NeuronJson, neurons_json, to_json};
+use super::report::{NeuronJson, neurons_json, neurons_text, to_json};
 use super::snapshot::{
     DualView, FIELD, LINE_FIELD, ModelKind, ModelSnapshot, ProblemDetail, ProblemInfo,
     ReluSnapshot, RobustView, SeedScore, SgdSnapshot, Snapshot, ViewSpec, metrics, neuron_facts,
@@ -29,7 +29,7 @@ use crate::geometry::pattern_of;
 use crate::model::worst_case::worst_case;
 use crate::model::{Loss, ReluNetwork};
 use crate::solve::robust::{RobustDriver, RobustSettings, solve_robust};
-use crate::solve::{Iterate, SgdTrainer, Status};
+use crate::solve::{Iterate, SgdSettings, SgdTrainer, Status};
 
 /// Robust ReLU (ℓ∞ boxes of radius ε).
 pub struct RobustRelu;
@@ -112,7 +112,10 @@ impl Formulation for RobustRelu {
                     input.y.clone(),
                     input.loss,
                     input.beta,
-                    job.settings(seed),
+                    SgdSettings {
+                        adversarial: job.adversarial,
+                        ..job.settings(seed)
+                    },
                 )
             })
             .collect::<Result<Vec<_>>>()?;
@@ -459,12 +462,6 @@ fn solve_text(r: &SolveJson, status: Status) -> String {
         r.polish_rounds,
         r.seconds,
     );
-    text.push_str(&format!("\nneurons ({}):", r.neurons.len()));
-    for nr in &r.neurons {
-        text.push_str(&format!(
-            "\n  u = ({:+.6}, {:+.6}, {:+.6})  alpha = {:+.6}",
-            nr.u[0], nr.u[1], nr.u[2], nr.alpha
-        ));
-    }
+    text.push_str(&neurons_text(&r.neurons));
     text
 }

@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use super::progress::{Iterate, Phase, Status};
+use super::progress::{Iterate, Measured, Phase};
 use super::woodbury::{Woodbury, dense_patterns};
 use crate::certify::Bounds;
 use crate::convex::relu::{BlockVec, ReluProblem};
@@ -549,36 +549,21 @@ impl Admm {
         residuals: Option<Residuals>,
         convex_objective: Option<f64>,
     ) -> Iterate {
-        let b = self.bounds.unwrap_or(Bounds {
-            upper: f64::NAN,
-            lower: f64::NAN,
-            certificate: f64::NAN,
-        });
-        let last = |f: fn(&Iterate) -> f64| self.last.as_ref().map(f).unwrap_or(f64::NAN);
-        let it = Iterate {
-            iter: self.iter,
-            phase: Phase::Admm,
-            upper: b.upper,
-            lower: b.lower,
-            rel_gap: b.rel_gap(),
-            certificate: b.certificate,
-            convex_objective: convex_objective.unwrap_or_else(|| last(|l| l.convex_objective)),
-            checked_at: if check {
-                self.iter
-            } else {
-                self.last.map(|l| l.checked_at).unwrap_or(0)
+        let it = Iterate::carried(
+            self.last.as_ref(),
+            self.bounds,
+            Measured {
+                iter: self.iter,
+                phase: Phase::Admm,
+                check,
+                convex_objective,
+                residuals: residuals.map(|r| (r.primal, r.dual)),
+                rho: self.rho,
+                seconds: t0.elapsed().as_secs_f64(),
+                active_blocks: self.c.iter().filter(|b| **b != [0.0; 3]).count(),
+                finite,
             },
-            primal_residual: residuals.map_or_else(|| last(|l| l.primal_residual), |r| r.primal),
-            dual_residual: residuals.map_or_else(|| last(|l| l.dual_residual), |r| r.dual),
-            rho: self.rho,
-            seconds: t0.elapsed().as_secs_f64(),
-            active_blocks: self.c.iter().filter(|b| **b != [0.0; 3]).count(),
-            status: if finite {
-                Status::Running
-            } else {
-                Status::Diverged
-            },
-        };
+        );
         self.last = Some(it);
         it
     }

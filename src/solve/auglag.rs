@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use super::progress::{Iterate, Phase, Status};
+use super::progress::{Iterate, Measured, Phase};
 use super::rfista::{HINGE_SMOOTHING, RFista, Smooth, smoothed_loss};
 use super::woodbury::dense_patterns;
 use crate::certify::Bounds;
@@ -296,43 +296,28 @@ impl AugLag {
         finite: bool,
         convex_objective: Option<f64>,
     ) -> Iterate {
-        let b = self.bounds.unwrap_or(Bounds {
-            upper: f64::NAN,
-            lower: f64::NAN,
-            certificate: f64::NAN,
-        });
-        let last = |f: fn(&Iterate) -> f64| self.last.as_ref().map(f).unwrap_or(f64::NAN);
-        let it = Iterate {
-            iter: self.iter,
-            phase: Phase::AugLag,
-            upper: b.upper,
-            lower: b.lower,
-            rel_gap: b.rel_gap(),
-            certificate: b.certificate,
-            convex_objective: convex_objective.unwrap_or_else(|| last(|l| l.convex_objective)),
-            checked_at: if check {
-                self.iter
-            } else {
-                self.last.map(|l| l.checked_at).unwrap_or(0)
+        // The constraint violation plays the primal residual's part; the gradient mapping the
+        // dual residual's.
+        let it = Iterate::carried(
+            self.last.as_ref(),
+            self.bounds,
+            Measured {
+                iter: self.iter,
+                phase: Phase::AugLag,
+                check,
+                convex_objective,
+                residuals: Some((self.violation(), self.fista.gradient_mapping())),
+                rho: self.delta,
+                seconds: t0.elapsed().as_secs_f64(),
+                active_blocks: self
+                    .fista
+                    .iterate()
+                    .iter()
+                    .filter(|b| **b != [0.0; 3])
+                    .count(),
+                finite,
             },
-            // The constraint violation plays the primal residual's part; the gradient mapping
-            // the dual residual's.
-            primal_residual: self.violation(),
-            dual_residual: self.fista.gradient_mapping(),
-            rho: self.delta,
-            seconds: t0.elapsed().as_secs_f64(),
-            active_blocks: self
-                .fista
-                .iterate()
-                .iter()
-                .filter(|b| **b != [0.0; 3])
-                .count(),
-            status: if finite {
-                Status::Running
-            } else {
-                Status::Diverged
-            },
-        };
+        );
         self.last = Some(it);
         it
     }

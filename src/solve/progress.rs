@@ -81,3 +81,73 @@ pub struct Iterate {
     /// Status after this iteration.
     pub status: Status,
 }
+
+/// What a first-order solver measured at one iteration ([`Iterate::carried`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Measured {
+    /// Iteration counter.
+    pub iter: usize,
+    /// Algorithm.
+    pub phase: Phase,
+    /// Whether the bounds were certified at this iteration.
+    pub check: bool,
+    /// Objective of the convex iterate, if computed now.
+    pub convex_objective: Option<f64>,
+    /// (primal, dual) residuals, if computed now.
+    pub residuals: Option<(f64, f64)>,
+    /// Penalty in force.
+    pub rho: f64,
+    /// Seconds of this iteration.
+    pub seconds: f64,
+    /// Non-zero blocks.
+    pub active_blocks: usize,
+    /// Whether the numbers stayed finite.
+    pub finite: bool,
+}
+
+impl Iterate {
+    /// The report of an iteration: the latest certified `bounds`, and the values not measured
+    /// this iteration carried over from `last`.
+    pub(crate) fn carried(
+        last: Option<&Iterate>,
+        bounds: Option<crate::certify::Bounds>,
+        m: Measured,
+    ) -> Iterate {
+        let b = bounds.unwrap_or(crate::certify::Bounds {
+            upper: f64::NAN,
+            lower: f64::NAN,
+            certificate: f64::NAN,
+        });
+        let prev = |f: fn(&Iterate) -> f64| last.map(f).unwrap_or(f64::NAN);
+        Iterate {
+            iter: m.iter,
+            phase: m.phase,
+            upper: b.upper,
+            lower: b.lower,
+            rel_gap: b.rel_gap(),
+            certificate: b.certificate,
+            convex_objective: m
+                .convex_objective
+                .unwrap_or_else(|| prev(|l| l.convex_objective)),
+            checked_at: if m.check {
+                m.iter
+            } else {
+                last.map(|l| l.checked_at).unwrap_or(0)
+            },
+            primal_residual: m
+                .residuals
+                .map_or_else(|| prev(|l| l.primal_residual), |r| r.0),
+            dual_residual: m
+                .residuals
+                .map_or_else(|| prev(|l| l.dual_residual), |r| r.1),
+            rho: m.rho,
+            seconds: m.seconds,
+            active_blocks: m.active_blocks,
+            status: if m.finite {
+                Status::Running
+            } else {
+                Status::Diverged
+            },
+        }
+    }
+}
