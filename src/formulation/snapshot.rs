@@ -65,7 +65,7 @@ impl ModelKind {
                  ones (no block there). ≤ 1 everywhere certifies the lower bound (★: maximum).",
             ),
             ModelKind::MaxMargin => (
-                "Dual certificate (λ∘y)ᵀ(X̃u)₊",
+                "Dual (λ∘y)ᵀ(X̃u)₊",
                 "For the margin multipliers λ ≥ 0 behind the certified lower bound, h(u) = \
                  (λ∘y)ᵀ(X̃u)₊ over unit directions u, scaled so that |h| ≤ 1: the dual constraint \
                  of the max-margin program. Its maxima (★, the 'extreme points') are where the \

@@ -99,7 +99,11 @@ fn value_row(
                  neurons ◆ sit on them.",
             ),
             DualChoice::Residual => (
-                format!("c(r)/β = {c:.6}"),
+                // A model without a separate certifying point shows its own dual point here; it
+                // may name it (the max-margin model's margin multipliers).
+                snap.filter(|_| !has_certifying)
+                    .and_then(|s| (super::model_panels(app.model_kind()).certifying_text)(s, c))
+                    .unwrap_or_else(|| format!("c(r)/β = {c:.6}")),
                 // Green: the network passes its own optimality test; amber: within 0.1 %;
                 // red: it does not (some direction would improve it).
                 if c <= 1.0 + 1e-6 {

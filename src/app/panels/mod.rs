@@ -314,8 +314,8 @@ pub struct ModelPanels {
     pub plane_lines: fn(&Snapshot) -> Option<regions::PlaneLines>,
     /// Extra items in the certificate plot's value row.
     pub certificate_row: fn(&mut App, &Snapshot, &mut egui::Ui),
-    /// What the certifying point's `c/β` means, when the model's dual set is not every
-    /// direction (a gated model over sampled gates).
+    /// What the shown dual point's `c/β` means, when the generic wording would not fit (a gated
+    /// model over sampled gates; the max-margin model's multipliers).
     pub certifying_text: fn(&Snapshot, f64) -> Option<String>,
     /// A caption above the neuron table (convex iterate).
     pub neurons_caption: fn(&App, &Snapshot, &mut egui::Ui),
@@ -372,6 +372,11 @@ pub fn model_panels(kind: ModelKind) -> ModelPanels {
             ..PLAIN
         },
         ModelKind::MaxMargin => ModelPanels {
+            certifying_text: |_, c| {
+                Some(format!(
+                    "c(λ∘y) = {c:.6} for the margin multipliers λ (map scaled to ≤ 1)"
+                ))
+            },
             legend: |_| objective::LegendNames {
                 upper: "convex: path norm at margin 1 (upper bound)",
                 sgd: "β = 0 logistic GD (path norm / smallest margin):",
