@@ -756,6 +756,8 @@ impl App {
             epochs: c.epochs,
             // Used by the formulations that train on attacks (the robust model).
             adversarial: c.adversarial.with_eps(self.session.solver.epsilon),
+            // Used by the max-margin model's β = 0 runs.
+            margin_loss: c.margin_loss,
         };
         let every = (self.session.solver.snapshot_every * 5).max(10);
         self.sgd_width = Some(width);

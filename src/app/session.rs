@@ -97,6 +97,9 @@ pub struct SgdChoice {
     /// Robust model: train the seeds on attacks inside the ε-boxes (`none`, `fgsm`, `pgd`).
     #[serde(default)]
     pub adversarial: AdversarialChoice,
+    /// Max-margin model: the loss of the β = 0 runs (`logistic`, `exponential`).
+    #[serde(default)]
+    pub margin_loss: crate::solve::maxmargin::MarginLoss,
 }
 
 /// Adversarial training of the SGD seeds (the robust model's ε is the radius).
@@ -213,6 +216,7 @@ impl Default for Session {
                 lr: 0.01,
                 epochs: 2000,
                 adversarial: AdversarialChoice::None,
+                margin_loss: Default::default(),
             },
             view: ViewSettings {
                 dark: true,

@@ -30,8 +30,9 @@ USAGE:
                          [--optimizer gd|sgd|adam] [--batch-size S] [--init-scale S]
                          [--adversarial none|fgsm|pgd --epsilon E [--pgd-steps K]] [--no-optimum] [--json]
   convex-nn-explorer sgd --model gated-relu|robust-relu …  (plain ReLU networks: as above)
-  convex-nn-explorer sgd --model max-margin --data FILE --width M [training flags as above]
-                         (β = 0 logistic GD; normalized margins against the certified best)
+  convex-nn-explorer sgd --model max-margin --data FILE --width M [--loss logistic|exponential]
+                         [training flags as above] (β = 0 GD; normalized margins against the
+                         certified best, certificate ratios, activation-pattern history)
   convex-nn-explorer sgd --model poly --data FILE --width M [--poly A,B,C|relu|swish|square]
                          [--regularizer l1|weight-decay] [same training flags as above]
   convex-nn-explorer generate --preset NAME [--n N] [--noise S] [--seed SEED] > FILE

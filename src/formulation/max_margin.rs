@@ -29,7 +29,8 @@ use crate::geometry::PatternMode;
 use crate::geometry::grid::output_grid;
 use crate::model::{Loss, ReluNetwork};
 use crate::solve::maxmargin::{
-    MaxMarginDriver, MaxMarginSettings, normalized_path_norm, solve_max_margin,
+    MarginLoss, MaxMarginDriver, MaxMarginSettings, gd_certificate, neuron_patterns,
+    normalized_path_norm, patterns_in_optimum, solve_max_margin,
 };
 use crate::solve::{Iterate, SgdSettings, SgdTrainer, Status};
 
@@ -69,8 +70,8 @@ impl Formulation for MaxMargin {
          min Σᵢ (‖vᵢ‖ + ‖wᵢ‖)  s.t.  y ∘ Σᵢ DᵢX̃(vᵢ − wᵢ) ≥ 1, cone constraints\n\
          (labels ±1; the loss and β settings do not apply). Its dual is max 1ᵀλ s.t. λ ≥ 0, \
          |(λ∘y)ᵀ(X̃u)₊| ≤ 1 on the unit sphere: the certificate map of λ∘y, whose maxima are \
-         where gradient descent's neurons end up. The comparison runs are β = 0 logistic GD, \
-         scored by path norm / smallest margin (never below p*)."
+         where gradient descent's neurons end up. The comparison runs are β = 0 GD (logistic \
+         or exponential loss), scored by path norm / smallest margin (never below p*)."
     }
     fn kind(&self) -> ModelKind {
         ModelKind::MaxMargin
@@ -107,7 +108,7 @@ impl Formulation for MaxMargin {
                 SgdTrainer::new(
                     input.x.clone(),
                     input.y.clone(),
-                    Loss::Logistic,
+                    job.margin_loss.training_loss(),
                     0.0,
                     SgdSettings {
                         init_scale: 0.01,
@@ -118,6 +119,7 @@ impl Formulation for MaxMargin {
             .collect::<Result<Vec<_>>>()?;
         Ok(Box::new(MarginSeeds {
             trainers,
+            loss: job.margin_loss,
             input: input.clone(),
             exact: input.exact()?,
         }))
@@ -140,7 +142,7 @@ struct MarginRunJson {
     normalized_margin: f64,
     /// `normalized_margin · p*_upper`: at most 1 (certified: `p*_lower · margin ≤ 1`).
     ratio_to_optimum: f64,
-    /// The certificate of the dual estimate `λ_j = σ(−y_jf(x_j))` over its value at the
+    /// The certificate of the dual estimate `λ_j ∝ −y_jℓ'(f(x_j))` over its value at the
     /// network's neurons: 1 at a global max-margin network, above 1 when `best_direction`
     /// would raise the margin.
     certificate_ratio: f64,
@@ -161,25 +163,14 @@ struct PatternPoint {
     patterns_in_optimum: usize,
 }
 
-/// The distinct non-empty activation patterns of `net`'s neurons on `x`.
-fn neuron_patterns(
-    net: &ReluNetwork,
-    x: &[[f64; 2]],
-) -> std::collections::HashSet<crate::geometry::Bitset> {
-    net.neurons
-        .iter()
-        .filter(|n| n.alpha != 0.0)
-        .map(|n| crate::geometry::pattern_of(x, &n.u))
-        .filter(|p| !p.is_zero())
-        .collect()
-}
-
 #[derive(Serialize)]
 struct MarginSgdJson {
     model: &'static str,
     n: usize,
     width: usize,
     optimizer: &'static str,
+    /// `logistic` or `exponential`.
+    loss: &'static str,
     epochs: usize,
     lr: f64,
     /// Whether the data are orthogonal separable (with the bias column).
@@ -191,17 +182,24 @@ struct MarginSgdJson {
     seconds: f64,
 }
 
-/// One β = 0 logistic run with its pattern history.
+/// One β = 0 run with its pattern history.
 fn margin_run(
     ds: &crate::data::Dataset,
     exact: &crate::geometry::PatternSet,
-    optimum_patterns: &std::collections::HashSet<crate::geometry::Bitset>,
+    optimum: &ReluNetwork,
     opt_upper: f64,
     settings: SgdSettings,
+    loss: MarginLoss,
     every: usize,
 ) -> Result<MarginRunJson> {
     let seed = settings.seed;
-    let mut tr = SgdTrainer::new(ds.x.clone(), ds.y.clone(), Loss::Logistic, 0.0, settings)?;
+    let mut tr = SgdTrainer::new(
+        ds.x.clone(),
+        ds.y.clone(),
+        loss.training_loss(),
+        0.0,
+        settings,
+    )?;
     let margin = |net: &ReluNetwork| {
         let p = normalized_path_norm(net, &ds.x, &ds.y);
         if p.is_finite() { 1.0 / p } else { 0.0 }
@@ -212,7 +210,7 @@ fn margin_run(
             epoch,
             normalized_margin: margin(net),
             patterns_used: used.len(),
-            patterns_in_optimum: used.intersection(optimum_patterns).count(),
+            patterns_in_optimum: patterns_in_optimum(&used, optimum, &ds.x),
         }
     };
     let mut history = Vec::new();
@@ -225,7 +223,7 @@ fn margin_run(
         }
     }
     let net = tr.network();
-    let c = crate::solve::maxmargin::gd_certificate(&net, &ds.x, &ds.y, exact);
+    let c = gd_certificate(&net, &ds.x, &ds.y, exact, loss);
     let m = margin(&net);
     Ok(MarginRunJson {
         seed,
@@ -238,10 +236,18 @@ fn margin_run(
     })
 }
 
-/// `sgd --model max-margin`: β = 0 logistic gradient descent from the given initialization,
+/// `sgd --model max-margin`: β = 0 gradient descent (logistic or exponential) from the given initialization,
 /// each run's normalized margin against the certified best, and its dual estimate's certificate.
 fn sgd_report(args: &Args) -> Result<String> {
     let (settings, seeds, every) = args.sgd_settings()?;
+    let loss = MarginLoss::parse(args.get("--loss").unwrap_or("logistic"))?;
+    if let Some(b) = args.get("--beta")
+        && b.parse::<f64>() != Ok(0.0)
+    {
+        return Err(crate::error::Error::InvalidSetting(format!(
+            "--beta {b}: the max-margin runs are unregularized (β = 0); drop --beta"
+        )));
+    }
     let ds = args.dataset(LabelMode::Auto)?;
     let t0 = std::time::Instant::now();
     let pr = ReluProblem::new(
@@ -255,7 +261,6 @@ fn sgd_report(args: &Args) -> Result<String> {
     let opt = solve_max_margin(pr, &MaxMarginSettings::default(), |_| {
         ControlFlow::Continue(())
     })?;
-    let optimum_patterns = neuron_patterns(&opt.network, &ds.x);
     let seed_list: Vec<u64> = (0..seeds).collect();
     // One thread per seed (at most the machine's cores at a time).
     let threads = std::thread::available_parallelism().map_or(1, |c| c.get());
@@ -263,16 +268,16 @@ fn sgd_report(args: &Args) -> Result<String> {
     let chunk = (seeds as usize).div_ceil(threads).max(1);
     std::thread::scope(|scope| {
         for (slot, seed_chunk) in runs.chunks_mut(chunk).zip(seed_list.chunks(chunk)) {
-            let (ds, exact, optimum_patterns, opt_upper) =
-                (&ds, &exact, &optimum_patterns, opt.bounds.upper);
+            let (ds, exact, optimum, opt_upper) = (&ds, &exact, &opt.network, opt.bounds.upper);
             scope.spawn(move || {
                 for (o, &seed) in slot.iter_mut().zip(seed_chunk) {
                     *o = Some(margin_run(
                         ds,
                         exact,
-                        optimum_patterns,
+                        optimum,
                         opt_upper,
                         SgdSettings { seed, ..settings },
+                        loss,
                         every,
                     ));
                 }
@@ -294,6 +299,7 @@ fn sgd_report(args: &Args) -> Result<String> {
         n: ds.len(),
         width: settings.width,
         optimizer: settings.optimizer.name(),
+        loss: loss.name(),
         epochs: settings.epochs,
         lr: settings.lr,
         orthogonal_separable: ds.orthogonal_separable() == Some(true),
@@ -306,9 +312,10 @@ fn sgd_report(args: &Args) -> Result<String> {
         return to_json(&report);
     }
     let mut text = format!(
-        "β = 0 logistic {} ({} epochs, lr {}), width {}, n = {}{}\n\
+        "β = 0 {} {} ({} epochs, lr {}), width {}, n = {}{}\n\
          best normalized margin of any two-layer ReLU network: {:.8} (certified: p* ∈ [{:.8}, \
          {:.8}])\nseed  normalized margin  ratio to best  certificate ratio",
+        report.loss,
         report.optimizer,
         report.epochs,
         report.lr,
@@ -401,10 +408,11 @@ impl Stepper for MarginStepper {
     }
 }
 
-/// β = 0 logistic gradient descent from a small initialization, scored by the normalized path
+/// β = 0 gradient descent (logistic or exponential) from a small initialization, scored by the normalized path
 /// norm (≥ p*; ∞ while a point is misclassified).
 struct MarginSeeds {
     trainers: Vec<SgdTrainer>,
+    loss: MarginLoss,
     input: ProblemInput,
     exact: std::sync::Arc<crate::geometry::PatternSet>,
 }
@@ -438,16 +446,14 @@ impl SgdRun for MarginSeeds {
                 .collect(),
             test: networks
                 .iter()
-                .map(|n| metrics(n, &view.test_x, &view.test_y, Loss::Logistic))
+                .map(|n| metrics(n, &view.test_x, &view.test_y, self.loss.training_loss()))
                 .collect(),
             // The dual estimate's certificate ratio: 1 at a global max-margin network.
             score: Some(SeedScore {
                 name: "cert. ratio",
                 values: networks
                     .iter()
-                    .map(|n| {
-                        crate::solve::maxmargin::gd_certificate(n, &i.x, &i.y, &self.exact).ratio
-                    })
+                    .map(|n| gd_certificate(n, &i.x, &i.y, &self.exact, self.loss).ratio)
                     .collect(),
                 percent: false,
             }),

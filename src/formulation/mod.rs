@@ -157,6 +157,8 @@ pub struct SgdJob {
     /// Adversarial training, for the formulations that train on attacks (the robust model
     /// applies it; [`SgdJob::settings`] is plain training).
     pub adversarial: crate::solve::sgd::Adversarial,
+    /// The loss of the max-margin model's unregularized runs.
+    pub margin_loss: crate::solve::maxmargin::MarginLoss,
 }
 
 impl SgdJob {

@@ -144,13 +144,18 @@ fn sign_accuracy(yhat: &[f64], y: &[f64]) -> f64 {
 }
 
 /// Metrics of `net` on `(x, y)` (`None` when there are no points).
-pub fn metrics(net: &ReluNetwork, x: &[[f64; 2]], y: &[f64], loss: Loss) -> Option<Metrics> {
+pub fn metrics(
+    net: &ReluNetwork,
+    x: &[[f64; 2]],
+    y: &[f64],
+    loss: impl Into<crate::model::TrainingLoss>,
+) -> Option<Metrics> {
     if x.is_empty() {
         return None;
     }
     let yhat = net.predict(x);
     Some(Metrics {
-        loss: loss.total(&yhat, y),
+        loss: loss.into().total(&yhat, y),
         accuracy: sign_accuracy(&yhat, y),
     })
 }

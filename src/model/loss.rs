@@ -191,3 +191,80 @@ impl Loss {
         }
     }
 }
+
+/// What gradient descent can train on: a convex program's [`Loss`], or the exponential loss
+/// `e^{−yŷ}` of the gradient-flow analysis (docs/math.md#max-margin), which none of the convex
+/// programs here uses (its dual has no finite certificate at β > 0 worth showing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrainingLoss {
+    /// One of the convex programs' losses.
+    Convex(Loss),
+    /// `exp(−y ŷ)`, `y ∈ {−1, +1}`.
+    Exponential,
+}
+
+impl From<Loss> for TrainingLoss {
+    fn from(l: Loss) -> Self {
+        TrainingLoss::Convex(l)
+    }
+}
+
+impl TrainingLoss {
+    /// CLI / JSON name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            TrainingLoss::Convex(l) => l.name(),
+            TrainingLoss::Exponential => "exponential",
+        }
+    }
+
+    /// Checks that the targets suit the loss.
+    pub fn check_targets(&self, y: &[f64]) -> Result<()> {
+        match self {
+            TrainingLoss::Convex(l) => l.check_targets(y),
+            TrainingLoss::Exponential => match y.iter().position(|&v| v != 1.0 && v != -1.0) {
+                Some(j) => Err(Error::InvalidData(format!(
+                    "the exponential loss needs labels ±1, but point {} has y = {}",
+                    j + 1,
+                    y[j]
+                ))),
+                None => Ok(()),
+            },
+        }
+    }
+
+    /// `ℓ(ŷ, y)` for one sample.
+    #[inline]
+    pub fn value(&self, yhat: f64, y: f64) -> f64 {
+        match self {
+            TrainingLoss::Convex(l) => l.value(yhat, y),
+            TrainingLoss::Exponential => (-y * yhat).exp(),
+        }
+    }
+
+    /// `Σ_j ℓ(ŷ_j, y_j)`.
+    pub fn total(&self, yhat: &[f64], y: &[f64]) -> f64 {
+        yhat.iter().zip(y).map(|(&a, &b)| self.value(a, b)).sum()
+    }
+
+    /// `∂ℓ/∂ŷ`.
+    #[inline]
+    pub fn derivative(&self, yhat: f64, y: f64) -> f64 {
+        match self {
+            TrainingLoss::Convex(l) => l.derivative(yhat, y),
+            TrainingLoss::Exponential => -y * (-y * yhat).exp(),
+        }
+    }
+
+    /// `ln(−y ∂ℓ/∂ŷ)` as a function of the margin `m = yŷ`, for the classification losses:
+    /// the log of the weight gradient descent puts on a point (logistic `−softplus(m)`,
+    /// exponential `−m`). Computed without overflow, so weights can be normalized by their
+    /// largest one at any margin. `None` for the squared and hinge losses.
+    pub fn log_weight(&self, margin: f64) -> Option<f64> {
+        match self {
+            TrainingLoss::Convex(Loss::Logistic) => Some(-softplus(margin)),
+            TrainingLoss::Exponential => Some(-margin),
+            TrainingLoss::Convex(_) => None,
+        }
+    }
+}

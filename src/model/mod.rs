@@ -5,6 +5,6 @@ pub mod network;
 pub mod poly;
 pub mod worst_case;
 
-pub use loss::Loss;
+pub use loss::{Loss, TrainingLoss};
 pub use network::{Neuron, ReluNetwork};
 pub use poly::{PolyActivation, PolyNetwork, PolyNeuron};

@@ -22,7 +22,7 @@ use crate::certify::{Bounds, CERTIFICATE_SAFETY, certificate};
 use crate::convex::relu::ReluProblem;
 use crate::error::{Error, Result};
 use crate::geometry::facets;
-use crate::model::ReluNetwork;
+use crate::model::{Loss, ReluNetwork, TrainingLoss};
 use crate::vec3::norm3;
 
 /// Exact penalty on margin shortfalls in a restricted round (larger than any optimal
@@ -96,10 +96,78 @@ pub fn normalized_path_norm(net: &ReluNetwork, x: &[[f64; 2]], y: &[f64]) -> f64
     if m > 0.0 { path / m } else { f64::INFINITY }
 }
 
+/// The loss of the unregularized gradient-descent runs: both lead to the same max-margin
+/// direction (docs/math.md#max-margin); the exponential loss weights the points by `e^{−m_j}`
+/// exactly, the logistic loss by `σ(−m_j)`, which equals it up to a factor tending to 1 as the
+/// margins grow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MarginLoss {
+    /// `log(1 + e^{−yŷ})`.
+    #[default]
+    Logistic,
+    /// `e^{−yŷ}`.
+    Exponential,
+}
+
+impl MarginLoss {
+    /// Both, in UI order.
+    pub const ALL: [MarginLoss; 2] = [MarginLoss::Logistic, MarginLoss::Exponential];
+
+    /// The trainer's loss.
+    pub fn training_loss(self) -> TrainingLoss {
+        match self {
+            MarginLoss::Logistic => TrainingLoss::Convex(Loss::Logistic),
+            MarginLoss::Exponential => TrainingLoss::Exponential,
+        }
+    }
+
+    /// CLI / JSON name.
+    pub fn name(self) -> &'static str {
+        self.training_loss().name()
+    }
+
+    /// Parses `--loss` of the max-margin runs.
+    pub fn parse(s: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|l| l.name() == s)
+            .ok_or_else(|| {
+                Error::InvalidSetting(format!(
+                    "--loss {s:?}: the max-margin runs train on logistic or exponential"
+                ))
+            })
+    }
+
+    /// The dual estimate `v_j = y_j λ_j` of a network with predictions `f`: `λ_j` is the weight
+    /// `−y_j ℓ'(f_j)` gradient descent puts on point `j`, divided by the largest weight (so no
+    /// weight under- or overflows at any margin; the certificate ratio is scale free).
+    pub fn dual_estimate(self, f: &[f64], y: &[f64]) -> Vec<f64> {
+        let loss = self.training_loss();
+        let logs: Vec<f64> = f
+            .iter()
+            .zip(y)
+            .map(|(fj, yj)| loss.log_weight(fj * yj).unwrap_or(f64::NEG_INFINITY))
+            .collect();
+        let top = logs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        logs.iter()
+            .zip(y)
+            .map(|(l, yj)| {
+                if top.is_finite() {
+                    yj * (l - top).exp()
+                } else {
+                    0.0
+                }
+            })
+            .collect()
+    }
+}
+
 /// Where gradient descent stands relative to the max-margin geometry (docs/math.md#max-margin):
-/// the dual estimate `λ_j = σ(−y_j f(x_j))` of a network trained on the logistic loss, and the
-/// certificate of `v = λ∘y` normalized by its largest value at the network's neurons. At a KKT
-/// point of the max-margin problem every neuron sits where `|h_v|` is largest, so the ratio is 1;
+/// the dual estimate `λ_j ∝ −y_j ℓ'(f(x_j))` of a network trained on `loss` (`σ(−y_j f(x_j))` for
+/// logistic, `e^{−y_j f(x_j)}` for exponential), and the certificate of `v = λ∘y` normalized by
+/// its largest value at the network's neurons. At a KKT point of the max-margin problem every
+/// neuron sits where `|h_v|` is largest, so the ratio is 1;
 /// a ratio above 1 exhibits a direction (`argmax`) where a new neuron would raise the margin.
 #[derive(Debug, Clone, Copy)]
 pub struct GdCertificate {
@@ -109,19 +177,15 @@ pub struct GdCertificate {
     pub argmax: [f64; 3],
 }
 
-/// The [`GdCertificate`] of `net` on `(x, y)` (`exact`: the data's regions).
+/// The [`GdCertificate`] of `net` trained on `loss` on `(x, y)` (`exact`: the data's regions).
 pub fn gd_certificate(
     net: &ReluNetwork,
     x: &[[f64; 2]],
     y: &[f64],
     exact: &crate::geometry::PatternSet,
+    loss: MarginLoss,
 ) -> GdCertificate {
-    let f = net.predict(x);
-    let v: Vec<f64> = f
-        .iter()
-        .zip(y)
-        .map(|(fj, yj)| yj * crate::model::loss::sigmoid(-yj * fj))
-        .collect();
+    let v = loss.dual_estimate(&net.predict(x), y);
     let cert = certificate(x, exact, &v, 0);
     let at_neurons = net
         .neurons
@@ -140,6 +204,62 @@ pub fn gd_certificate(
         },
         argmax: cert.u,
     }
+}
+
+/// The distinct non-empty activation patterns on `x` of `net`'s neurons that matter (path norm
+/// `‖u‖|α|` at least 10⁻³ of the largest): the regions of the arrangement its neurons sit in.
+/// (Negligible neurons are left out: a vanishing neuron's pattern says nothing about the
+/// network, and its hyperplane may flicker across a point from one epoch to the next.)
+pub fn neuron_patterns(
+    net: &ReluNetwork,
+    x: &[[f64; 2]],
+) -> std::collections::HashSet<crate::geometry::Bitset> {
+    let path = |n: &crate::model::Neuron| n.norm_u() * n.alpha.abs();
+    let max = net.neurons.iter().map(path).fold(0.0, f64::max);
+    net.neurons
+        .iter()
+        .filter(|n| max > 0.0 && path(n) >= 1e-3 * max)
+        .map(|n| crate::geometry::pattern_of(x, &n.u))
+        .filter(|p| !p.is_zero())
+        .collect()
+}
+
+/// How many of the patterns `used` (of a gradient-descent network, [`neuron_patterns`]) are
+/// patterns of `optimum`'s neurons that matter. A point on an optimum neuron's hyperplane
+/// (`|x̃ᵀū| ≤ 10⁻⁷‖x̃‖`) counts either way: max-margin neurons often pass through data points,
+/// and a network converging to one approaches that point from either side.
+pub fn patterns_in_optimum(
+    used: &std::collections::HashSet<crate::geometry::Bitset>,
+    optimum: &ReluNetwork,
+    x: &[[f64; 2]],
+) -> usize {
+    let path = |n: &crate::model::Neuron| n.norm_u() * n.alpha.abs();
+    let max = optimum.neurons.iter().map(path).fold(0.0, f64::max);
+    // Per optimum neuron: each point's side, `None` on the hyperplane.
+    let sides: Vec<Vec<Option<bool>>> = optimum
+        .neurons
+        .iter()
+        .filter(|n| max > 0.0 && path(n) >= 1e-3 * max)
+        .map(|n| {
+            let r = n.norm_u();
+            x.iter()
+                .map(|p| {
+                    let pre = (p[0] * n.u[0] + p[1] * n.u[1] + n.u[2]) / r;
+                    let scale = (p[0] * p[0] + p[1] * p[1] + 1.0).sqrt();
+                    (pre.abs() > 1e-7 * scale).then_some(pre > 0.0)
+                })
+                .collect()
+        })
+        .collect();
+    used.iter()
+        .filter(|p| {
+            sides.iter().any(|s| {
+                s.iter()
+                    .enumerate()
+                    .all(|(j, side)| side.is_none_or(|on| on == p.get(j)))
+            })
+        })
+        .count()
 }
 
 /// A block of the working set: pattern index and sign.

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::geometry::patterns::normal;
-use crate::model::{Loss, Neuron, ReluNetwork};
+use crate::model::{Loss, Neuron, ReluNetwork, TrainingLoss};
 
 /// Which update rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -167,7 +167,12 @@ impl Default for SgdSettings {
 
 /// Checks what a trainer is given: points and targets of equal, non-zero length, `β ≥ 0`,
 /// targets the loss accepts.
-pub(crate) fn check_training_input(x: &[[f64; 2]], y: &[f64], loss: Loss, beta: f64) -> Result<()> {
+pub(crate) fn check_training_input(
+    x: &[[f64; 2]],
+    y: &[f64],
+    loss: impl Into<TrainingLoss>,
+    beta: f64,
+) -> Result<()> {
     if x.is_empty() || x.len() != y.len() {
         return Err(Error::InvalidData(format!(
             "{} points and {} targets",
@@ -178,7 +183,7 @@ pub(crate) fn check_training_input(x: &[[f64; 2]], y: &[f64], loss: Loss, beta: 
     if !(beta.is_finite() && beta >= 0.0) {
         return Err(Error::InvalidSetting(format!("beta = {beta}: must be ≥ 0")));
     }
-    loss.check_targets(y)
+    loss.into().check_targets(y)
 }
 
 /// One Adam step (β₁ = 0.9, β₂ = 0.999, ε = 1e-8) on blocks of 4 parameters; `t` is the
@@ -279,7 +284,7 @@ pub struct EpochReport {
 pub struct SgdTrainer {
     x: Vec<[f64; 2]>,
     y: Vec<f64>,
-    loss: Loss,
+    loss: TrainingLoss,
     beta: f64,
     settings: SgdSettings,
     /// Parameters: `m` blocks `(u1, u2, u3, α)`.
@@ -298,10 +303,11 @@ impl SgdTrainer {
     pub fn new(
         x: Vec<[f64; 2]>,
         y: Vec<f64>,
-        loss: Loss,
+        loss: impl Into<TrainingLoss>,
         beta: f64,
         settings: SgdSettings,
     ) -> Result<Self> {
+        let loss = loss.into();
         settings.validate()?;
         check_training_input(&x, &y, loss, beta)?;
         let mut rng = StdRng::seed_from_u64(settings.seed);

@@ -821,49 +821,75 @@ fn solve_prune_keeps_the_objective_with_fewer_neurons() {
 }
 
 /// `sgd --model max-margin`: normalized margins never above the certified best (a theorem), and
-/// the certificate ratio of the dual estimate at least 1.
+/// the certificate ratio of the dual estimate at least 1, on both losses; a loss without a
+/// max-margin limit or a β > 0 is refused.
 #[test]
 fn sgd_max_margin_runs_never_beat_the_best_margin() {
     let data = reference("xor_6.csv");
-    let (code, out, err) = run(&[
-        "sgd",
-        "--model",
-        "max-margin",
-        "--data",
-        &data,
-        "--width",
-        "4",
-        "--seeds",
-        "3",
-        "--epochs",
-        "20000",
-        "--lr",
-        "0.1",
-        "--init-scale",
-        "0.01",
-        "--history-every",
-        "5000",
-        "--json",
-    ]);
-    assert_eq!(code, 0, "{err}");
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let lo = v["optimum_lower_bound"].as_f64().unwrap();
-    for r in v["runs"].as_array().unwrap() {
-        let m = r["normalized_margin"].as_f64().unwrap();
-        assert!(
-            m * lo <= 1.0 + 1e-9,
-            "a margin above the certified best: {m}"
-        );
-        assert!(r["certificate_ratio"].as_f64().unwrap() >= 1.0 - 1e-9);
-        // Pattern tracking: every 5000 epochs, the patterns used and those of the optimum.
-        let h = r["history"].as_array().unwrap();
-        assert_eq!(h.len(), 4);
-        for p in h {
-            assert!(p["patterns_in_optimum"].as_u64() <= p["patterns_used"].as_u64());
+    for (flag, value) in [
+        ("--loss", "squared"),
+        ("--loss", "hinge"),
+        ("--beta", "0.1"),
+    ] {
+        let (code, _, err) = run(&[
+            "sgd",
+            "--model",
+            "max-margin",
+            "--data",
+            &data,
+            "--width",
+            "4",
+            flag,
+            value,
+        ]);
+        assert_eq!(code, 2, "{flag} {value}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains(flag), "{err}");
+    }
+    for loss in ["logistic", "exponential"] {
+        let (code, out, err) = run(&[
+            "sgd",
+            "--model",
+            "max-margin",
+            "--data",
+            &data,
+            "--width",
+            "4",
+            "--seeds",
+            "3",
+            "--epochs",
+            "20000",
+            "--lr",
+            "0.1",
+            "--init-scale",
+            "0.01",
+            "--history-every",
+            "5000",
+            "--loss",
+            loss,
+            "--json",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["loss"], loss);
+        let lo = v["optimum_lower_bound"].as_f64().unwrap();
+        for r in v["runs"].as_array().unwrap() {
+            let m = r["normalized_margin"].as_f64().unwrap();
             assert!(
-                p["patterns_used"].as_u64().unwrap() <= 4,
-                "at most one per neuron"
+                m * lo <= 1.0 + 1e-9,
+                "a margin above the certified best: {m}"
             );
+            assert!(r["certificate_ratio"].as_f64().unwrap() >= 1.0 - 1e-9);
+            // Pattern tracking: every 5000 epochs, the patterns used and those of the optimum.
+            let h = r["history"].as_array().unwrap();
+            assert_eq!(h.len(), 4);
+            for p in h {
+                assert!(p["patterns_in_optimum"].as_u64() <= p["patterns_used"].as_u64());
+                assert!(
+                    p["patterns_used"].as_u64().unwrap() <= 4,
+                    "at most one per neuron"
+                );
+            }
         }
     }
 }

@@ -7,7 +7,7 @@ use std::ops::ControlFlow;
 use common::{gaussian, load_reference, random_labels, random_points, reference_json};
 use convex_nn_explorer::convex::ReluProblem;
 use convex_nn_explorer::geometry::PatternMode;
-use convex_nn_explorer::model::{Loss, Neuron, ReluNetwork};
+use convex_nn_explorer::model::{Loss, Neuron, ReluNetwork, TrainingLoss};
 use convex_nn_explorer::solve::{
     Optimizer, SgdSettings, SgdTrainer, SolveSettings, Status, solve_relu, train_seeds,
 };
@@ -18,13 +18,13 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(40))]
 
     /// Central finite differences of J equal the analytic gradient away from ReLU kinks (and,
-    /// for hinge, away from margin 1).
+    /// for hinge, away from margin 1); index 3 is the exponential loss of the max-margin runs.
     #[test]
-    fn gradient_equals_finite_differences(seed in 0u64..100_000, loss_idx in 0usize..3, m in 1usize..6) {
-        let loss = Loss::ALL[loss_idx];
+    fn gradient_equals_finite_differences(seed in 0u64..100_000, loss_idx in 0usize..4, m in 1usize..6) {
+        let loss: TrainingLoss = Loss::ALL.get(loss_idx).map_or(TrainingLoss::Exponential, |&l| l.into());
         let n = 9;
         let x = random_points(n, seed);
-        let y = if loss == Loss::Squared {
+        let y = if loss == TrainingLoss::Convex(Loss::Squared) {
             random_points(n, seed + 7).iter().map(|p| p[1]).collect()
         } else {
             random_labels(n, seed)
@@ -39,7 +39,7 @@ proptest! {
         // away from kinks: every pre-activation and hinge margin farther than 1e-3 from its kink
         let far = x.iter().zip(&y).all(|(p, &yy)| {
             let f = net.eval(*p);
-            net.neurons.iter().all(|nr| nr.pre(*p).abs() > 1e-3) && (loss != Loss::Hinge || (1.0 - yy * f).abs() > 1e-3)
+            net.neurons.iter().all(|nr| nr.pre(*p).abs() > 1e-3) && (loss != TrainingLoss::Convex(Loss::Hinge) || (1.0 - yy * f).abs() > 1e-3)
         });
         prop_assume!(far);
         let mut tr = SgdTrainer::new(x.clone(), y.clone(), loss, beta, SgdSettings { width: m, ..Default::default() })
@@ -51,7 +51,7 @@ proptest! {
                 let bump = |d: f64| {
                     let mut nn = net.clone();
                     if c < 3 { nn.neurons[k].u[c] += d } else { nn.neurons[k].alpha += d }
-                    nn.objective(&x, &y, loss, beta)
+                    loss.total(&nn.predict(&x), &y) + nn.weight_decay(beta)
                 };
                 let fd = (bump(h) - bump(-h)) / (2.0 * h);
                 prop_assert!((fd - g[k][c]).abs() <= 1e-5 * (1.0 + fd.abs()), "k {} c {}: fd {} vs {}", k, c, fd, g[k][c]);
@@ -239,7 +239,7 @@ fn demo_narrow_gets_stuck_wide_reaches_the_optimum() {
 }
 
 /// Gradient-flow geometry (docs/math.md#max-margin). On the orthogonal-separable preset, plain GD
-/// on the logistic loss with β = 0 from a small initialization (fixed seed) reaches ≥ 0.95 of the
+/// on the logistic or the exponential loss with β = 0 from a small initialization (fixed seed) reaches ≥ 0.95 of the
 /// certified best normalized margin, and its dual estimate certifies it (ratio ≈ 1). On `xor_6`
 /// with 4 neurons (seed 2) it stalls near 0.92 of it, and the certificate exhibits a direction
 /// where a new neuron would raise the margin (ratio > 1).
@@ -249,7 +249,7 @@ fn gradient_descent_reaches_the_max_margin_on_orthogonal_data_only() {
     use convex_nn_explorer::data::{Preset, generate};
     use convex_nn_explorer::geometry::PatternMode;
     use convex_nn_explorer::solve::maxmargin::{
-        MaxMarginSettings, gd_certificate, normalized_path_norm, solve_max_margin,
+        MarginLoss, MaxMarginSettings, gd_certificate, normalized_path_norm, solve_max_margin,
     };
     use convex_nn_explorer::solve::{Optimizer, SgdSettings, SgdTrainer};
     let orth = generate(
@@ -260,9 +260,12 @@ fn gradient_descent_reaches_the_max_margin_on_orthogonal_data_only() {
     let xor6 = crate::common::load_reference("datasets/xor_6.csv");
     assert_eq!(orth.orthogonal_separable(), Some(true));
     assert_eq!(xor6.orthogonal_separable(), Some(false));
-    for (ds, width, seed, epochs, global) in
-        [(&orth, 10, 1, 20_000, true), (&xor6, 4, 2, 400_000, false)]
-    {
+    for (ds, width, seed, epochs, global, loss) in [
+        (&orth, 10, 1, 20_000, true, MarginLoss::Logistic),
+        (&orth, 10, 1, 20_000, true, MarginLoss::Exponential),
+        (&xor6, 4, 2, 400_000, false, MarginLoss::Logistic),
+        (&xor6, 4, 2, 400_000, false, MarginLoss::Exponential),
+    ] {
         let pr = ReluProblem::new(
             ds.x.clone(),
             ds.y.clone(),
@@ -279,7 +282,7 @@ fn gradient_descent_reaches_the_max_margin_on_orthogonal_data_only() {
         let mut tr = SgdTrainer::new(
             ds.x.clone(),
             ds.y.clone(),
-            Loss::Logistic,
+            loss.training_loss(),
             0.0,
             SgdSettings {
                 width,
@@ -298,9 +301,10 @@ fn gradient_descent_reaches_the_max_margin_on_orthogonal_data_only() {
         // The GD network's normalized margin over the best one (never above 1: a theorem).
         let ratio = opt.bounds.lower / normalized_path_norm(&net, &ds.x, &ds.y);
         assert!(ratio <= 1.0 + 1e-9, "{ratio}");
-        let cert = gd_certificate(&net, &ds.x, &ds.y, &exact);
+        let cert = gd_certificate(&net, &ds.x, &ds.y, &exact, loss);
         eprintln!(
-            "global {global}: margin ratio {ratio:.4}, certificate ratio {:.4}",
+            "{} global {global}: margin ratio {ratio:.4}, certificate ratio {:.4}",
+            loss.name(),
             cert.ratio
         );
         if global {
@@ -318,5 +322,48 @@ fn gradient_descent_reaches_the_max_margin_on_orthogonal_data_only() {
                 cert.ratio
             );
         }
+    }
+}
+
+/// The dual estimate of the max-margin runs is the loss's weight `−y_jℓ'(f_j)` normalized by the
+/// largest: finite at margins where the weights themselves underflow, and proportional to them
+/// where they do not.
+#[test]
+fn dual_estimate_is_the_normalized_loss_weight() {
+    use convex_nn_explorer::solve::maxmargin::MarginLoss;
+    let y = [1.0, -1.0, 1.0];
+    for loss in MarginLoss::ALL {
+        let l = loss.training_loss();
+        // Moderate margins: v_j = −ℓ'(f_j, y_j) over the largest |ℓ'|.
+        let f = [0.5, -1.5, 2.0];
+        let v = loss.dual_estimate(&f, &y);
+        let w: Vec<f64> = f
+            .iter()
+            .zip(&y)
+            .map(|(&a, &b)| -l.derivative(a, b))
+            .collect();
+        let top = w.iter().map(|a: &f64| a.abs()).fold(0.0, f64::max);
+        for (a, b) in v.iter().zip(&w) {
+            assert!(
+                (a - b / top).abs() < 1e-14,
+                "{}: {a} vs {}",
+                loss.name(),
+                b / top
+            );
+        }
+        // Margins of 1e4 (every weight underflows to 0): still the exact ratios, largest 1.
+        let f = [1e4, -1e4 - 1.0, 1e4 + 2.0];
+        let v = loss.dual_estimate(&f, &y);
+        assert!((v[0] - 1.0).abs() < 1e-12, "{}: {v:?}", loss.name());
+        assert!(
+            (v[1] + (-1.0f64).exp()).abs() < 1e-12,
+            "{}: {v:?}",
+            loss.name()
+        );
+        assert!(
+            (v[2] - (-2.0f64).exp()).abs() < 1e-12,
+            "{}: {v:?}",
+            loss.name()
+        );
     }
 }

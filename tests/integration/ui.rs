@@ -1040,3 +1040,49 @@ fn one_loaded_point_reads_singular() {
         a.messages.iter().map(|m| &m.text).collect::<Vec<_>>()
     );
 }
+
+/// The gradient-flow geometry panel (docs/math.md#max-margin): on orthogonal-separable data a
+/// β = 0 GD seed on the exponential loss (chosen in the side panel) ends certified as a global
+/// max-margin network; the panel switches to the neuron table.
+#[test]
+fn gradient_flow_panel_certifies_gd_on_orthogonal_data() {
+    let mut s = session(Preset::OrthogonalSeparable, 20, true);
+    s.solver.model = "max-margin".into();
+    s.sgd.width = 10;
+    s.sgd.seeds = 1;
+    s.sgd.optimizer = convex_nn_explorer::solve::Optimizer::Gd;
+    s.sgd.lr = 0.1;
+    s.sgd.epochs = 20_000;
+    s.view.speed = 0;
+    // Tall enough that the side panel's SGD section is on screen without scrolling.
+    let mut h = Harness::builder()
+        .with_size([1280.0, 1400.0])
+        .build_ui_state(|ui, app: &mut App| app.ui(ui), app(s));
+    wait(&mut h, "the problem", |a| a.problem.is_some());
+    h.get_by_label("SGD").click();
+    h.run_steps(3);
+    choose(&mut h, "loss (β = 0)", "exponential");
+    assert_eq!(
+        h.state().session.sgd.margin_loss,
+        convex_nn_explorer::solve::maxmargin::MarginLoss::Exponential
+    );
+    h.state_mut().flush_pending();
+    wait(&mut h, "the new problem", |a| a.problem.is_some());
+    h.get_by_label("Play").click();
+    wait(&mut h, "the optimum and the last epoch", |a| {
+        a.optimum.is_some() && a.history.last_epoch() >= 20_000
+    });
+    h.run_steps(3);
+    h.get_by_label_contains("seed 1: ✔ global max-margin certified");
+    // The same verdict from the numbers: margin × p*_lower ≥ 0.99, certificate ratio ≈ 1.
+    let a = h.state();
+    let snap = a.history.sgd_snapshots.last().unwrap();
+    let margin = 1.0 / snap.bounds[0].upper;
+    assert!(margin * a.optimum.as_ref().unwrap().bounds.lower >= 0.99);
+    let ratio = snap.score.as_ref().unwrap().values[0];
+    assert!((1.0 - 1e-9..=1.01).contains(&ratio), "{ratio}");
+    h.get_by_label("neuron table").click();
+    h.run_steps(3);
+    assert!(h.state().panel_state.margin.table);
+    h.get_by_label("u₃ (bias)");
+}

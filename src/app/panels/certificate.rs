@@ -48,12 +48,16 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         .get(ui.ctx(), "certificate", key, || {
             paint::grid_image(view.grid, |v| paint::diverging(v / range, dark))
         });
+    let sgd = if app.session.view.sgd_lines {
+        app.history.sgd_snapshot_at(t).cloned()
+    } else {
+        None
+    };
     let layers = Layers {
-        sgd: if app.session.view.sgd_lines {
-            app.history.sgd_snapshot_at(t).cloned()
-        } else {
-            None
-        },
+        trails: sgd
+            .as_ref()
+            .map_or_else(Vec::new, |s| trails(&app.history, s)),
+        sgd,
         selected: app.panel_state.poly.selected.filter(|_| s.poly().is_some()),
         hovered: app.hovered,
         outline: if dark { Color32::WHITE } else { Color32::BLACK },
@@ -157,16 +161,57 @@ fn value_row(
     });
 }
 
+/// The paths in line space of the SGD seeds' shown neurons over the stored epochs up to `now`:
+/// per seed, one polyline per neuron, cut where θ wraps around.
+fn trails(
+    history: &crate::app::history::History,
+    now: &crate::formulation::SgdSnapshot,
+) -> Vec<Vec<Vec<[f64; 2]>>> {
+    now.relu_networks()
+        .into_iter()
+        .enumerate()
+        .map(|(k, net)| {
+            significant_top(net, 12)
+                .into_iter()
+                .flat_map(|i| {
+                    let mut pieces: Vec<Vec<[f64; 2]>> = Vec::new();
+                    for s in history
+                        .sgd_snapshots
+                        .iter()
+                        .filter(|s| s.epoch <= now.epoch)
+                    {
+                        let Some(u) = s.relu_networks().get(k).and_then(|n| n.neurons.get(i))
+                        else {
+                            continue;
+                        };
+                        let Some((a, b)) = line_coords(&u.u) else {
+                            continue;
+                        };
+                        let near = |p: &[f64; 2]| (p[0] - a).abs() <= std::f64::consts::PI;
+                        match pieces.last_mut() {
+                            Some(cur) if cur.last().is_some_and(near) => cur.push([a, b]),
+                            _ => pieces.push(vec![[a, b]]),
+                        }
+                    }
+                    pieces.into_iter().filter(|p| p.len() > 1)
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// What is drawn over the map besides the iterate's own neurons.
 struct Layers {
+    /// Per seed, the paths of its neurons up to the shown epoch ([`trails`]).
+    trails: Vec<Vec<Vec<[f64; 2]>>>,
     sgd: Option<std::sync::Arc<crate::formulation::SgdSnapshot>>,
     selected: Option<crate::model::PolyNeuron>,
     hovered: Option<NeuronRef>,
     outline: Color32,
 }
 
-/// The map with the SGD seeds' neurons (×), the iterate's neurons (◆), the selected neuron and
-/// the exact maximiser (★).
+/// The map with the SGD seeds' neurons (×) and their paths so far, the iterate's neurons (◆),
+/// the selected neuron and the exact maximiser (★).
 fn plot(
     ui: &mut egui::Ui,
     view: &CertificateView,
@@ -185,6 +230,19 @@ fn plot(
         .show(ui, |pui| {
             fit.keep(pui, PlotId::Certificate, "certificate", e, e);
             pui.image(paint::plot_image("h/β", tex, e));
+            for (k, paths) in layers.trails.iter().enumerate() {
+                for (j, p) in paths.iter().enumerate() {
+                    pui.line(
+                        egui_plot::Line::new(
+                            format!("SGD seed {} path", k + 1),
+                            egui_plot::PlotPoints::new(p.clone()),
+                        )
+                        .color(paint::seed_color(k).gamma_multiply(0.7))
+                        .width(1.0)
+                        .id(("trail", k, j)),
+                    );
+                }
+            }
             if let Some(sg) = &layers.sgd {
                 for (k, net) in sg.relu_networks().into_iter().enumerate() {
                     let pts: Vec<[f64; 2]> = significant_top(net, 12)

@@ -5,6 +5,7 @@ mod boundary;
 mod certificate;
 mod controls;
 mod gated;
+mod margin;
 mod neurons;
 mod objective;
 pub mod paint;
@@ -54,6 +55,8 @@ pub struct PanelState {
     pub scenario: scenario::ScenarioState,
     /// Whether the data are orthogonal separable, with the data's fingerprint.
     pub orthogonal: Option<(u64, bool)>,
+    /// The max-margin model's gradient-flow panel.
+    pub margin: margin::MarginPanelState,
 }
 
 /// Fit-to-data of the plots that show the data plane or line space.
@@ -137,6 +140,7 @@ impl Default for PanelState {
             dual_choice: Default::default(),
             scenario: Default::default(),
             orthogonal: None,
+            margin: Default::default(),
         }
     }
 }
@@ -372,6 +376,8 @@ pub fn model_panels(kind: ModelKind) -> ModelPanels {
             ..PLAIN
         },
         ModelKind::MaxMargin => ModelPanels {
+            neurons: margin::show,
+            sgd_options: margin::sgd_options,
             certifying_text: |_, c| {
                 Some(format!(
                     "c(λ∘y) = {c:.6} for the margin multipliers λ (map scaled to ≤ 1)"
@@ -379,7 +385,7 @@ pub fn model_panels(kind: ModelKind) -> ModelPanels {
             },
             legend: |_| objective::LegendNames {
                 upper: "convex: path norm at margin 1 (upper bound)",
-                sgd: "β = 0 logistic GD (path norm / smallest margin):",
+                sgd: "β = 0 GD (path norm / smallest margin):",
                 ..objective::LegendNames::CONVEX
             },
             ..PLAIN

@@ -38,6 +38,11 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         "Each neuron of the chosen network. At a global optimum of the weight-decay problem \
          every neuron is balanced (‖u‖ = |α|) and its KKT residual is 0.",
     );
+    body(app, ui);
+}
+
+/// The network picker and the table, under a title the caller drew.
+pub fn body(app: &mut App, ui: &mut egui::Ui) {
     let t = app.shown_iter();
     let src = source_picker(app, ui, t);
     let Some((net, iter_key)) = network(app, src, t) else {
@@ -48,7 +53,9 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     let tr = app.session.data.dataset.subset(&train);
     let loss = app.session.solver.loss;
     let beta = app.history.beta_at(t).unwrap_or(app.session.solver.beta());
-    let kkt = if tr.is_empty() || loss.check_targets(&tr.y).is_err() {
+    // The weight-decay KKT residual: only for the models with a loss and β.
+    let regularized = app.formulation().is_none_or(|f| f.uses_loss_and_beta());
+    let kkt = if !regularized || tr.is_empty() || loss.check_targets(&tr.y).is_err() {
         Vec::new()
     } else {
         kkt_report(&tr.x, &tr.y, loss, beta, &net)
