@@ -14,8 +14,8 @@ use serde::Serialize;
 use super::relu::{dual_view, relu_info, size_warning};
 use super::report::{NeuronJson, neurons_json, neurons_text, to_json};
 use super::snapshot::{
-    FIELD, ModelKind, ModelSnapshot, ProblemInfo, ReluSnapshot, SeedScore, SgdSnapshot, Snapshot,
-    ViewSpec, metrics, significant,
+    DualEstimate, FIELD, ModelKind, ModelSnapshot, ProblemInfo, ReluSnapshot, SeedScore,
+    SgdSnapshot, Snapshot, ViewSpec, metrics, significant,
 };
 use super::{
     Args, CliFlags, Formulation, ModelNetwork, Optimum, ProblemInput, SgdJob, SgdRun, SizeWarning,
@@ -434,6 +434,10 @@ impl SgdRun for MarginSeeds {
     fn snapshot(&self, epoch: usize, view: &ViewSpec) -> SgdSnapshot {
         let i = &self.input;
         let networks: Vec<ReluNetwork> = self.trainers.iter().map(|t| t.network()).collect();
+        let certs: Vec<_> = networks
+            .iter()
+            .map(|n| gd_certificate(n, &i.x, &i.y, &self.exact, self.loss))
+            .collect();
         SgdSnapshot {
             epoch,
             bounds: networks
@@ -451,12 +455,18 @@ impl SgdRun for MarginSeeds {
             // The dual estimate's certificate ratio: 1 at a global max-margin network.
             score: Some(SeedScore {
                 name: "cert. ratio",
-                values: networks
-                    .iter()
-                    .map(|n| gd_certificate(n, &i.x, &i.y, &self.exact, self.loss).ratio)
-                    .collect(),
+                values: certs.iter().map(|c| c.ratio).collect(),
                 percent: false,
             }),
+            dual_estimates: certs
+                .into_iter()
+                .map(|c| DualEstimate {
+                    v: c.v,
+                    ratio: c.ratio,
+                    argmax: c.argmax,
+                    near_max: c.near_max,
+                })
+                .collect(),
             networks: networks.into_iter().map(ModelNetwork::Relu).collect(),
         }
     }

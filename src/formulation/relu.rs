@@ -397,6 +397,7 @@ impl SgdRun for ReluSeeds {
             .map(|n| metrics(n, &view.test_x, &view.test_y, i.loss))
             .collect();
         SgdSnapshot {
+            dual_estimates: Vec::new(),
             epoch,
             networks: networks.into_iter().map(ModelNetwork::Relu).collect(),
             bounds,

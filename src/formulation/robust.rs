@@ -190,6 +190,7 @@ impl SgdRun for RobustSeeds {
             .map(|n| metrics(n, &view.test_x, &view.test_y, self.input.loss))
             .collect();
         SgdSnapshot {
+            dual_estimates: Vec::new(),
             epoch,
             networks: networks.into_iter().map(ModelNetwork::Relu).collect(),
             bounds,

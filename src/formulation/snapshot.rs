@@ -510,6 +510,23 @@ pub struct SgdSnapshot {
     /// A per-seed score some models add to the seeds' table, with its name: the robust model's
     /// robust accuracy, the max-margin model's certificate ratio.
     pub score: Option<SeedScore>,
+    /// Max-margin model: per seed, its dual estimate scaled to certificate maximum 1, with the
+    /// exact maximiser and the near-maximal directions (empty for the other models).
+    pub dual_estimates: Vec<DualEstimate>,
+}
+
+/// A gradient-descent network's dual estimate (docs/math.md#max-margin) as the certificate
+/// panel draws it.
+#[derive(Debug, Clone)]
+pub struct DualEstimate {
+    /// `v = λ∘y` scaled so that `max_u |h_v(u)| = 1`.
+    pub v: Vec<f64>,
+    /// The certificate ratio: the maximum over the largest value at the network's neurons.
+    pub ratio: f64,
+    /// The exact maximiser.
+    pub argmax: [f64; 3],
+    /// Exact directions where `|h_v| ≥ 1 − 10⁻³`.
+    pub near_max: Vec<[f64; 3]>,
 }
 
 /// A per-seed number a model adds to the seeds' table.

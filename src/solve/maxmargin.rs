@@ -169,12 +169,17 @@ impl MarginLoss {
 /// its largest value at the network's neurons. At a KKT point of the max-margin problem every
 /// neuron sits where `|h_v|` is largest, so the ratio is 1;
 /// a ratio above 1 exhibits a direction (`argmax`) where a new neuron would raise the margin.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct GdCertificate {
     /// `max_u |h_v(u)| / max_k |h_v(ū_k)|` over the unit sphere and the network's neurons.
     pub ratio: f64,
     /// The maximising direction.
     pub argmax: [f64; 3],
+    /// The dual estimate `v = λ∘y`, scaled so that `max_u |h_v(u)| = 1`.
+    pub v: Vec<f64>,
+    /// Exact directions where `|h_v| ≥ 1 − 10⁻³` (the sweep's best candidates): the extreme
+    /// points gradient descent's neurons should sit on.
+    pub near_max: Vec<[f64; 3]>,
 }
 
 /// The [`GdCertificate`] of `net` trained on `loss` on `(x, y)` (`exact`: the data's regions).
@@ -186,7 +191,7 @@ pub fn gd_certificate(
     loss: MarginLoss,
 ) -> GdCertificate {
     let v = loss.dual_estimate(&net.predict(x), y);
-    let cert = certificate(x, exact, &v, 0);
+    let cert = certificate(x, exact, &v, 64);
     let at_neurons = net
         .neurons
         .iter()
@@ -196,6 +201,21 @@ pub fn gd_certificate(
             crate::certify::evaluate_h(x, &v, &[n.u[0] / r, n.u[1] / r, n.u[2] / r]).abs()
         })
         .fold(0.0, f64::max);
+    let scale = if cert.value > 0.0 {
+        1.0 / cert.value
+    } else {
+        1.0
+    };
+    let mut near_max: Vec<[f64; 3]> = Vec::new();
+    for c in &cert.top {
+        if c.value >= (1.0 - 1e-3) * cert.value
+            && !near_max
+                .iter()
+                .any(|u| crate::vec3::dot3(u, &c.u) > 1.0 - 1e-9)
+        {
+            near_max.push(c.u);
+        }
+    }
     GdCertificate {
         ratio: if at_neurons > 0.0 {
             cert.value / at_neurons
@@ -203,6 +223,8 @@ pub fn gd_certificate(
             f64::INFINITY
         },
         argmax: cert.u,
+        v: v.iter().map(|a| a * scale).collect(),
+        near_max,
     }
 }
 

@@ -1043,7 +1043,8 @@ fn one_loaded_point_reads_singular() {
 
 /// The gradient-flow geometry panel (docs/math.md#max-margin): on orthogonal-separable data a
 /// β = 0 GD seed on the exponential loss (chosen in the side panel) ends certified as a global
-/// max-margin network; the panel switches to the neuron table.
+/// max-margin network; the certificate panel shows its dual estimate; the panel switches to the
+/// neuron table.
 #[test]
 fn gradient_flow_panel_certifies_gd_on_orthogonal_data() {
     let mut s = session(Preset::OrthogonalSeparable, 20, true);
@@ -1081,6 +1082,10 @@ fn gradient_flow_panel_certifies_gd_on_orthogonal_data() {
     assert!(margin * a.optimum.as_ref().unwrap().bounds.lower >= 0.99);
     let ratio = snap.score.as_ref().unwrap().values[0];
     assert!((1.0 - 1e-9..=1.01).contains(&ratio), "{ratio}");
+    // The certificate panel switched to the seed's own dual estimate (map maximum 1).
+    choose(&mut h, "map of", "seed 1: dual estimate");
+    assert_eq!(h.state().panel_state.margin.dual_seed, Some(0));
+    h.get_by_label_contains("seed 1 at epoch 20000: map max 1");
     h.get_by_label("neuron table").click();
     h.run_steps(3);
     assert!(h.state().panel_state.margin.table);

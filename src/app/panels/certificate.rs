@@ -25,21 +25,39 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     };
     let tm = t_max(&app.session.data.dataset);
     let e = [0.0, std::f64::consts::TAU, -tm, tm];
+    // The max-margin model may show a gradient-descent seed's dual estimate instead.
+    let estimate = super::margin::shown_estimate(app, t);
+    let seed_grid = estimate.as_ref().map(|e| {
+        let (train, _) = app.split();
+        let x = app.session.data.dataset.subset(&train).x;
+        let [nx, ny] = crate::formulation::snapshot::LINE_FIELD;
+        crate::geometry::grid::certificate_grid(&x, &e.estimate.v, 1.0, nx, ny, tm)
+    });
     // The map of the output chosen in the decomposition panel (one output for ReLU models).
-    let view = s.certificate(app.panel_state.poly.output, app.panel_state.dual_choice);
-    value_row(
-        app,
-        ui,
-        &view,
-        s.relu().is_some_and(|r| r.certifying.is_some()),
-        Some(&s),
-    );
+    let view = match (&estimate, &seed_grid) {
+        (Some(e), Some(grid)) => e.view(grid),
+        _ => s.certificate(app.panel_state.poly.output, app.panel_state.dual_choice),
+    };
+    if let Some(e) = &estimate {
+        super::margin::estimate_row(app, ui, e);
+    } else {
+        value_row(
+            app,
+            ui,
+            &view,
+            s.relu().is_some_and(|r| r.certifying.is_some()),
+            Some(&s),
+        );
+    }
     let range = view.grid.max_abs().max(1.0);
     let key = paint::key(&[
         app.run_id(),
         s.iter as u64,
         dark as u64,
         view.output as u64,
+        estimate
+            .as_ref()
+            .map_or(0, |e| 1 + e.epoch as u64 * 1000 + e.seed as u64),
         2,
     ]);
     let tex = app

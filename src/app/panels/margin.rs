@@ -14,6 +14,10 @@ use egui_plot::{HLine, Line, LineStyle, Plot, PlotPoints, VLine};
 use super::{neurons, paint, title_row};
 use crate::app::session::SgdChoice;
 use crate::app::{App, PlotId};
+use crate::formulation::snapshot::{CertificateView, DualEstimate, Marker, significant_top};
+use crate::formulation::{DualChoice, ModelKind, Snapshot};
+use crate::geometry::grid::Grid;
+use crate::model::ReluNetwork;
 use crate::solve::maxmargin::{MarginLoss, neuron_patterns, patterns_in_optimum};
 
 /// A GD network is called a global max-margin network when its normalized margin is certified
@@ -53,6 +57,8 @@ struct SeedPoint {
 pub struct MarginPanelState {
     /// Show the neuron table instead of the tracking plots.
     pub table: bool,
+    /// The certificate panel shows this seed's dual estimate instead of the convex multipliers.
+    pub dual_seed: Option<usize>,
     /// `(run, optimum)` the cache belongs to.
     key: Option<(u64, usize)>,
     track: BTreeMap<usize, Vec<SeedPoint>>,
@@ -274,6 +280,123 @@ fn verdict(app: &App, ui: &mut egui::Ui, t: usize) {
                      above 1 the map peaks where the seed has no neuron, and a new neuron there \
                      would raise the margin (a non-global point).",
                 );
+        }
+    });
+}
+
+/// A seed's dual estimate as the certificate panel shows it.
+pub struct ShownEstimate {
+    /// The seed (0-based).
+    pub seed: usize,
+    /// The epoch of the snapshot.
+    pub epoch: usize,
+    /// The estimate.
+    pub estimate: DualEstimate,
+    /// The seed's network at that epoch.
+    pub network: ReluNetwork,
+}
+
+impl ShownEstimate {
+    /// The certificate view over `grid` (the map of the scaled estimate, maximum 1), with the
+    /// seed's neurons as markers.
+    pub fn view<'a>(&'a self, grid: &'a Grid) -> CertificateView<'a> {
+        CertificateView {
+            output: 0,
+            choice: DualChoice::Residual,
+            grid,
+            c_over_beta: 1.0,
+            argmax: self.estimate.argmax,
+            near_max: &self.estimate.near_max,
+            markers: significant_top(&self.network, 12)
+                .into_iter()
+                .map(|i| Marker {
+                    u: self.network.neurons[i].u,
+                    alpha: self.network.neurons[i].alpha,
+                    neuron: None,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The seed's dual estimate the certificate panel should show at time `t`, if one is chosen.
+pub fn shown_estimate(app: &App, t: usize) -> Option<ShownEstimate> {
+    if app.model_kind() != ModelKind::MaxMargin {
+        return None;
+    }
+    let k = app.panel_state.margin.dual_seed?;
+    let s = app.history.sgd_snapshot_at(t)?;
+    Some(ShownEstimate {
+        seed: k,
+        epoch: s.epoch,
+        estimate: s.dual_estimates.get(k)?.clone(),
+        network: s.relu_networks().get(k).map(|n| (*n).clone())?,
+    })
+}
+
+/// Which dual point the certificate panel shows: the convex solver's margin multipliers, or a
+/// seed's dual estimate.
+fn dual_picker(app: &mut App, ui: &mut egui::Ui) {
+    let seeds = app
+        .history
+        .sgd_snapshot_at(app.shown_iter())
+        .map_or(0, |s| s.dual_estimates.len());
+    if seeds == 0 {
+        return;
+    }
+    let mut choice = app.panel_state.margin.dual_seed.filter(|&k| k < seeds);
+    let name = |c: Option<usize>| match c {
+        None => "margin multipliers λ".to_string(),
+        Some(k) => format!("seed {}: dual estimate", k + 1),
+    };
+    egui::ComboBox::from_label("map of")
+        .selected_text(name(choice))
+        .show_ui(ui, |ui| {
+            ui.selectable_value(&mut choice, None, name(None))
+                .on_hover_text("The convex solver's margin multipliers (the certified dual point)");
+            for k in 0..seeds {
+                ui.selectable_value(&mut choice, Some(k), name(Some(k)))
+                    .on_hover_text(
+                        "λ_j ∝ the weight the seed's loss puts on point j (σ(−y_jf(x_j)) or \
+                         e^(−y_jf(x_j))), scaled so that the map's maximum is 1",
+                    );
+            }
+        });
+    app.panel_state.margin.dual_seed = choice;
+}
+
+/// The certificate panel's row for the convex multipliers: the picker.
+pub fn certificate_row(app: &mut App, _s: &Snapshot, ui: &mut egui::Ui) {
+    dual_picker(app, ui);
+}
+
+/// The certificate panel's row for a seed's dual estimate: what it is, its ratio, the picker.
+pub fn estimate_row(app: &mut App, ui: &mut egui::Ui, e: &ShownEstimate) {
+    ui.horizontal_wrapped(|ui| {
+        let r = e.estimate.ratio;
+        let color = if r <= 1.0 + 1e-3 {
+            Color32::from_rgb(60, 170, 90)
+        } else if r <= 1.01 {
+            Color32::from_rgb(220, 170, 50)
+        } else {
+            Color32::from_rgb(220, 90, 60)
+        };
+        ui.label(
+            egui::RichText::new(format!(
+                "seed {} at epoch {}: map max 1, at its neurons 1/{r:.4}",
+                e.seed + 1,
+                e.epoch
+            ))
+            .color(color),
+        )
+        .on_hover_text(
+            "The seed's dual estimate, scaled so that its map's maximum is 1. At a KKT point of \
+             the max-margin problem the seed's neurons ◆ sit on the maxima ★ (ratio 1); when the \
+             maximum lies away from every neuron, a new neuron there would raise the margin.",
+        );
+        dual_picker(app, ui);
+        if let Some(h) = &app.panel_state.cert_hover {
+            ui.label(egui::RichText::new(h).small());
         }
     });
 }

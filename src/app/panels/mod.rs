@@ -378,6 +378,7 @@ pub fn model_panels(kind: ModelKind) -> ModelPanels {
         ModelKind::MaxMargin => ModelPanels {
             neurons: margin::show,
             sgd_options: margin::sgd_options,
+            certificate_row: margin::certificate_row,
             certifying_text: |_, c| {
                 Some(format!(
                     "c(λ∘y) = {c:.6} for the margin multipliers λ (map scaled to ≤ 1)"

@@ -256,6 +256,7 @@ impl SgdRun for PolySeeds {
             .map(|outputs| outputs.iter().map(PolyTrainer::network).collect())
             .collect();
         SgdSnapshot {
+            dual_estimates: Vec::new(),
             epoch,
             bounds: self.trainers.iter().map(|o| self.bounds(o)).collect(),
             test: networks
