@@ -50,12 +50,74 @@ pub struct Certificate {
 
 enum Where {
     Region(usize),
-    Arc { group: usize, u_mid: [f64; 3] },
+    /// An arc of circle `group`, by the angle of its midpoint.
+    Arc {
+        group: usize,
+        mid: f64,
+    },
 }
 
 /// Computes `c(v)` exactly over all regions in `patterns` (which must be the exact set for a
 /// certificate of global optimality) and keeps the `top_k` best distinct candidates.
 pub fn certificate(x: &[[f64; 2]], patterns: &PatternSet, v: &[f64], top_k: usize) -> Certificate {
+    certificate_with(&SweepGeometry::new(x), x, patterns, v, top_k)
+}
+
+/// The part of the arc sweep that does not depend on `v`: the distinct points, every point's
+/// circle with its sorted crossing events, each event's unit vector and `(cos, sin)`, and the
+/// points positive at the circle's starting angle. Building it costs the `O(n² log n)`
+/// trigonometry; certificates of many `v` on the same data reuse it
+/// ([`certificate_with`]).
+pub struct SweepGeometry {
+    members: Vec<Vec<usize>>,
+    circles: Vec<CachedCircle>,
+}
+
+struct CachedCircle {
+    circle: Circle,
+    /// Per event: `(cos φ, sin φ)` and the unit vector at `φ`.
+    at: Vec<([f64; 2], [f64; 3])>,
+    /// Distinct points positive just after the last event (at the start of the sweep).
+    start: Vec<usize>,
+}
+
+impl SweepGeometry {
+    /// The geometry of `x`.
+    pub fn new(x: &[[f64; 2]]) -> Self {
+        let (pts, members) = distinct_points(x);
+        let m = pts.len();
+        let circles = (0..m)
+            .map(|jg| {
+                let circle = Circle::new(&pts, jg);
+                let at = circle
+                    .events
+                    .iter()
+                    .map(|&(phi, _, _)| ([phi.cos(), phi.sin()], circle.unit(phi)))
+                    .collect();
+                let start = match circle.events.last() {
+                    Some(&(last, _, _)) => {
+                        let phi0 = 0.5 * (last - TAU + circle.events[0].0);
+                        (0..m)
+                            .filter(|&k| k != jg && circle.positive_at(k, phi0))
+                            .collect()
+                    }
+                    None => Vec::new(),
+                };
+                CachedCircle { circle, at, start }
+            })
+            .collect();
+        Self { members, circles }
+    }
+}
+
+/// [`certificate`] with the arc geometry of `x` computed beforehand.
+pub fn certificate_with(
+    geom: &SweepGeometry,
+    x: &[[f64; 2]],
+    patterns: &PatternSet,
+    v: &[f64],
+    top_k: usize,
+) -> Certificate {
     let n = x.len();
     let mut best = (0.0f64, [0.0, 0.0, 1.0], 1.0f64);
     let mut cands: Vec<(f64, f64, [f64; 3], Where)> = Vec::new();
@@ -111,52 +173,79 @@ pub fn certificate(x: &[[f64; 2]], patterns: &PatternSet, v: &[f64], top_k: usiz
     }
 
     // 2. Boundary arcs of every (distinct) data plane.
-    let (pts, members) = distinct_points(x);
+    let members = &geom.members;
     let vs: Vec<f64> = members
         .iter()
         .map(|g| g.iter().map(|&j| v[j]).sum())
         .collect();
-    let m = pts.len();
-    for jg in 0..m {
-        let circle = Circle::new(&pts, jg);
+    for (jg, cc) in geom.circles.iter().enumerate() {
+        let circle = &cc.circle;
         let events = &circle.events;
         if events.is_empty() {
             continue; // a single distinct point: h = 0 on its circle
         }
         let last = events[events.len() - 1].0 - TAU;
-        let phi0 = 0.5 * (last + events[0].0);
         let mut gsum = [0.0f64; 2];
-        for k in 0..m {
-            if k != jg && circle.positive_at(k, phi0) {
-                gsum[0] += vs[k] * circle.ab[k][0];
-                gsum[1] += vs[k] * circle.ab[k][1];
-            }
+        for &k in &cc.start {
+            gsum[0] += vs[k] * circle.ab[k][0];
+            gsum[1] += vs[k] * circle.ab[k][1];
         }
         let mut prev = last;
-        for &(cur, k, enter) in events {
-            if cur - prev > 1e-14 {
+        let mut prev_at = cc.at[events.len() - 1];
+        for (e, &(cur, k, enter)) in events.iter().enumerate() {
+            let cur_at = cc.at[e];
+            let len = cur - prev;
+            if len > 1e-14 {
                 for s in [1.0, -1.0] {
                     let (g1, g2) = (s * gsum[0], s * gsum[1]);
-                    let f = |phi: f64| g1 * phi.cos() + g2 * phi.sin();
-                    let mut arc_best = (f(prev), prev);
-                    let fc = f(cur);
-                    if fc > arc_best.0 {
-                        arc_best = (fc, cur);
-                    }
-                    let off = (g2.atan2(g1) - prev).rem_euclid(TAU);
-                    if off < cur - prev {
-                        let val = g1.hypot(g2);
-                        if val > arc_best.0 {
-                            arc_best = (val, prev + off);
-                        }
-                    }
-                    // Only arcs that can matter are stored.
-                    if arc_best.0 > best.0 * 0.5 || top_k == 0 {
+                    let f = |c: [f64; 2]| g1 * c[0] + g2 * c[1];
+                    let (fp, fc) = (f(prev_at.0), f(cur_at.0));
+                    // The maximum of g·(cos φ, sin φ) is at the direction of g if that lies in
+                    // the arc (cross products instead of angles), else at an end.
+                    let (a, b) = (prev_at.0, cur_at.0);
+                    let cross = |p: [f64; 2], q: [f64; 2]| p[0] * q[1] - p[1] * q[0];
+                    let gd = [g1, g2];
+                    let inside = if len <= std::f64::consts::PI {
+                        cross(a, gd) >= 0.0 && cross(gd, b) >= 0.0
+                    } else {
+                        !(cross(b, gd) > 0.0 && cross(gd, a) > 0.0)
+                    };
+                    let val = if inside {
+                        (g1 * g1 + g2 * g2).sqrt()
+                    } else {
+                        0.0
+                    };
+                    let (arc_val, which) = if inside && val > fp.max(fc) {
+                        (val, 2)
+                    } else if fc > fp {
+                        (fc, 1)
+                    } else {
+                        (fp, 0)
+                    };
+                    // Only arcs that can matter are looked at further.
+                    let wanted = if top_k == 0 {
+                        arc_val > best.0
+                    } else {
+                        arc_val > best.0 * 0.5
+                    };
+                    if wanted {
+                        let u = match which {
+                            0 => prev_at.1,
+                            1 => cur_at.1,
+                            _ => {
+                                let (c, sn) = (g1 / val, g2 / val);
+                                [
+                                    c * circle.e1[0] + sn * circle.e2[0],
+                                    c * circle.e1[1] + sn * circle.e2[1],
+                                    c * circle.e1[2] + sn * circle.e2[2],
+                                ]
+                            }
+                        };
                         let w = Where::Arc {
                             group: jg,
-                            u_mid: circle.unit(0.5 * (prev + cur)),
+                            mid: 0.5 * (prev + cur),
                         };
-                        consider(arc_best.0, s, circle.unit(arc_best.1), w, &mut best);
+                        consider(arc_val, s, u, w, &mut best);
                     }
                 }
             }
@@ -164,6 +253,7 @@ pub fn certificate(x: &[[f64; 2]], patterns: &PatternSet, v: &[f64], top_k: usiz
             gsum[0] += sgn * vs[k] * circle.ab[k][0];
             gsum[1] += sgn * vs[k] * circle.ab[k][1];
             prev = cur;
+            prev_at = cur_at;
         }
     }
 
@@ -181,7 +271,8 @@ pub fn certificate(x: &[[f64; 2]], patterns: &PatternSet, v: &[f64], top_k: usiz
             }
             let pattern = match w {
                 Where::Region(i) => patterns.pattern(i).clone(),
-                Where::Arc { group, u_mid } => {
+                Where::Arc { group, mid } => {
+                    let u_mid = geom.circles[group].circle.unit(mid);
                     let mut b = crate::geometry::pattern_of(x, &u_mid);
                     for &j in &members[group] {
                         b.set(j, false);

@@ -60,15 +60,12 @@ pub fn recover_neurons(blocks: &[(f64, [f64; 3])]) -> ReluNetwork {
     ReluNetwork { neurons }
 }
 
-/// Carathéodory pruning (docs/math.md#caratheodory): while the feature columns
-/// `f_b = sign(α_b)·(X̃v_b)₊` of the blocks `v_b = |α_b|u_b` are linearly dependent on the points
-/// `x`, move along a null vector `c` (signed so that `Σ c_b‖v_b‖ ≥ 0`) by scaling
-/// `v_b ← (1 − t c_b)v_b` with the largest `t` that keeps every factor ≥ 0: the predictions on `x`
-/// are unchanged, the path norm `Σ‖v_b‖` does not grow, and one block vanishes. Ends with at most
-/// `n` neurons (balanced); at an optimum the objective is unchanged.
+/// Carathéodory pruning (docs/math.md#caratheodory) of a two-layer network: the blocks
+/// `v_b = |α_b|u_b` with feature columns `f_b = sign(α_b)·(X̃v_b)₊` and costs `‖v_b‖` go through
+/// [`caratheodory`]; the predictions on `x` are unchanged, the path norm `Σ‖v_b‖` does not grow.
+/// Ends with at most `n` neurons (balanced); at an optimum the objective is unchanged.
 pub fn prune(net: &ReluNetwork, x: &[[f64; 2]]) -> ReluNetwork {
-    let n = x.len();
-    let mut blocks: Vec<(f64, [f64; 3])> = net
+    let blocks: Vec<(f64, [f64; 3])> = net
         .neurons
         .iter()
         .filter(|nr| nr.alpha != 0.0 && nr.u != [0.0; 3])
@@ -77,21 +74,61 @@ pub fn prune(net: &ReluNetwork, x: &[[f64; 2]]) -> ReluNetwork {
             (nr.alpha.signum(), [a * nr.u[0], a * nr.u[1], a * nr.u[2]])
         })
         .collect();
+    let features: Vec<Vec<f64>> = blocks
+        .iter()
+        .map(|(s, v)| {
+            x.iter()
+                .map(|p| s * (p[0] * v[0] + p[1] * v[1] + v[2]).max(0.0))
+                .collect()
+        })
+        .collect();
+    let costs: Vec<f64> = blocks.iter().map(|(_, v)| norm3(v)).collect();
+    let factors = caratheodory(&features, &costs);
+    ReluNetwork {
+        neurons: blocks
+            .iter()
+            .zip(factors)
+            .filter(|(_, f)| *f > 0.0)
+            .map(|(&(s, v), f)| {
+                let v = [v[0] * f, v[1] * f, v[2] * f];
+                let r = norm3(&v).sqrt();
+                Neuron {
+                    u: [v[0] / r, v[1] / r, v[2] / r],
+                    alpha: s * r,
+                }
+            })
+            .collect(),
+    }
+}
+
+/// Carathéodory's reduction of a nonnegative combination `Σ_b F_b` of feature columns `F_b`
+/// (each already multiplied by its weight) with costs `c_b > 0`: while the columns are linearly
+/// dependent, move along a null vector `d` (signed so that `Σ d_b c_b ≥ 0`) by scaling column
+/// `b` by `1 − t d_b` with the largest `t` that keeps every factor ≥ 0. The combination is
+/// unchanged, the total cost `Σ factor_b c_b` does not grow, and one column vanishes per step;
+/// at most `n` (the column length) stay. Returns each column's final factor (0: removed).
+pub fn caratheodory(features: &[Vec<f64>], costs: &[f64]) -> Vec<f64> {
+    let n = features.first().map_or(0, Vec::len);
+    let mut factor = vec![1.0; features.len()];
+    let mut alive: Vec<usize> = (0..features.len()).collect();
     loop {
-        let k = blocks.len();
-        if k <= 1 {
+        if alive.len() <= 1 {
             break;
         }
-        // F: n × k feature columns (zero rows added up to k, so the SVD returns all k right
-        // singular vectors); its smallest right singular vector is a null vector, computed
-        // without squaring the condition number.
+        // Work on at most n + 1 columns at a time (then they are surely dependent): each step
+        // costs O(n³) however many columns there are.
+        let cols: Vec<usize> = alive.iter().copied().take(n + 1).collect();
+        let k = cols.len();
+        // F: n × k (zero rows added up to k, so the SVD returns all k right singular vectors);
+        // its smallest right singular vector is a null vector, computed without squaring the
+        // condition number.
         let rows = n.max(k);
         let f = nalgebra::DMatrix::from_fn(rows, k, |j, b| {
             if j >= n {
-                return 0.0;
+                0.0
+            } else {
+                factor[cols[b]] * features[cols[b]][j]
             }
-            let (s, v) = blocks[b];
-            s * (x[j][0] * v[0] + x[j][1] * v[1] + v[2]).max(0.0)
         });
         let svd = f.svd(false, true);
         let Some(vt) = svd.v_t else { break };
@@ -107,46 +144,32 @@ pub fn prune(net: &ReluNetwork, x: &[[f64; 2]]) -> ReluNetwork {
         if k <= n && smin > 1e-12 * smax.max(f64::MIN_POSITIVE) {
             break; // independent columns: nothing to remove
         }
-        let mut c: Vec<f64> = vt.row(imin).iter().copied().collect();
-        let tilt: f64 = c
+        let mut d: Vec<f64> = vt.row(imin).iter().copied().collect();
+        let tilt: f64 = d
             .iter()
-            .zip(&blocks)
-            .map(|(cb, (_, v))| cb * norm3(v))
+            .zip(&cols)
+            .map(|(db, &b)| db * factor[b] * costs[b])
             .sum();
         if tilt < 0.0 {
-            c.iter_mut().for_each(|cb| *cb = -*cb);
+            d.iter_mut().for_each(|db| *db = -*db);
         }
-        let (bmax, cmax) =
-            c.iter().enumerate().fold(
+        let (bmax, dmax) =
+            d.iter().enumerate().fold(
                 (0, f64::NEG_INFINITY),
-                |a, (b, &cb)| if cb > a.1 { (b, cb) } else { a },
+                |a, (b, &db)| if db > a.1 { (b, db) } else { a },
             );
-        if cmax <= 0.0 {
+        if dmax <= 0.0 {
             break;
         }
-        let t = 1.0 / cmax;
-        for (b, (_, v)) in blocks.iter_mut().enumerate() {
-            let s = if b == bmax {
+        let t = 1.0 / dmax;
+        for (pos, &b) in cols.iter().enumerate() {
+            factor[b] *= if pos == bmax {
                 0.0
             } else {
-                (1.0 - t * c[b]).max(0.0)
+                (1.0 - t * d[pos]).max(0.0)
             };
-            for comp in v.iter_mut() {
-                *comp *= s;
-            }
         }
-        blocks.retain(|(_, v)| *v != [0.0; 3]);
+        alive.retain(|&b| factor[b] > 0.0);
     }
-    ReluNetwork {
-        neurons: blocks
-            .iter()
-            .map(|&(s, v)| {
-                let r = norm3(&v).sqrt();
-                Neuron {
-                    u: [v[0] / r, v[1] / r, v[2] / r],
-                    alpha: s * r,
-                }
-            })
-            .collect(),
-    }
+    factor
 }

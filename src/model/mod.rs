@@ -2,6 +2,7 @@
 
 pub mod loss;
 pub mod network;
+pub mod path3;
 pub mod poly;
 pub mod worst_case;
 

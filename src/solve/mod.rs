@@ -9,6 +9,8 @@ pub mod driver;
 pub mod gated;
 pub mod maxmargin;
 pub mod nuclear;
+pub mod path3;
+pub mod path3_sgd;
 pub mod polish;
 pub mod poly_sgd;
 pub mod progress;

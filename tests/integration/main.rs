@@ -14,6 +14,8 @@ mod gated;
 #[cfg(test)]
 mod numerics;
 #[cfg(test)]
+mod path3;
+#[cfg(test)]
 mod patterns;
 #[cfg(test)]
 mod poly;
