@@ -28,6 +28,7 @@ pub fn prune(net: &Path3Network, x: &[[f64; 2]]) -> Path3Network {
                 neurons: prune_two_layer(&inner, x)
                     .neurons
                     .into_iter()
+                    .filter(|n| n.alpha != 0.0 && n.u != [0.0; 3])
                     .map(|n| Path3Neuron { u: n.u, s: n.alpha })
                     .collect(),
             }

@@ -26,6 +26,7 @@ use crate::solve::{Iterate, Optimizer, Status};
 pub mod args;
 pub mod gated;
 pub mod max_margin;
+pub mod path3;
 pub mod poly;
 pub mod relu;
 pub mod report;
@@ -194,6 +195,8 @@ pub enum ModelNetwork {
     Relu(ReluNetwork),
     /// Polynomial-activation networks, one per output.
     Poly(Vec<PolyNetwork>),
+    /// A parallel three-layer ReLU network.
+    Path3(crate::model::path3::Path3Network),
 }
 
 impl ModelNetwork {
@@ -201,14 +204,14 @@ impl ModelNetwork {
     pub fn relu(&self) -> Option<&ReluNetwork> {
         match self {
             Self::Relu(n) => Some(n),
-            Self::Poly(_) => None,
+            _ => None,
         }
     }
     /// The polynomial networks (one per output), if they are.
     pub fn poly(&self) -> Option<&[PolyNetwork]> {
         match self {
             Self::Poly(n) => Some(n),
-            Self::Relu(_) => None,
+            _ => None,
         }
     }
     /// Number of neurons.
@@ -216,6 +219,7 @@ impl ModelNetwork {
         match self {
             Self::Relu(n) => n.neurons.len(),
             Self::Poly(n) => n.iter().map(|n| n.neurons.len()).sum(),
+            Self::Path3(n) => n.neuron_count(),
         }
     }
 }
@@ -303,12 +307,13 @@ pub trait Formulation: Sync {
 }
 
 /// Every formulation in this build, in model-list order.
-pub fn all() -> [&'static dyn Formulation; 5] {
+pub fn all() -> [&'static dyn Formulation; 6] {
     [
         &relu::ConvexRelu,
         &gated::GatedRelu,
         &robust::RobustRelu,
         &max_margin::MaxMargin,
+        &path3::Path3,
         &poly::PolySdp,
     ]
 }
@@ -331,14 +336,8 @@ pub struct Planned {
     pub reason: &'static str,
 }
 
-/// The planned formulations (see `docs/math.md` for their programs).
-pub const PLANNED: [Planned; 1] = [Planned {
-    id: "path3",
-    name: "Path-regularized 3-layer",
-    summary: "Parallel three-layer ReLU networks with path regularization have a convex \
-                  equivalent over pairs of first- and second-layer activation patterns.",
-    reason: "planned (docs/math.md#path3)",
-}];
+/// The planned formulations (see `docs/math.md` for their programs): none at the moment.
+pub const PLANNED: [Planned; 0] = [];
 
 /// The planned formulation with this id.
 pub fn planned(id: &str) -> Option<&'static Planned> {
@@ -386,7 +385,7 @@ mod tests {
         assert!(lookup("gated-relu").is_ok());
         assert!(lookup("robust-relu").is_ok());
         assert!(lookup("max-margin").is_ok());
-        assert!(lookup("path3").is_err());
+        assert!(lookup("path3").is_ok());
         assert!(lookup("nonsense").is_err());
     }
 

@@ -36,6 +36,9 @@ pub enum ModelKind {
     Robust,
     /// Max-margin ReLU networks (no loss, no β): the ReLU panels, the map of `λ∘y`.
     MaxMargin,
+    /// Parallel three-layer ReLU networks with a path regularizer: their own regions and
+    /// neurons panels, the certificate of the block that sets the bound.
+    Path3,
 }
 
 impl ModelKind {
@@ -70,6 +73,15 @@ impl ModelKind {
                  (λ∘y)ᵀ(X̃u)₊ over unit directions u, scaled so that |h| ≤ 1: the dual constraint \
                  of the max-margin program. Its maxima (★, the 'extreme points') are where the \
                  max-margin network's neurons sit, with h = sign(α).",
+            ),
+            ModelKind::Path3 => (
+                "Block certificate gᵀ(X̃u)₊/β",
+                "The three-layer program's dual has one constraint per second-layer block (sign \
+                 η, pattern E of the points a sub-network is on for): for some μ ≥ 0, the map of \
+                 g = ηEλ + (2E − I)μ, with λ = y − ŷ, stays within ±β over all first-layer \
+                 directions u. Shown: the block that sets the certified lower bound (the largest \
+                 map over all 2ⁿ − 1 patterns and both signs), scaled; its sub-network's neurons ◆ \
+                 sit where the map is ±1 at the optimum.",
             ),
             ModelKind::Poly => (
                 "Dual certificate vᵀσ(X̃u)/β",
@@ -275,6 +287,15 @@ pub enum ProblemDetail {
         /// Number of outputs.
         outputs: usize,
     },
+    /// The path-regularized three-layer program.
+    Path3 {
+        /// Regions of the arrangement (first-layer patterns, the empty one included).
+        regions: usize,
+        /// Second-layer blocks priced every round, `2(2ⁿ − 1)`.
+        blocks: usize,
+        /// Groups in the working set.
+        groups: usize,
+    },
 }
 
 /// The state of the convex solver at one iteration: everything the panels draw.
@@ -305,6 +326,23 @@ pub enum ModelSnapshot {
     Relu(Box<ReluSnapshot>),
     /// Polynomial networks from the lifted matrices.
     Poly(Arc<PolySnapshot>),
+    /// A parallel three-layer network.
+    Path3(Box<Path3Snapshot>),
+}
+
+/// What the three-layer panels draw at one iterate.
+#[derive(Debug, Clone)]
+pub struct Path3Snapshot {
+    /// The network of the iterate (pruned).
+    pub network: crate::model::path3::Path3Network,
+    /// The certificate map of the block whose dual constraint sets the lower bound
+    /// (`g = ηEλ + (2E − I)μ`, scaled), divided by β.
+    pub certificate: DualView,
+    /// That block's output sign `η` and second-layer pattern `E`.
+    pub block: (f64, Vec<bool>),
+    /// The neurons of the iterate's sub-network of that block (sign and pattern), if it has
+    /// one: at the optimum they sit where the map is `±1`.
+    pub block_neurons: Vec<Marker>,
 }
 
 /// What the ReLU panels draw at one iterate.
@@ -423,14 +461,21 @@ impl Snapshot {
     pub fn relu(&self) -> Option<&ReluSnapshot> {
         match &self.model {
             ModelSnapshot::Relu(r) => Some(r),
-            ModelSnapshot::Poly(_) => None,
+            _ => None,
         }
     }
     /// The polynomial part, for a polynomial model.
     pub fn poly(&self) -> Option<&Arc<PolySnapshot>> {
         match &self.model {
             ModelSnapshot::Poly(p) => Some(p),
-            ModelSnapshot::Relu(_) => None,
+            _ => None,
+        }
+    }
+    /// The three-layer part, for the path-regularized model.
+    pub fn path3(&self) -> Option<&Path3Snapshot> {
+        match &self.model {
+            ModelSnapshot::Path3(p) => Some(p),
+            _ => None,
         }
     }
 
@@ -481,6 +526,15 @@ impl Snapshot {
                         .collect(),
                 }
             }
+            ModelSnapshot::Path3(p) => CertificateView {
+                output: 0,
+                choice: DualChoice::Certifying,
+                grid: &p.certificate.grid,
+                c_over_beta: p.certificate.c_over_beta,
+                argmax: p.certificate.argmax,
+                near_max: &p.certificate.near_max,
+                markers: p.block_neurons.clone(),
+            },
         }
     }
 }

@@ -153,6 +153,23 @@ pub fn output_grid(net: &ReluNetwork, nx: usize, ny: usize, extent: [f64; 4]) ->
     }
 }
 
+/// `f` over the plane at the cell centres (any model's output field).
+pub fn function_grid(f: impl Fn([f64; 2]) -> f64, nx: usize, ny: usize, extent: [f64; 4]) -> Grid {
+    let mut values = Vec::with_capacity(nx * ny);
+    for r in 0..ny {
+        let y = cell_center(extent[2], extent[3], ny, r);
+        for c in 0..nx {
+            values.push(f([cell_center(extent[0], extent[1], nx, c), y]));
+        }
+    }
+    Grid {
+        nx,
+        ny,
+        extent,
+        values,
+    }
+}
+
 /// The unit direction of the line `(θ, t)` (docs/math.md#certificate).
 pub fn line_direction(theta: f64, t: f64) -> [f64; 3] {
     let s = (1.0 + t * t).sqrt();

@@ -80,6 +80,19 @@ struct Group {
     region: usize,
 }
 
+/// The second-layer block whose dual constraint sets the certified lower bound: after scaling,
+/// the two-layer certificate of `g = η E λ + (2E − I) μ` is at most β, with equality unless the
+/// bound is the optimum.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorstBlock {
+    /// Output sign `η`.
+    pub eta: f64,
+    /// The second-layer pattern `E` (which points the sub-network is on for).
+    pub pattern: Vec<bool>,
+    /// `g`, scaled with the dual point.
+    pub g: Vec<f64>,
+}
+
 /// Outcome of [`solve_path3`].
 #[derive(Debug, Clone)]
 pub struct Path3Solution {
@@ -123,6 +136,7 @@ pub struct Path3Driver {
     network: Path3Network,
     current: Path3Network,
     dual: Vec<f64>,
+    worst: Option<WorstBlock>,
     done: bool,
     status: Status,
     rounds: usize,
@@ -155,6 +169,7 @@ impl Path3Driver {
             network: Path3Network::default(),
             current: Path3Network::default(),
             dual: Vec::new(),
+            worst: None,
             done: false,
             status: Status::Running,
             rounds: 0,
@@ -192,6 +207,11 @@ impl Path3Driver {
     /// The residual `λ = y − ŷ` behind the best lower bound (scaled into feasibility).
     pub fn dual(&self) -> &[f64] {
         &self.dual
+    }
+
+    /// The block behind the best lower bound.
+    pub fn worst_block(&self) -> Option<&WorstBlock> {
+        self.worst.as_ref()
     }
 
     /// Whether the run is over.
@@ -289,6 +309,11 @@ impl Path3Driver {
         // while the round still has room for groups.
         let mut violated: Vec<(f64, BlockId, Vec<f64>)> = Vec::new();
         let mut bound = values.first().map_or(0.0, |v| v.0.min(beta));
+        // The block that sets the bound, with its multiplier.
+        let mut worst: Option<(BlockId, Vec<f64>)> = values
+            .first()
+            .filter(|v| v.0 <= beta)
+            .map(|v| (v.1, mus.get(&v.1).cloned().unwrap_or_else(|| vec![0.0; n])));
         for &(c, b) in &values {
             if c <= beta || (c <= bound && violated.len() >= self.settings.groups_per_round) {
                 break;
@@ -299,6 +324,9 @@ impl Path3Driver {
             let own = mus.get(&b);
             let mut mu = own.cloned().unwrap_or_else(|| vec![0.0; n]);
             let c = self.lower_block(b, lambda, &mut mu, c);
+            if c > bound || worst.is_none() {
+                worst = Some((b, mu.clone()));
+            }
             bound = bound.max(c);
             if c > beta * (1.0 + 1e-9) {
                 violated.push((c, b, own.cloned().unwrap_or(mu)));
@@ -314,6 +342,14 @@ impl Path3Driver {
             self.best.lower = lower;
             self.best.certificate = bound / beta;
             self.dual = lambda.iter().map(|l| l * scale).collect();
+            self.worst = worst.map(|(b, mu)| {
+                let g = self.block_vector(b, lambda, Some(&mu));
+                WorstBlock {
+                    eta: f64::from(b.eta),
+                    pattern: (0..n).map(|j| b.mask >> j & 1 == 1).collect(),
+                    g: g.iter().map(|v| v * scale).collect(),
+                }
+            });
         }
         // The most violated group of each violated block, worst blocks first.
         violated.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -428,13 +464,16 @@ impl Path3Driver {
 }
 
 /// The network of a point of the program (docs/math.md#path3): one sub-network `a = η` per
-/// block with nonzero groups, one neuron `u = w/√‖w‖`, `s = σ√‖w‖` per nonzero group.
+/// block with nonzero groups, one neuron `u = w/√‖w‖`, `s = σ√‖w‖` per nonzero group (a real
+/// network: its objective, not the program's, is the upper bound).
 fn recover(groups: &[Group], values: &[[f64; 3]]) -> Path3Network {
     let vmax = values.iter().map(norm3).fold(0.0, f64::max);
     let mut blocks: Vec<(BlockId, SubNetwork)> = Vec::new();
     for (g, w) in groups.iter().zip(values) {
         let r = norm3(w);
-        if r <= 1e-12 * vmax || r == 0.0 {
+        // Below 10⁻⁸ of the largest group is the interior-point solver's noise (its accuracy is
+        // ~10⁻¹⁰ relative): such groups are not neurons of the solution.
+        if r <= 1e-8 * vmax || r == 0.0 {
             continue;
         }
         let q = r.sqrt();

@@ -1065,3 +1065,136 @@ fn sgd_defaults_are_stable_and_never_null() {
         "a fixed 0.01 at n = 400 is reported as diverged"
     );
 }
+
+/// `solve --model path3`: the reference optimum, certified, with an objective a reader can
+/// recompute from the printed sub-networks, below the certified two-layer optimum; larger data
+/// and other losses are refused with the limit named.
+#[test]
+fn solve_path3_reproduces_the_reference_and_refuses_large_data() {
+    let data = reference("xor_6.csv");
+    let (code, out, err) = run(&[
+        "solve", "--model", "path3", "--data", &data, "--beta", "0.1", "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let expected = 0.5998306892743928;
+    let obj = v["objective"].as_f64().unwrap();
+    assert!((obj - expected).abs() <= 1e-6 * expected, "{obj}");
+    assert_eq!(v["certified"], true);
+    assert!(v["lower_bound"].as_f64().unwrap() <= expected * (1.0 + 2e-8));
+    let two = v["two_layer_optimum"]["lower_bound"].as_f64().unwrap();
+    assert!(
+        two >= obj,
+        "two-layer {two} below the three-layer optimum {obj}"
+    );
+    // The objective from the printed network: ½‖f(X) − y‖² + β Σ|a||s|‖u‖.
+    let ds = crate::common::load_reference("datasets/xor_6.csv");
+    let subnets = v["subnetworks"].as_array().unwrap();
+    let mut cost = 0.0;
+    let mut loss = 0.0;
+    for (p, y) in ds.x.iter().zip(&ds.y) {
+        let mut f = 0.0;
+        for k in subnets {
+            let a = k["a"].as_f64().unwrap();
+            let z: f64 = k["neurons"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| {
+                    let u: Vec<f64> = n["u"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|c| c.as_f64().unwrap())
+                        .collect();
+                    n["s"].as_f64().unwrap() * (u[0] * p[0] + u[1] * p[1] + u[2]).max(0.0)
+                })
+                .sum();
+            f += a * z.max(0.0);
+        }
+        loss += 0.5 * (f - y) * (f - y);
+    }
+    for k in subnets {
+        let a = k["a"].as_f64().unwrap().abs();
+        for n in k["neurons"].as_array().unwrap() {
+            let u: Vec<f64> = n["u"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c.as_f64().unwrap())
+                .collect();
+            cost +=
+                a * n["s"].as_f64().unwrap().abs() * u.iter().map(|c| c * c).sum::<f64>().sqrt();
+        }
+    }
+    assert!((loss + 0.1 * cost - obj).abs() <= 1e-9 * obj);
+    for args in [
+        vec![
+            "solve",
+            "--model",
+            "path3",
+            "--data",
+            &reference("spiral_30_101.csv"),
+        ],
+        vec![
+            "solve", "--model", "path3", "--data", &data, "--loss", "logistic",
+        ],
+        vec![
+            "solve",
+            "--model",
+            "path3",
+            "--data",
+            &data,
+            "--patterns",
+            "sampled:50",
+        ],
+    ] {
+        let (code, _, err) = run(&args);
+        assert_eq!(code, 2, "{args:?}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+    }
+    let (_, _, err) = run(&[
+        "solve",
+        "--model",
+        "path3",
+        "--data",
+        &reference("spiral_30_101.csv"),
+    ]);
+    assert!(err.contains("at most 10 points"), "{err}");
+}
+
+/// `sgd --model path3`: every run's exact objective is at least the certified lower bound.
+#[test]
+fn sgd_path3_runs_stay_above_the_certified_optimum() {
+    let data = reference("xor_6.csv");
+    let (code, out, err) = run(&[
+        "sgd",
+        "--model",
+        "path3",
+        "--data",
+        &data,
+        "--beta",
+        "0.1",
+        "--width",
+        "6",
+        "--inner",
+        "4",
+        "--seeds",
+        "2",
+        "--epochs",
+        "1500",
+        "--optimizer",
+        "adam",
+        "--lr",
+        "0.01",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let lo = v["optimum_lower_bound"].as_f64().unwrap();
+    for r in v["runs"].as_array().unwrap() {
+        let obj = r["objective"].as_f64().unwrap();
+        assert!(obj >= lo * (1.0 - 1e-12), "{obj} < {lo}");
+        assert!(r["rel_gap"].as_f64().unwrap() >= -1e-12);
+    }
+}

@@ -433,6 +433,25 @@ fn solver(app: &mut App, ui: &mut egui::Ui) {
             if *is_exact { "" } else { " (sampled)" },
         ));
         ui.label(RichText::new(sizes).small());
+    } else if let Some((
+        n,
+        ProblemDetail::Path3 {
+            regions,
+            blocks,
+            groups,
+        },
+    )) = detail
+    {
+        ui.label(format!(
+            "n = {n} · first-layer regions {regions} · second-layer blocks {blocks}"
+        ));
+        ui.label(
+            RichText::new(format!(
+                "exact rounds: a working set of (η, E, σ, i) groups ({groups} at the start); \
+                 every block priced by the exact sweep"
+            ))
+            .small(),
+        );
     } else if app.restart_pending() {
         ui.label("restarting…");
     } else {

@@ -9,6 +9,7 @@ mod margin;
 mod neurons;
 mod objective;
 pub mod paint;
+mod path3;
 pub mod poly;
 mod regions;
 mod robust;
@@ -387,6 +388,24 @@ pub fn model_panels(kind: ModelKind) -> ModelPanels {
             legend: |_| objective::LegendNames {
                 upper: "convex: path norm at margin 1 (upper bound)",
                 sgd: "β = 0 GD (path norm / smallest margin):",
+                ..objective::LegendNames::CONVEX
+            },
+            ..PLAIN
+        },
+        ModelKind::Path3 => ModelPanels {
+            regions: path3::regions,
+            neurons: path3::neurons,
+            certifying_text: |s, c| {
+                let (eta, e) = &s.path3()?.block;
+                let on = e.iter().filter(|b| **b).count();
+                Some(format!(
+                    "block η = {eta:+}, E on for {on} of {} points: c/β = {c:.6} (map scaled to ≤ 1)",
+                    e.len()
+                ))
+            },
+            legend: |_| objective::LegendNames {
+                upper: "convex: path-regularized objective of a real network (upper bound)",
+                sgd: "3-layer Adam, smooth form (exact objective):",
                 ..objective::LegendNames::CONVEX
             },
             ..PLAIN

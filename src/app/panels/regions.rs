@@ -298,7 +298,7 @@ fn line_space(app: &mut App, ui: &mut egui::Ui) {
             line_chosen,
             ..
         } => Some((line_regions.clone(), line_chosen.clone())),
-        ProblemDetail::Poly { .. } => None,
+        _ => None,
     });
     let tex = regions.map(|(line_regions, line_chosen)| {
         let key = paint::key(&[app.run_id(), dark as u64, 4]);
@@ -362,7 +362,7 @@ fn line_space(app: &mut App, ui: &mut egui::Ui) {
             n * n - n + 2,
             if *is_exact { "" } else { " — sampled" }
         ),
-        Some(ProblemDetail::Poly { .. }) => String::new(),
+        Some(_) => String::new(),
         None => "enumerating regions…".into(),
     };
     ui.label(egui::RichText::new(caption).small());

@@ -1,0 +1,622 @@
+//! The path-regularized parallel three-layer ReLU network (`docs/math.md#path3`):
+//! `f(x) = Σ_k a_k (Σ_j s_kj (x̃ᵀu_kj)₊)₊` with `R = Σ_k Σ_j |a_k||s_kj|‖u_kj‖` and the squared
+//! loss. On small data (`n ≤ EXACT_MAX_N`) its exact convex program is solved by certified
+//! column generation over all first-layer regions and all `2ⁿ − 1` second-layer patterns; the
+//! comparison runs are the smooth form trained by Adam. The certified two-layer weight-decay
+//! optimum is shown next to it (`P1* ≤` the two-layer optimum: a one-neuron sub-network is a
+//! two-layer neuron with the same cost).
+
+use std::ops::ControlFlow;
+use std::sync::atomic::AtomicBool;
+
+use serde::Serialize;
+
+use super::report::to_json;
+use super::snapshot::{
+    FIELD, Marker, ModelKind, ModelSnapshot, Path3Snapshot, ProblemDetail, ProblemInfo,
+    SgdSnapshot, Snapshot, ViewSpec,
+};
+use super::{
+    Args, CliFlags, Formulation, ModelNetwork, Optimum, ProblemInput, SgdJob, SgdRun, Stepper,
+    until_stopped,
+};
+use crate::certify::Bounds;
+use crate::convex::ReluProblem;
+use crate::data::LabelMode;
+use crate::error::{Error, Result};
+use crate::geometry::PatternMode;
+use crate::geometry::grid::function_grid;
+use crate::model::Loss;
+use crate::model::path3::{Path3Network, Path3Neuron};
+use crate::solve::path3::{EXACT_MAX_N, Path3Driver, Path3Settings, solve_path3};
+use crate::solve::path3_sgd::{DEFAULT_INNER, Path3Trainer, train_path3};
+use crate::solve::{Iterate, SgdSettings, SolveSettings, Status, solve_relu};
+
+/// The path-regularized three-layer model.
+pub struct Path3;
+
+/// The exact program's data: squared loss only.
+fn problem(input: &ProblemInput) -> Result<ReluProblem> {
+    if input.loss != Loss::Squared {
+        return Err(Error::InvalidSetting(format!(
+            "the path-regularized three-layer program is built for the squared loss, not {}",
+            input.loss.name()
+        )));
+    }
+    ReluProblem::with_exact(
+        input.x.clone(),
+        input.y.clone(),
+        Loss::Squared,
+        input.beta,
+        PatternMode::Exact,
+        input.exact()?,
+    )
+}
+
+fn settings(tol: f64) -> Path3Settings {
+    Path3Settings {
+        tol,
+        ..Path3Settings::default()
+    }
+}
+
+/// The certified two-layer weight-decay optimum on the same data and β.
+fn two_layer(input: &ProblemInput, stop: &AtomicBool) -> Result<Bounds> {
+    let pr = ReluProblem::with_exact(
+        input.x.clone(),
+        input.y.clone(),
+        Loss::Squared,
+        input.beta,
+        PatternMode::Exact,
+        input.exact()?,
+    )?;
+    let settings = SolveSettings {
+        tol: input.tol,
+        ..SolveSettings::default()
+    };
+    Ok(solve_relu(pr, &settings, until_stopped(stop))?.bounds)
+}
+
+impl Formulation for Path3 {
+    fn id(&self) -> &'static str {
+        "path3"
+    }
+    fn name(&self) -> &'static str {
+        "Path-regularized 3-layer"
+    }
+    fn summary(&self) -> &'static str {
+        "Parallel three-layer ReLU network f(x) = Σₖ aₖ(Σⱼ sₖⱼ(x̃ᵀuₖⱼ)₊)₊ with the path \
+         regularizer R = Σₖ Σⱼ |aₖ||sₖⱼ|‖uₖⱼ‖ and the squared loss: min ½‖f(X) − y‖² + βR. Its \
+         convex equivalent has one group per (sign η, second-layer pattern E, sign σ, region i):\n\
+         min ½‖Σ η E z[η,E] − y‖² + β Σ‖w‖,  z[η,E] = Σ σ DᵢX̃w,  w ∈ Kᵢ,  (2E − I)z[η,E] ≥ 0\n\
+         over all 2ⁿ − 1 patterns E (small data only: n ≤ 10). Solved by certified column \
+         generation; its optimum is at most the two-layer weight-decay optimum (dashed)."
+    }
+    fn kind(&self) -> ModelKind {
+        ModelKind::Path3
+    }
+    fn uses_patterns(&self) -> bool {
+        false
+    }
+    fn build(&self, input: &ProblemInput) -> Result<Box<dyn Stepper>> {
+        Ok(Box::new(Path3Stepper(Path3Driver::new(
+            problem(input)?,
+            &settings(input.tol),
+        )?)))
+    }
+    fn optimum(&self, input: &ProblemInput, stop: &AtomicBool) -> Result<Optimum> {
+        let sol = solve_path3(problem(input)?, &settings(input.tol), until_stopped(stop))?;
+        let two = two_layer(input, stop)?;
+        Ok(Optimum {
+            bounds: sol.bounds,
+            status: sol.status,
+            seconds: sol.seconds,
+            network: ModelNetwork::Path3(sol.network),
+            relaxes: Some(("two-layer weight decay optimum", two)),
+        })
+    }
+    fn sgd(&self, input: &ProblemInput, job: &SgdJob) -> Result<Box<dyn SgdRun>> {
+        problem(input)?;
+        let trainers = (1..=job.seeds as u64)
+            .map(|seed| {
+                Path3Trainer::new(
+                    input.x.clone(),
+                    input.y.clone(),
+                    input.beta,
+                    DEFAULT_INNER,
+                    SgdSettings {
+                        init_scale: 0.5,
+                        ..job.settings(seed)
+                    },
+                )
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Box::new(Path3Seeds {
+            trainers,
+            input: input.clone(),
+        }))
+    }
+    fn solve_flags(&self) -> CliFlags {
+        CliFlags {
+            values: &["--patterns"],
+            switches: &[],
+        }
+    }
+    fn solve_cli(&self, args: &Args) -> Result<String> {
+        solve_report(args)
+    }
+    fn sgd_flags(&self) -> CliFlags {
+        CliFlags {
+            values: &["--inner"],
+            switches: &[],
+        }
+    }
+    fn sgd_cli(&self, args: &Args) -> Result<String> {
+        sgd_report(args)
+    }
+}
+
+struct Path3Stepper(Path3Driver);
+
+impl Stepper for Path3Stepper {
+    fn step(&mut self) -> Option<Iterate> {
+        self.0.step()
+    }
+    fn status(&self) -> Status {
+        self.0.status()
+    }
+    fn is_done(&self) -> bool {
+        self.0.is_done()
+    }
+    fn info(&self, _view: &ViewSpec) -> ProblemInfo {
+        let pr = self.0.problem();
+        let n = pr.n();
+        ProblemInfo {
+            n,
+            detail: ProblemDetail::Path3 {
+                regions: pr.exact.len(),
+                blocks: 2 * ((1usize << n) - 1),
+                groups: self.0.groups(),
+            },
+        }
+    }
+    fn snapshot(&self, iter: usize, view: &ViewSpec) -> Snapshot {
+        let pr = self.0.problem();
+        let network = self.0.current().clone();
+        let b = self.0.bounds();
+        let (certificate, block) = match self.0.worst_block() {
+            Some(w) => (
+                super::relu::dual_view(pr, w.g.clone(), b.certificate, view),
+                (w.eta, w.pattern.clone()),
+            ),
+            None => (
+                super::relu::dual_view(pr, vec![0.0; pr.n()], 0.0, view),
+                (1.0, vec![false; pr.n()]),
+            ),
+        };
+        // The iterate's sub-network of that block (same sign, on for exactly E).
+        let block_neurons = network
+            .subnets
+            .iter()
+            .find(|k| {
+                k.a.signum() == block.0
+                    && pr
+                        .x
+                        .iter()
+                        .zip(&block.1)
+                        .all(|(&p, &on)| (k.pre(p) > 0.0) == on)
+            })
+            .map_or_else(Vec::new, |k| {
+                k.neurons
+                    .iter()
+                    .map(|n: &Path3Neuron| Marker {
+                        u: n.u,
+                        alpha: n.s,
+                        neuron: None,
+                    })
+                    .collect()
+            });
+        let own = network.objective(&pr.x, &pr.y, pr.beta);
+        Snapshot {
+            iter,
+            beta: pr.beta,
+            bounds: Bounds {
+                upper: own,
+                lower: b.lower,
+                certificate: b.certificate,
+            },
+            output: function_grid(|p| network.eval(p), FIELD, FIELD, view.extent),
+            train: metrics(&network, &pr.x, &pr.y),
+            test: metrics(&network, &view.test_x, &view.test_y),
+            classes: 1,
+            model: ModelSnapshot::Path3(Box::new(Path3Snapshot {
+                network,
+                certificate,
+                block,
+                block_neurons,
+            })),
+        }
+    }
+    fn set_beta(&mut self, _beta: f64) -> Result<()> {
+        Err(Error::InvalidSetting(
+            "the path-regularized program restarts when β changes".into(),
+        ))
+    }
+    fn rho(&self) -> f64 {
+        f64::NAN
+    }
+}
+
+/// Squared loss and sign accuracy of a three-layer network on some points.
+fn metrics(net: &Path3Network, x: &[[f64; 2]], y: &[f64]) -> Option<super::snapshot::Metrics> {
+    if x.is_empty() {
+        return None;
+    }
+    let f = net.predict(x);
+    let loss = f.iter().zip(y).map(|(a, b)| 0.5 * (a - b) * (a - b)).sum();
+    let accuracy = if y.iter().all(|&v| v == 1.0 || v == -1.0) {
+        f.iter().zip(y).filter(|(a, b)| **a * **b > 0.0).count() as f64 / y.len() as f64
+    } else {
+        f64::NAN
+    };
+    Some(super::snapshot::Metrics { loss, accuracy })
+}
+
+/// The smooth form trained by Adam/GD, seeds in lockstep, scored by the exact objective.
+struct Path3Seeds {
+    trainers: Vec<Path3Trainer>,
+    input: ProblemInput,
+}
+
+impl SgdRun for Path3Seeds {
+    fn seeds(&self) -> usize {
+        self.trainers.len()
+    }
+    fn step(&mut self) -> Vec<(f64, f64)> {
+        self.trainers
+            .iter_mut()
+            .map(|t| {
+                let t0 = std::time::Instant::now();
+                let obj = t.step();
+                (t0.elapsed().as_secs_f64(), obj)
+            })
+            .collect()
+    }
+    fn snapshot(&self, epoch: usize, view: &ViewSpec) -> SgdSnapshot {
+        let networks: Vec<Path3Network> = self.trainers.iter().map(|t| t.network()).collect();
+        SgdSnapshot {
+            epoch,
+            bounds: networks
+                .iter()
+                .map(|n| Bounds {
+                    upper: n.objective(&self.input.x, &self.input.y, self.input.beta),
+                    lower: f64::NAN,
+                    certificate: f64::NAN,
+                })
+                .collect(),
+            test: networks
+                .iter()
+                .map(|n| metrics(n, &view.test_x, &view.test_y))
+                .collect(),
+            score: None,
+            dual_estimates: Vec::new(),
+            networks: networks.into_iter().map(ModelNetwork::Path3).collect(),
+        }
+    }
+}
+
+/// One neuron in JSON.
+#[derive(Serialize)]
+struct NeuronJson {
+    u: [f64; 3],
+    s: f64,
+}
+
+/// One sub-network in JSON.
+#[derive(Serialize)]
+struct SubnetJson {
+    a: f64,
+    neurons: Vec<NeuronJson>,
+}
+
+fn subnets_json(net: &Path3Network) -> Vec<SubnetJson> {
+    net.subnets
+        .iter()
+        .map(|k| SubnetJson {
+            a: k.a,
+            neurons: k
+                .neurons
+                .iter()
+                .map(|n| NeuronJson { u: n.u, s: n.s })
+                .collect(),
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct BoundsJson {
+    lower_bound: f64,
+    upper_bound: f64,
+}
+
+#[derive(Serialize)]
+struct SolveJson {
+    model: &'static str,
+    loss: &'static str,
+    beta: f64,
+    n: usize,
+    /// Regions of the arrangement (the empty one included).
+    patterns: usize,
+    /// `exact`.
+    pattern_mode: &'static str,
+    /// Second-layer blocks priced every round: `2(2ⁿ − 1)`.
+    second_layer_blocks: usize,
+    status: &'static str,
+    /// True when the gap is certified (the exact program).
+    certified: bool,
+    iterations: usize,
+    groups: usize,
+    seconds: f64,
+    total_seconds: f64,
+    /// `½‖f(X) − y‖² + βR` of the reported network, recomputed from `subnetworks`.
+    objective: f64,
+    lower_bound: f64,
+    rel_gap: f64,
+    /// `B/β` of the block that sets the lower bound, before scaling.
+    certificate: f64,
+    /// The certified two-layer weight-decay optimum on the same data and β (at least `P1*`).
+    two_layer_optimum: BoundsJson,
+    subnetworks: Vec<SubnetJson>,
+}
+
+/// `solve --model path3`.
+fn solve_report(args: &Args) -> Result<String> {
+    let t_start = std::time::Instant::now();
+    let beta = args.beta()?;
+    let tol: f64 = args.parsed("--tol", 1e-6, "a positive number")?;
+    let max_rounds: usize = args.parsed("--max-iter", 200usize, "a positive integer")?;
+    if let Some(l) = args.get("--loss")
+        && l != "squared"
+    {
+        return Err(Error::InvalidSetting(format!(
+            "--loss {l}: the path-regularized program is built for the squared loss"
+        )));
+    }
+    match args.get("--patterns").unwrap_or("exact") {
+        "exact" => {}
+        other => {
+            return Err(Error::InvalidSetting(format!(
+                "--patterns {other:?}: the path-regularized model has the exact program only \
+                 (at most {EXACT_MAX_N} points); the restricted program for larger data is not \
+                 in this version"
+            )));
+        }
+    }
+    let ds = args.dataset(LabelMode::Auto)?;
+    let pr = ReluProblem::new(
+        ds.x.clone(),
+        ds.y.clone(),
+        Loss::Squared,
+        beta,
+        PatternMode::Exact,
+    )?;
+    let (n, patterns) = (pr.n(), pr.exact.len());
+    let mut input = ProblemInput::new(ds.x.clone(), ds.y.clone(), Loss::Squared, beta);
+    input.tol = tol;
+    let settings = Path3Settings {
+        tol,
+        max_rounds,
+        ..Path3Settings::default()
+    };
+    let sol = solve_path3(pr, &settings, |_| ControlFlow::Continue(()))?;
+    let two = two_layer(&input, &AtomicBool::new(false))?;
+    let objective = sol.network.objective(&ds.x, &ds.y, beta);
+    let report = SolveJson {
+        model: "path3",
+        loss: "squared",
+        beta,
+        n,
+        patterns,
+        pattern_mode: "exact",
+        second_layer_blocks: 2 * ((1usize << n) - 1),
+        status: sol.status.name(),
+        certified: sol.status == Status::Converged,
+        iterations: sol.rounds,
+        groups: sol.groups,
+        seconds: sol.seconds,
+        total_seconds: t_start.elapsed().as_secs_f64(),
+        objective,
+        lower_bound: sol.bounds.lower,
+        rel_gap: (objective - sol.bounds.lower) / objective.abs().max(1.0),
+        certificate: sol.bounds.certificate,
+        two_layer_optimum: BoundsJson {
+            lower_bound: two.lower,
+            upper_bound: two.upper,
+        },
+        subnetworks: subnets_json(&sol.network),
+    };
+    if args.has("--json") {
+        return to_json(&report);
+    }
+    let mut text = format!(
+        "path-regularized three-layer program, n = {n}, {patterns} regions, {} second-layer \
+         blocks\nstatus: {}{}\nobjective:   {:.10}\nlower bound: {:.10}\ncertified rel. gap: \
+         {:.3e}\ntwo-layer weight-decay optimum: [{:.10}, {:.10}] ({:.1} % above)\n{} rounds, \
+         {} groups, {:.3} s\nsub-networks ({}, {} neurons):",
+        report.second_layer_blocks,
+        report.status,
+        if report.certified { " (certified)" } else { "" },
+        report.objective,
+        report.lower_bound,
+        report.rel_gap,
+        two.lower,
+        two.upper,
+        100.0 * (two.lower / report.objective - 1.0),
+        report.iterations,
+        report.groups,
+        report.seconds,
+        report.subnetworks.len(),
+        sol.network.neuron_count()
+    );
+    for (k, s) in report.subnetworks.iter().enumerate() {
+        text.push_str(&format!("\n  {} a = {:+.6}", k + 1, s.a));
+        for nr in &s.neurons {
+            text.push_str(&format!(
+                "\n      u = ({:+.6}, {:+.6}, {:+.6})  s = {:+.6}",
+                nr.u[0], nr.u[1], nr.u[2], nr.s
+            ));
+        }
+    }
+    Ok(text)
+}
+
+#[derive(Serialize)]
+struct RunJson {
+    seed: u64,
+    /// Best exact objective over the epochs.
+    objective: f64,
+    /// Exact objective at the last epoch.
+    last: f64,
+    /// `(objective − lower bound)/objective` against the exact program's certified bound.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rel_gap: Option<f64>,
+    diverged: bool,
+    seconds: f64,
+    subnetworks: Vec<SubnetJson>,
+}
+
+#[derive(Serialize)]
+struct SgdJson {
+    model: &'static str,
+    n: usize,
+    beta: f64,
+    /// Sub-networks `K` and neurons per sub-network.
+    width: usize,
+    inner: usize,
+    optimizer: &'static str,
+    epochs: usize,
+    lr: f64,
+    runs: Vec<RunJson>,
+    best: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    optimum_lower_bound: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    optimum_upper_bound: Option<f64>,
+    seconds: f64,
+}
+
+/// `sgd --model path3`: the smooth form, seeds in parallel, each scored by its exact objective
+/// and (within the exact size) its gap to the certified optimum.
+fn sgd_report(args: &Args) -> Result<String> {
+    let t0 = std::time::Instant::now();
+    let (mut settings, seeds, _) = args.sgd_settings()?;
+    if args.get("--init-scale").is_none() {
+        settings.init_scale = 0.5;
+    }
+    if let Some(l) = args.get("--loss")
+        && l != "squared"
+    {
+        return Err(Error::InvalidSetting(format!(
+            "--loss {l}: the path-regularized network is trained on the squared loss"
+        )));
+    }
+    let inner: usize = args.parsed("--inner", DEFAULT_INNER, "a positive integer")?;
+    let beta = args.beta()?;
+    let ds = args.dataset(LabelMode::Auto)?;
+    let optimum = if args.has("--no-optimum") || ds.len() > EXACT_MAX_N {
+        None
+    } else {
+        let pr = ReluProblem::new(
+            ds.x.clone(),
+            ds.y.clone(),
+            Loss::Squared,
+            beta,
+            PatternMode::Exact,
+        )?;
+        Some(solve_path3(pr, &Path3Settings::default(), |_| ControlFlow::Continue(()))?.bounds)
+    };
+    let seed_list: Vec<u64> = (0..seeds).collect();
+    let threads = std::thread::available_parallelism().map_or(1, |c| c.get());
+    let chunk = (seeds as usize).div_ceil(threads).max(1);
+    let mut runs: Vec<Option<Result<crate::solve::path3_sgd::Path3Run>>> =
+        (0..seeds).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        for (slot, seed_chunk) in runs.chunks_mut(chunk).zip(seed_list.chunks(chunk)) {
+            let ds = &ds;
+            scope.spawn(move || {
+                for (o, &seed) in slot.iter_mut().zip(seed_chunk) {
+                    *o = Some(train_path3(
+                        &ds.x,
+                        &ds.y,
+                        beta,
+                        inner,
+                        SgdSettings { seed, ..settings },
+                    ));
+                }
+            });
+        }
+    });
+    let runs = runs
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(Error::Numerical("a run did not finish".into()))))
+        .collect::<Result<Vec<_>>>()?;
+    if let Some(r) = runs.iter().find(|r| r.diverged) {
+        return Err(Error::Numerical(format!(
+            "seed {}: the objective overflowed (the step is too large: lower --lr)",
+            r.seed
+        )));
+    }
+    let best = runs.iter().map(|r| r.best).fold(f64::INFINITY, f64::min);
+    let report = SgdJson {
+        model: "path3",
+        n: ds.len(),
+        beta,
+        width: settings.width.max(2),
+        inner,
+        optimizer: settings.optimizer.name(),
+        epochs: settings.epochs,
+        lr: settings.lr,
+        runs: runs
+            .iter()
+            .map(|r| RunJson {
+                seed: r.seed,
+                objective: r.best,
+                last: r.last,
+                rel_gap: optimum.map(|b| (r.best - b.lower) / r.best.abs().max(1.0)),
+                diverged: r.diverged,
+                seconds: r.seconds,
+                subnetworks: subnets_json(&r.network),
+            })
+            .collect(),
+        best,
+        optimum_lower_bound: optimum.map(|b| b.lower),
+        optimum_upper_bound: optimum.map(|b| b.upper),
+        seconds: t0.elapsed().as_secs_f64(),
+    };
+    if args.has("--json") {
+        return to_json(&report);
+    }
+    let mut text = format!(
+        "path-regularized three-layer network, smooth form: {} sub-networks × {} neurons, {} \
+         ({} epochs, lr {}), n = {}, β = {}",
+        report.width, inner, report.optimizer, report.epochs, report.lr, report.n, beta
+    );
+    match optimum {
+        Some(b) => text.push_str(&format!(
+            "\ncertified optimum: [{:.10}, {:.10}]",
+            b.lower, b.upper
+        )),
+        None => text.push_str("\n(no certified optimum: beyond the exact size, or --no-optimum)"),
+    }
+    text.push_str("\nseed  best objective    last objective    rel. gap");
+    for r in &report.runs {
+        text.push_str(&format!(
+            "\n{:>4}  {:<17.10}  {:<16.10}  {}",
+            r.seed,
+            r.objective,
+            r.last,
+            r.rel_gap.map_or("–".into(), |g| format!("{g:.3e}"))
+        ));
+    }
+    Ok(text)
+}
