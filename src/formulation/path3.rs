@@ -62,6 +62,19 @@ fn settings(tol: f64) -> Path3Settings {
 
 /// The certified two-layer weight-decay optimum on the same data and β.
 fn two_layer(input: &ProblemInput, stop: &AtomicBool) -> Result<Bounds> {
+    Ok(two_layer_solution(input, stop)?.bounds)
+}
+
+/// [`two_layer`] with its network.
+fn two_layer_network(input: &ProblemInput) -> Result<(Bounds, crate::model::ReluNetwork)> {
+    let sol = two_layer_solution(input, &AtomicBool::new(false))?;
+    Ok((sol.bounds, sol.network))
+}
+
+fn two_layer_solution(
+    input: &ProblemInput,
+    stop: &AtomicBool,
+) -> Result<crate::solve::driver::Solution> {
     let pr = ReluProblem::with_exact(
         input.x.clone(),
         input.y.clone(),
@@ -74,7 +87,65 @@ fn two_layer(input: &ProblemInput, stop: &AtomicBool) -> Result<Bounds> {
         tol: input.tol,
         ..SolveSettings::default()
     };
-    Ok(solve_relu(pr, &settings, until_stopped(stop))?.bounds)
+    solve_relu(pr, &settings, until_stopped(stop))
+}
+
+/// Candidate second-layer blocks `(η, E)` for the restricted program (docs/math.md#path3): the
+/// two-layer optimum's neurons (each is a one-neuron sub-network, so the restricted optimum is
+/// never above the two-layer one), the sub-networks of three Adam runs of the smooth form, and
+/// `random` random sub-networks (4 Gaussian neurons each).
+pub fn candidate_blocks(
+    x: &[[f64; 2]],
+    y: &[f64],
+    beta: f64,
+    two_layer: &crate::model::ReluNetwork,
+    random: usize,
+) -> Result<Vec<(f64, Vec<bool>)>> {
+    use rand::{RngExt, SeedableRng, rngs::StdRng};
+    let on = |f: &dyn Fn([f64; 2]) -> f64| -> Vec<bool> { x.iter().map(|&p| f(p) > 0.0).collect() };
+    let mut blocks: Vec<(f64, Vec<bool>)> = two_layer
+        .neurons
+        .iter()
+        .filter(|n| n.alpha != 0.0)
+        .map(|n| (n.alpha.signum(), on(&|p| n.pre(p))))
+        .collect();
+    let k = (2 * (x.len() + 1)).min(24);
+    for seed in 0..3 {
+        let run = train_path3(
+            x,
+            y,
+            beta,
+            8,
+            SgdSettings {
+                width: k,
+                init_scale: 0.5,
+                lr: 0.01,
+                lr_final: 1e-4,
+                epochs: 2000,
+                optimizer: crate::solve::Optimizer::Adam,
+                seed,
+                ..SgdSettings::default()
+            },
+        )?;
+        for sub in &run.network.subnets {
+            blocks.push((sub.a.signum(), on(&|p| sub.pre(p))));
+        }
+    }
+    let mut rng = StdRng::seed_from_u64(7);
+    let normal = |rng: &mut StdRng| crate::geometry::patterns::normal(rng);
+    for _ in 0..random {
+        let neurons: Vec<Path3Neuron> = (0..4)
+            .map(|_| Path3Neuron {
+                u: [normal(&mut rng), normal(&mut rng), normal(&mut rng)],
+                s: normal(&mut rng),
+            })
+            .collect();
+        let eta = if rng.random_bool(0.5) { 1.0 } else { -1.0 };
+        let sub = crate::model::path3::SubNetwork { a: eta, neurons };
+        blocks.push((eta, on(&|p| sub.pre(p))));
+    }
+    blocks.retain(|(_, e)| e.iter().any(|&b| b));
+    Ok(blocks)
 }
 
 impl Formulation for Path3 {
@@ -347,12 +418,17 @@ struct SolveJson {
     n: usize,
     /// Regions of the arrangement (the empty one included).
     patterns: usize,
-    /// `exact`.
-    pattern_mode: &'static str,
-    /// Second-layer blocks priced every round: `2(2ⁿ − 1)`.
-    second_layer_blocks: usize,
+    /// `exact`, or `restricted:K` (K random candidate sub-networks).
+    pattern_mode: String,
+    /// Restricted program: the candidate second-layer blocks it priced.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    candidate_blocks: Option<usize>,
+    /// Exact program: the second-layer blocks priced every round, `2(2ⁿ − 1)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    second_layer_blocks: Option<usize>,
     status: &'static str,
-    /// True when the gap is certified (the exact program).
+    /// True when the gap is certified (the exact program, converged); a restricted program's
+    /// objective is an upper bound that nothing certifies.
     certified: bool,
     iterations: usize,
     groups: usize,
@@ -360,10 +436,14 @@ struct SolveJson {
     total_seconds: f64,
     /// `½‖f(X) − y‖² + βR` of the reported network, recomputed from `subnetworks`.
     objective: f64,
-    lower_bound: f64,
-    rel_gap: f64,
+    /// The exact program's certified lower bound (absent for a restricted program).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lower_bound: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rel_gap: Option<f64>,
     /// `B/β` of the block that sets the lower bound, before scaling.
-    certificate: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    certificate: Option<f64>,
     /// The certified two-layer weight-decay optimum on the same data and β (at least `P1*`).
     two_layer_optimum: BoundsJson,
     subnetworks: Vec<SubnetJson>,
@@ -382,17 +462,31 @@ fn solve_report(args: &Args) -> Result<String> {
             "--loss {l}: the path-regularized program is built for the squared loss"
         )));
     }
-    match args.get("--patterns").unwrap_or("exact") {
-        "exact" => {}
-        other => {
+    let ds = args.dataset(LabelMode::Auto)?;
+    // Default: exact within its size, restricted beyond.
+    let spec = args
+        .get("--patterns")
+        .unwrap_or(if ds.len() <= EXACT_MAX_N {
+            "exact"
+        } else {
+            "restricted"
+        });
+    let random: Option<usize> = match spec.split_once(':') {
+        None if spec == "exact" => None,
+        None if spec == "restricted" => Some(200),
+        Some(("restricted", k)) => Some(k.parse().ok().filter(|&k: &usize| k <= 100_000).ok_or_else(|| {
+            Error::InvalidSetting(format!(
+                "--patterns {spec:?}: expected restricted:K with K random candidate sub-networks \
+                 (0 to 100000)"
+            ))
+        })?),
+        _ => {
             return Err(Error::InvalidSetting(format!(
-                "--patterns {other:?}: the path-regularized model has the exact program only \
-                 (at most {EXACT_MAX_N} points); the restricted program for larger data is not \
-                 in this version"
+                "--patterns {spec:?}: the path-regularized model takes exact (at most \
+                 {EXACT_MAX_N} points) or restricted[:K]"
             )));
         }
-    }
-    let ds = args.dataset(LabelMode::Auto)?;
+    };
     let pr = ReluProblem::new(
         ds.x.clone(),
         ds.y.clone(),
@@ -408,8 +502,21 @@ fn solve_report(args: &Args) -> Result<String> {
         max_rounds,
         ..Path3Settings::default()
     };
-    let sol = solve_path3(pr, &settings, |_| ControlFlow::Continue(()))?;
-    let two = two_layer(&input, &AtomicBool::new(false))?;
+    let (two, two_net) = two_layer_network(&input)?;
+    let (sol, candidates) = match random {
+        None => (
+            solve_path3(pr, &settings, |_| ControlFlow::Continue(()))?,
+            None,
+        ),
+        Some(k) => {
+            let blocks = candidate_blocks(&ds.x, &ds.y, beta, &two_net, k)?;
+            let count = blocks.len();
+            let sol = crate::solve::path3::solve_path3_restricted(pr, &settings, &blocks, |_| {
+                ControlFlow::Continue(())
+            })?;
+            (sol, Some(count))
+        }
+    };
     let objective = sol.network.objective(&ds.x, &ds.y, beta);
     let report = SolveJson {
         model: "path3",
@@ -417,18 +524,21 @@ fn solve_report(args: &Args) -> Result<String> {
         beta,
         n,
         patterns,
-        pattern_mode: "exact",
-        second_layer_blocks: 2 * ((1usize << n) - 1),
+        pattern_mode: random.map_or("exact".into(), |k| format!("restricted:{k}")),
+        candidate_blocks: candidates,
+        second_layer_blocks: random.is_none().then(|| 2 * ((1usize << n) - 1)),
         status: sol.status.name(),
-        certified: sol.status == Status::Converged,
+        certified: sol.exact && sol.status == Status::Converged,
         iterations: sol.rounds,
         groups: sol.groups,
         seconds: sol.seconds,
         total_seconds: t_start.elapsed().as_secs_f64(),
         objective,
-        lower_bound: sol.bounds.lower,
-        rel_gap: (objective - sol.bounds.lower) / objective.abs().max(1.0),
-        certificate: sol.bounds.certificate,
+        lower_bound: sol.exact.then_some(sol.bounds.lower),
+        rel_gap: sol
+            .exact
+            .then(|| (objective - sol.bounds.lower) / objective.abs().max(1.0)),
+        certificate: sol.exact.then_some(sol.bounds.certificate),
         two_layer_optimum: BoundsJson {
             lower_bound: two.lower,
             upper_bound: two.upper,
@@ -438,17 +548,23 @@ fn solve_report(args: &Args) -> Result<String> {
     if args.has("--json") {
         return to_json(&report);
     }
+    let bounds_text = match (report.lower_bound, report.rel_gap) {
+        (Some(lo), Some(gap)) => format!("lower bound: {lo:.10}\ncertified rel. gap: {gap:.3e}"),
+        _ => format!(
+            "not certified: the program restricted to {} candidate second-layer patterns \
+             (an upper bound on the optimum)",
+            report.candidate_blocks.unwrap_or(0)
+        ),
+    };
     let mut text = format!(
-        "path-regularized three-layer program, n = {n}, {patterns} regions, {} second-layer \
-         blocks\nstatus: {}{}\nobjective:   {:.10}\nlower bound: {:.10}\ncertified rel. gap: \
-         {:.3e}\ntwo-layer weight-decay optimum: [{:.10}, {:.10}] ({:.1} % above)\n{} rounds, \
-         {} groups, {:.3} s\nsub-networks ({}, {} neurons):",
-        report.second_layer_blocks,
+        "path-regularized three-layer program ({}), n = {n}, {patterns} regions\nstatus: {}{}\n\
+         objective:   {:.10}\n{bounds_text}\ntwo-layer weight-decay optimum (certified): \
+         [{:.10}, {:.10}] ({:+.1} % from this objective)\n{} rounds, {} groups, {:.3} s\n\
+         sub-networks ({}, {} neurons):",
+        report.pattern_mode,
         report.status,
         if report.certified { " (certified)" } else { "" },
         report.objective,
-        report.lower_bound,
-        report.rel_gap,
         two.lower,
         two.upper,
         100.0 * (two.lower / report.objective - 1.0),

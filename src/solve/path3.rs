@@ -30,7 +30,7 @@ use crate::certify::sweep::{SweepGeometry, certificate_with};
 use crate::certify::{Bounds, CERTIFICATE_SAFETY};
 use crate::convex::relu::ReluProblem;
 use crate::error::{Error, Result};
-use crate::geometry::facets;
+use crate::geometry::{Bitset, facets};
 use crate::model::Loss;
 use crate::model::path3::{Path3Network, Path3Neuron, SubNetwork};
 use crate::vec3::norm3;
@@ -39,6 +39,10 @@ use crate::vec3::norm3;
 /// round, and its working set grows with them (measured on spirals at β = 0.1: n = 8 in 1.7 s,
 /// n = 10 in 8.8 s, n = 11 in 68 s; docs/math.md#path3).
 pub const EXACT_MAX_N: usize = 10;
+
+/// Largest `n` the restricted program accepts (its second-layer cones add `n` rows per block in
+/// use; measured on spirals at β = 0.1: n = 30 in 3.7 s, n = 60 in 32 s).
+pub const RESTRICTED_MAX_N: usize = 100;
 
 /// Settings of [`Path3Driver`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -65,15 +69,21 @@ impl Default for Path3Settings {
     }
 }
 
-/// A second-layer block `(η, E)`: sign and pattern (bit `j` of the mask is `E_j`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A second-layer block `(η, E)`: sign and pattern (`E_j` is bit `j`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 struct BlockId {
     eta: i8,
-    mask: u64,
+    mask: Bitset,
+}
+
+impl BlockId {
+    fn on(&self, j: usize) -> bool {
+        self.mask.get(j)
+    }
 }
 
 /// A group `(η, E, σ, i)`: block, sign of the first-layer neuron, first-layer region.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Group {
     block: BlockId,
     sigma: i8,
@@ -106,6 +116,9 @@ pub struct Path3Solution {
     pub rounds: usize,
     /// Groups in the last working set.
     pub groups: usize,
+    /// Whether this is the exact program (then `bounds` is certified; a restricted program has
+    /// an upper bound only).
+    pub exact: bool,
     /// Wall time.
     pub seconds: f64,
 }
@@ -125,12 +138,31 @@ pub fn solve_path3(
     Ok(d.finish())
 }
 
+/// Solves the program restricted to the second-layer `blocks` (`(η, E)` pairs): an upper bound
+/// only ([`Path3Driver::restricted`]).
+pub fn solve_path3_restricted(
+    problem: ReluProblem,
+    settings: &Path3Settings,
+    blocks: &[(f64, Vec<bool>)],
+    mut on_iter: impl FnMut(&Iterate) -> ControlFlow<()>,
+) -> Result<Path3Solution> {
+    let mut d = Path3Driver::restricted(problem, settings, blocks)?;
+    while let Some(it) = d.step() {
+        if on_iter(&it).is_break() && !d.is_done() {
+            d.stop();
+        }
+    }
+    Ok(d.finish())
+}
+
 /// [`solve_path3`] one round at a time.
 pub struct Path3Driver {
     pr: ReluProblem,
     settings: Path3Settings,
     facets: Vec<Vec<usize>>,
     geom: SweepGeometry,
+    /// The blocks a restricted program prices (`None`: all `2(2ⁿ − 1)`, the exact program).
+    candidates: Option<Vec<BlockId>>,
     active: Vec<Group>,
     best: Bounds,
     network: Path3Network,
@@ -144,7 +176,8 @@ pub struct Path3Driver {
 }
 
 impl Path3Driver {
-    /// Checks the size (`n ≤ EXACT_MAX_N`, squared loss) and prices the blocks at `ŷ = 0`.
+    /// The exact program: checks the size (`n ≤ EXACT_MAX_N`, squared loss) and prices the
+    /// blocks at `ŷ = 0`.
     pub fn new(problem: ReluProblem, settings: &Path3Settings) -> Result<Self> {
         let n = problem.n();
         if n > EXACT_MAX_N {
@@ -154,6 +187,48 @@ impl Path3Driver {
                  restricted program (--patterns restricted)"
             )));
         }
+        Self::with_candidates(problem, settings, None)
+    }
+
+    /// The restricted program over the second-layer blocks `(η, E)` of `blocks` (every
+    /// first-layer region is still priced exactly inside them): its optimum is the objective of a
+    /// real network, an upper bound on the exact optimum that nothing certifies
+    /// (docs/math.md#path3). At most `RESTRICTED_MAX_N` points.
+    pub fn restricted(
+        problem: ReluProblem,
+        settings: &Path3Settings,
+        blocks: &[(f64, Vec<bool>)],
+    ) -> Result<Self> {
+        let n = problem.n();
+        if n > RESTRICTED_MAX_N {
+            return Err(Error::InvalidData(format!(
+                "the restricted path-regularized program takes at most {RESTRICTED_MAX_N} \
+                 points; this dataset has {n}"
+            )));
+        }
+        let mut ids: Vec<BlockId> = blocks
+            .iter()
+            .filter(|(_, e)| e.len() == n && e.iter().any(|&b| b))
+            .map(|(eta, e)| BlockId {
+                eta: if *eta < 0.0 { -1 } else { 1 },
+                mask: Bitset::from_bools(e.iter().copied()),
+            })
+            .collect();
+        ids.sort();
+        ids.dedup();
+        if ids.is_empty() {
+            return Err(Error::InvalidData(
+                "the restricted program needs at least one candidate second-layer pattern".into(),
+            ));
+        }
+        Self::with_candidates(problem, settings, Some(ids))
+    }
+
+    fn with_candidates(
+        problem: ReluProblem,
+        settings: &Path3Settings,
+        candidates: Option<Vec<BlockId>>,
+    ) -> Result<Self> {
         if problem.loss != Loss::Squared {
             return Err(Error::InvalidSetting(format!(
                 "the path-regularized program is built for the squared loss, not {}",
@@ -164,6 +239,7 @@ impl Path3Driver {
         let mut d = Self {
             facets,
             geom: SweepGeometry::new(&problem.x),
+            candidates,
             active: Vec::new(),
             best: Bounds::unknown(),
             network: Path3Network::default(),
@@ -237,10 +313,10 @@ impl Path3Driver {
     }
 
     /// `g = η E λ + (2E − I) μ` of a block.
-    fn block_vector(&self, b: BlockId, lambda: &[f64], mu: Option<&[f64]>) -> Vec<f64> {
+    fn block_vector(&self, b: &BlockId, lambda: &[f64], mu: Option<&[f64]>) -> Vec<f64> {
         (0..self.pr.n())
             .map(|j| {
-                let on = b.mask >> j & 1 == 1;
+                let on = b.on(j);
                 let m = mu.map_or(0.0, |m| m[j]);
                 if on {
                     f64::from(b.eta) * lambda[j] + m
@@ -253,7 +329,7 @@ impl Path3Driver {
 
     /// Polyak subgradient steps on `μ ↦ c(g(μ))`, `μ ≥ 0`, from `mu`, aiming just below β.
     /// Leaves in `mu` the best multiplier seen and returns its value.
-    fn lower_block(&self, b: BlockId, lambda: &[f64], mu: &mut Vec<f64>, start: f64) -> f64 {
+    fn lower_block(&self, b: &BlockId, lambda: &[f64], mu: &mut Vec<f64>, start: f64) -> f64 {
         let (x, beta) = (&self.pr.x, self.pr.beta);
         let (mut best, mut best_mu) = (start, mu.clone());
         let mut cur = mu.clone();
@@ -270,7 +346,7 @@ impl Path3Driver {
             // ∂c/∂μ_j = s·(2E_j − 1)·(x̃_jᵀu)₊ at the maximiser u with sign s.
             let grad: Vec<f64> = (0..x.len())
                 .map(|j| {
-                    let on = if b.mask >> j & 1 == 1 { 1.0 } else { -1.0 };
+                    let on = if b.on(j) { 1.0 } else { -1.0 };
                     let pre = (x[j][0] * cert.u[0] + x[j][1] * cert.u[1] + cert.u[2]).max(0.0);
                     cert.sign * on * pre
                 })
@@ -294,14 +370,23 @@ impl Path3Driver {
     fn price(&mut self, lambda: &[f64], mus: &HashMap<BlockId, Vec<f64>>) -> usize {
         let n = self.pr.n();
         let beta = self.pr.beta;
-        let mut values: Vec<(f64, BlockId)> = Vec::with_capacity(2 << n);
-        for mask in 1..(1u64 << n) {
-            for eta in [1i8, -1] {
-                let b = BlockId { eta, mask };
-                let g = self.block_vector(b, lambda, mus.get(&b).map(Vec::as_slice));
-                let c = certificate_with(&self.geom, &self.pr.x, &self.pr.exact, &g, 0).value;
-                values.push((c, b));
-            }
+        let blocks: Vec<BlockId> = match &self.candidates {
+            Some(c) => c.clone(),
+            None => (1..(1u64 << n))
+                .flat_map(|m| {
+                    let mask = Bitset::from_bools((0..n).map(|j| m >> j & 1 == 1));
+                    [1i8, -1].map(|eta| BlockId {
+                        eta,
+                        mask: mask.clone(),
+                    })
+                })
+                .collect(),
+        };
+        let mut values: Vec<(f64, BlockId)> = Vec::with_capacity(blocks.len());
+        for b in blocks {
+            let g = self.block_vector(&b, lambda, mus.get(&b).map(Vec::as_slice));
+            let c = certificate_with(&self.geom, &self.pr.x, &self.pr.exact, &g, 0).value;
+            values.push((c, b));
         }
         values.sort_by(|a, b| b.0.total_cmp(&a.0));
         // Look for multipliers of the violated blocks, worst first. Once a block stays above β,
@@ -310,11 +395,15 @@ impl Path3Driver {
         let mut violated: Vec<(f64, BlockId, Vec<f64>)> = Vec::new();
         let mut bound = values.first().map_or(0.0, |v| v.0.min(beta));
         // The block that sets the bound, with its multiplier.
-        let mut worst: Option<(BlockId, Vec<f64>)> = values
-            .first()
-            .filter(|v| v.0 <= beta)
-            .map(|v| (v.1, mus.get(&v.1).cloned().unwrap_or_else(|| vec![0.0; n])));
-        for &(c, b) in &values {
+        let mut worst: Option<(BlockId, Vec<f64>)> =
+            values.first().filter(|v| v.0 <= beta).map(|v| {
+                let mu = mus.get(&v.1).cloned().unwrap_or_else(|| vec![0.0; n]);
+                (v.1.clone(), mu)
+            });
+        // A restricted program prices its candidate blocks only: no bound, no Polyak steps.
+        let certifying = self.candidates.is_none();
+        for (c, b) in &values {
+            let (c, b) = (*c, b.clone());
             if c <= beta || (c <= bound && violated.len() >= self.settings.groups_per_round) {
                 break;
             }
@@ -323,9 +412,13 @@ impl Path3Driver {
             // bound. A block outside has no multiplier: the steps look for one.
             let own = mus.get(&b);
             let mut mu = own.cloned().unwrap_or_else(|| vec![0.0; n]);
-            let c = self.lower_block(b, lambda, &mut mu, c);
+            let c = if certifying {
+                self.lower_block(&b, lambda, &mut mu, c)
+            } else {
+                c
+            };
             if c > bound || worst.is_none() {
-                worst = Some((b, mu.clone()));
+                worst = Some((b.clone(), mu.clone()));
             }
             bound = bound.max(c);
             if c > beta * (1.0 + 1e-9) {
@@ -338,15 +431,15 @@ impl Path3Driver {
             .zip(&self.pr.y)
             .map(|(l, y)| scale * l * y - 0.5 * scale * scale * l * l)
             .sum();
-        if lower > self.best.lower {
+        if certifying && lower > self.best.lower {
             self.best.lower = lower;
             self.best.certificate = bound / beta;
             self.dual = lambda.iter().map(|l| l * scale).collect();
             self.worst = worst.map(|(b, mu)| {
-                let g = self.block_vector(b, lambda, Some(&mu));
+                let g = self.block_vector(&b, lambda, Some(&mu));
                 WorstBlock {
                     eta: f64::from(b.eta),
-                    pattern: (0..n).map(|j| b.mask >> j & 1 == 1).collect(),
+                    pattern: (0..n).map(|j| b.on(j)).collect(),
                     g: g.iter().map(|v| v * scale).collect(),
                 }
             });
@@ -358,14 +451,14 @@ impl Path3Driver {
             if added >= self.settings.groups_per_round {
                 break;
             }
-            let g = self.block_vector(b, lambda, Some(&mu));
+            let g = self.block_vector(&b, lambda, Some(&mu));
             let cert = certificate_with(&self.geom, &self.pr.x, &self.pr.exact, &g, 2);
             for cand in cert.top.iter().filter(|c| c.value > beta) {
                 let Some(region) = self.pr.patterns.find(&cand.pattern) else {
                     continue;
                 };
                 let grp = Group {
-                    block: b,
+                    block: b.clone(),
                     sigma: if cand.sign > 0.0 { 1 } else { -1 },
                     region,
                 };
@@ -405,6 +498,10 @@ impl Path3Driver {
         if self.best.rel_gap() <= self.settings.tol {
             self.done = true;
             self.status = Status::Converged;
+        } else if added == 0 && self.candidates.is_some() {
+            // The restricted program is solved: every candidate block priced, none violated.
+            self.done = true;
+            self.status = Status::Converged;
         } else if added == 0 || self.rounds >= self.settings.max_rounds {
             self.done = true;
             self.status = if added == 0 {
@@ -442,6 +539,11 @@ impl Path3Driver {
         }
     }
 
+    /// Whether this is the exact program (its bounds are certified).
+    pub fn is_exact(&self) -> bool {
+        self.candidates.is_none()
+    }
+
     /// Groups in the working set.
     pub fn groups(&self) -> usize {
         self.active.len()
@@ -458,6 +560,7 @@ impl Path3Driver {
             },
             rounds: self.rounds,
             groups: self.active.len(),
+            exact: self.candidates.is_none(),
             seconds: self.t0.elapsed().as_secs_f64(),
         }
     }
@@ -484,7 +587,7 @@ fn recover(groups: &[Group], values: &[[f64; 3]]) -> Path3Network {
         match blocks.iter_mut().find(|(b, _)| *b == g.block) {
             Some((_, sub)) => sub.neurons.push(neuron),
             None => blocks.push((
-                g.block,
+                g.block.clone(),
                 SubNetwork {
                     a: f64::from(g.block.eta),
                     neurons: vec![neuron],
@@ -520,7 +623,7 @@ fn restricted(
         let pat = pr.patterns.pattern(g.region);
         let c = f64::from(g.block.eta) * f64::from(g.sigma);
         for j in 0..n {
-            if pat.get(j) && g.block.mask >> j & 1 == 1 {
+            if pat.get(j) && g.block.on(j) {
                 a.put(j, 3 * gi, -c * pr.x[j][0]);
                 a.put(j, 3 * gi + 1, -c * pr.x[j][1]);
                 a.put(j, 3 * gi + 2, -c);
@@ -530,13 +633,13 @@ fn restricted(
     cones.push(SupportedConeT::ZeroConeT(n));
     let mut nonneg = 0;
     // Second-layer cones (2E − I) z[η,E] ≥ 0, n rows per block in use.
-    let mut blocks: Vec<BlockId> = groups.iter().map(|g| g.block).collect();
+    let mut blocks: Vec<BlockId> = groups.iter().map(|g| g.block.clone()).collect();
     blocks.sort();
     blocks.dedup();
     let mut first_row: HashMap<BlockId, usize> = HashMap::new();
-    for &b in &blocks {
+    for b in &blocks {
         let r0 = a.row(0.0);
-        first_row.insert(b, r0);
+        first_row.insert(b.clone(), r0);
         for _ in 1..n {
             a.row(0.0);
         }
@@ -548,11 +651,7 @@ fn restricted(
         let s = f64::from(g.sigma);
         for j in 0..n {
             if pat.get(j) {
-                let e = if g.block.mask >> j & 1 == 1 {
-                    1.0
-                } else {
-                    -1.0
-                };
+                let e = if g.block.on(j) { 1.0 } else { -1.0 };
                 a.put(r0 + j, 3 * gi, -e * s * pr.x[j][0]);
                 a.put(r0 + j, 3 * gi + 1, -e * s * pr.x[j][1]);
                 a.put(r0 + j, 3 * gi + 2, -e * s);
@@ -585,7 +684,10 @@ fn restricted(
         .iter()
         .map(|b| {
             let r0 = first_row[b];
-            (*b, sol.z[r0..r0 + n].iter().map(|m| m.max(0.0)).collect())
+            (
+                b.clone(),
+                sol.z[r0..r0 + n].iter().map(|m| m.max(0.0)).collect(),
+            )
         })
         .collect();
     Ok((values, lambda, mus))

@@ -1135,6 +1135,8 @@ fn solve_path3_reproduces_the_reference_and_refuses_large_data() {
             "path3",
             "--data",
             &reference("spiral_30_101.csv"),
+            "--patterns",
+            "exact",
         ],
         vec![
             "solve", "--model", "path3", "--data", &data, "--loss", "logistic",
@@ -1159,6 +1161,8 @@ fn solve_path3_reproduces_the_reference_and_refuses_large_data() {
         "path3",
         "--data",
         &reference("spiral_30_101.csv"),
+        "--patterns",
+        "exact",
     ]);
     assert!(err.contains("at most 10 points"), "{err}");
 }
@@ -1197,4 +1201,75 @@ fn sgd_path3_runs_stay_above_the_certified_optimum() {
         assert!(obj >= lo * (1.0 - 1e-12), "{obj} < {lo}");
         assert!(r["rel_gap"].as_f64().unwrap() >= -1e-12);
     }
+}
+
+/// `solve --model path3` beyond the exact size: the restricted program (the default there) is
+/// reported as not certified, with no lower bound, its objective is that of the printed network
+/// and never above the certified two-layer optimum (its candidates include the two-layer
+/// optimum's neurons).
+#[test]
+fn solve_path3_restricted_is_an_uncertified_upper_bound() {
+    let data = reference("spiral_30_101.csv");
+    let (code, out, err) = run(&[
+        "solve",
+        "--model",
+        "path3",
+        "--data",
+        &data,
+        "--beta",
+        "0.1",
+        "--patterns",
+        "restricted:50",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["certified"], false);
+    assert_eq!(v["pattern_mode"], "restricted:50");
+    assert!(v.get("lower_bound").is_none() && v.get("rel_gap").is_none());
+    let obj = v["objective"].as_f64().unwrap();
+    let two = v["two_layer_optimum"]["upper_bound"].as_f64().unwrap();
+    assert!(
+        obj <= two * (1.0 + 1e-9),
+        "{obj} above the two-layer optimum {two}"
+    );
+    let ds = crate::common::load_reference("datasets/spiral_30_101.csv");
+    let vec3 = |n: &serde_json::Value| -> Vec<f64> {
+        n["u"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_f64().unwrap())
+            .collect()
+    };
+    let subnets = v["subnetworks"].as_array().unwrap();
+    let mut loss = 0.0;
+    for (p, y) in ds.x.iter().zip(&ds.y) {
+        let f: f64 = subnets
+            .iter()
+            .map(|k| {
+                let z: f64 = k["neurons"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|n| {
+                        let u = vec3(n);
+                        n["s"].as_f64().unwrap() * (u[0] * p[0] + u[1] * p[1] + u[2]).max(0.0)
+                    })
+                    .sum();
+                k["a"].as_f64().unwrap() * z.max(0.0)
+            })
+            .sum();
+        loss += 0.5 * (f - y) * (f - y);
+    }
+    let mut cost = 0.0;
+    for k in subnets {
+        for n in k["neurons"].as_array().unwrap() {
+            let u = vec3(n);
+            cost += k["a"].as_f64().unwrap().abs()
+                * n["s"].as_f64().unwrap().abs()
+                * u.iter().map(|c| c * c).sum::<f64>().sqrt();
+        }
+    }
+    assert!((loss + 0.1 * cost - obj).abs() <= 1e-9 * obj);
 }
