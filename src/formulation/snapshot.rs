@@ -75,7 +75,7 @@ impl ModelKind {
                  max-margin network's neurons sit, with h = sign(α).",
             ),
             ModelKind::Path3 => (
-                "Block certificate gᵀ(X̃u)₊/β",
+                "Block dual gᵀ(X̃u)₊",
                 "The three-layer program's dual has one constraint per second-layer block (sign \
                  η, pattern E of the points a sub-network is on for): for some μ ≥ 0, the map of \
                  g = ηEλ + (2E − I)μ, with λ = y − ŷ, stays within ±β over all first-layer \

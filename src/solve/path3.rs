@@ -183,8 +183,9 @@ impl Path3Driver {
         if n > EXACT_MAX_N {
             return Err(Error::InvalidData(format!(
                 "the exact path-regularized program takes at most {EXACT_MAX_N} points (it \
-                 prices all 2ⁿ − 1 second-layer patterns); this dataset has {n}: use the \
-                 restricted program (--patterns restricted)"
+                 prices all 2ⁿ − 1 second-layer patterns); this dataset has {n}. The command \
+                 line's restricted program (solve --model path3 --patterns restricted) takes up \
+                 to {RESTRICTED_MAX_N} points, without a certificate"
             )));
         }
         Self::with_candidates(problem, settings, None)

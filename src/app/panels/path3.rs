@@ -24,7 +24,7 @@ pub fn regions(app: &mut App, ui: &mut egui::Ui) {
         app,
         ui,
         PlotId::Regions,
-        "Sub-networks on the plane",
+        "Sub-networks (plane)",
         "Each sub-network k computes a_k·(Σⱼ s_kj (x̃ᵀu_kj)₊)₊. Its first-layer neurons' lines \
          x̃ᵀu = 0 are drawn in its colour; the points it is on for (second-layer pre-activation \
          > 0) are ringed in the same colour.",
@@ -126,14 +126,15 @@ pub fn neurons(app: &mut App, ui: &mut egui::Ui) {
         ))
         .small(),
     );
-    egui::ScrollArea::vertical()
+    // Both directions: at laptop widths the last columns scroll into view instead of clipping.
+    egui::ScrollArea::both()
         .auto_shrink([false, false])
         .show(ui, |ui| {
             egui::Grid::new("path3_table")
                 .num_columns(6)
                 .striped(true)
                 .show(ui, |ui| {
-                    for h in ["", "u₁", "u₂", "u₃ (bias)", "s", "|a||s|‖u‖"] {
+                    for h in ["", "u₁", "u₂", "u₃", "s", "|a||s|‖u‖"] {
                         ui.strong(h);
                     }
                     ui.end_row();
