@@ -238,7 +238,7 @@ fn margin_run(
 
 /// `sgd --model max-margin`: β = 0 gradient descent (logistic or exponential) from the given initialization,
 /// each run's normalized margin against the certified best, and its dual estimate's certificate.
-fn sgd_report(args: &Args) -> Result<String> {
+pub(crate) fn sgd_report(args: &Args) -> Result<String> {
     let (settings, seeds, every) = args.sgd_settings()?;
     let loss = MarginLoss::parse(args.get("--loss").unwrap_or("logistic"))?;
     if let Some(b) = args.get("--beta")

@@ -624,6 +624,25 @@ struct SgdJson {
 /// `sgd --model relu`: train the seeds in parallel → certify each against the exact program →
 /// add the convex optimum → report.
 fn sgd_report(args: &Args) -> Result<String> {
+    // β = 0 with a classification loss is unregularized gradient flow: the max-margin model's
+    // runs (docs/math.md#max-margin), which also take the exponential loss.
+    let unregularized = args.get("--beta").and_then(|b| b.parse::<f64>().ok()) == Some(0.0);
+    let flow_loss = matches!(args.get("--loss"), Some("logistic" | "exponential"));
+    if unregularized && flow_loss {
+        if args.get("--adversarial").is_some() {
+            return Err(crate::error::Error::InvalidSetting(
+                "--adversarial: the unregularized (β = 0) runs train on the data as given".into(),
+            ));
+        }
+        return super::max_margin::sgd_report(args);
+    }
+    if args.get("--loss") == Some("exponential") {
+        return Err(crate::error::Error::InvalidSetting(
+            "--loss exponential: only for unregularized runs (--beta 0), which head for the \
+             max-margin network (or use --model max-margin)"
+                .into(),
+        ));
+    }
     let loss = Loss::parse(args.get("--loss").unwrap_or("squared"))?;
     let beta = args.beta()?;
     let (mut settings, seeds, every) = args.sgd_settings()?;

@@ -1273,3 +1273,48 @@ fn solve_path3_restricted_is_an_uncertified_upper_bound() {
     }
     assert!((loss + 0.1 * cost - obj).abs() <= 1e-9 * obj);
 }
+
+/// `sgd --beta 0 --loss logistic|exponential` (no model) is unregularized gradient flow: the
+/// max-margin report; the exponential loss with β > 0 is refused.
+#[test]
+fn sgd_beta_zero_is_gradient_flow() {
+    let data = reference("xor_6.csv");
+    for loss in ["logistic", "exponential"] {
+        let (code, out, err) = run(&[
+            "sgd",
+            "--data",
+            &data,
+            "--width",
+            "4",
+            "--beta",
+            "0",
+            "--loss",
+            loss,
+            "--epochs",
+            "2000",
+            "--lr",
+            "0.1",
+            "--init-scale",
+            "0.01",
+            "--json",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["model"], "max-margin");
+        assert_eq!(v["loss"], loss);
+        assert!(v["runs"][0]["normalized_margin"].as_f64().is_some());
+    }
+    let (code, _, err) = run(&[
+        "sgd",
+        "--data",
+        &data,
+        "--width",
+        "4",
+        "--beta",
+        "0.1",
+        "--loss",
+        "exponential",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--beta 0"), "{err}");
+}
