@@ -1016,6 +1016,7 @@ impl App {
         panels::time_bar(self, ui);
         panels::central(self, ui);
         panels::scenario::window(self, ui.ctx());
+        panels::compare::window(self, ui.ctx());
         if let Some(fc) = &mut self.file_chooser
             && let Some(choice) = fc.show(ui.ctx())
         {

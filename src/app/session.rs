@@ -154,6 +154,9 @@ pub struct ViewSettings {
     /// Use the in-window file chooser instead of the desktop's.
     #[serde(default)]
     pub builtin_file_chooser: bool,
+    /// The two-layer / three-layer comparison window is open (path-regularized model).
+    #[serde(default)]
+    pub comparison: bool,
 }
 
 /// A whole session.
@@ -226,6 +229,7 @@ impl Default for Session {
                 sgd_lines: true,
                 line_space: false,
                 builtin_file_chooser: false,
+                comparison: false,
             },
         }
     }

@@ -736,3 +736,164 @@ fn sgd_report(args: &Args) -> Result<String> {
     }
     Ok(text)
 }
+
+/// One model of the path-regularization comparison (docs/math.md#path3): its network's output
+/// over the plane, its own objective (each model has its own regularizer, so objectives compare
+/// only within a model) and its training fit.
+#[derive(Debug, Clone)]
+pub struct ComparedModel {
+    /// Which model.
+    pub name: &'static str,
+    /// How its network was found (certified optimum, best of seeds, restricted program …).
+    pub how: String,
+    /// Its objective on the data.
+    pub objective: f64,
+    /// A certified lower bound on its optimum, when there is one.
+    pub lower_bound: Option<f64>,
+    /// `½‖f(X) − y‖²`.
+    pub loss: f64,
+    /// Fraction of points with `sign f = y` (labels ±1).
+    pub accuracy: f64,
+    /// `f` over the plane.
+    pub output: crate::geometry::grid::Grid,
+}
+
+/// The three models of the comparison, in order.
+pub const COMPARED: [&str; 3] = [
+    "two-layer, weight decay",
+    "three-layer, weight decay",
+    "three-layer, path regularization",
+];
+
+/// Fits the three models of the path-regularization comparison to `input` (squared loss, its
+/// β): the certified two-layer weight-decay optimum, the best of four Adam runs of a fully
+/// connected three-layer network with weight decay (20 + 20 neurons, 3000 epochs), and the
+/// path-regularized three-layer optimum (exact and certified up to 10 points, the restricted
+/// program beyond). `on_model` receives each as it is done; `stop` cancels between and inside
+/// the solves.
+pub fn compare_models(
+    input: &ProblemInput,
+    extent: [f64; 4],
+    stop: &AtomicBool,
+    mut on_model: impl FnMut(usize, ComparedModel),
+) -> Result<()> {
+    use std::sync::atomic::Ordering;
+    let (x, y, beta) = (&input.x, &input.y, input.beta);
+    let fit = |f: &dyn Fn([f64; 2]) -> f64| {
+        let pred: Vec<f64> = x.iter().map(|&p| f(p)).collect();
+        let loss = pred
+            .iter()
+            .zip(y)
+            .map(|(a, b)| 0.5 * (a - b) * (a - b))
+            .sum();
+        let acc = pred.iter().zip(y).filter(|(a, b)| **a * **b > 0.0).count() as f64
+            / y.len().max(1) as f64;
+        (loss, acc, function_grid(f, FIELD, FIELD, extent))
+    };
+    let cancelled = || Error::InvalidSetting("cancelled".into());
+    // 1. Two-layer weight decay, certified.
+    let two = two_layer_solution(input, stop)?;
+    if stop.load(Ordering::Relaxed) {
+        return Err(cancelled());
+    }
+    let net2 = two.network.clone();
+    let (loss, accuracy, output) = fit(&|p| net2.eval(p));
+    on_model(
+        0,
+        ComparedModel {
+            name: COMPARED[0],
+            how: format!("certified optimum ({} neurons)", net2.neurons.len()),
+            objective: two.bounds.upper,
+            lower_bound: Some(two.bounds.lower),
+            loss,
+            accuracy,
+            output,
+        },
+    );
+    // 2. Three-layer weight decay: best of four Adam runs.
+    let mut best: Option<(crate::solve::fc3::Fc3Network, f64)> = None;
+    for seed in 1..=4 {
+        if stop.load(Ordering::Relaxed) {
+            return Err(cancelled());
+        }
+        let run = crate::solve::fc3::train_fc3(
+            x,
+            y,
+            beta,
+            20,
+            20,
+            SgdSettings {
+                init_scale: 0.5,
+                lr: 0.01,
+                lr_final: 1e-4,
+                epochs: 3000,
+                optimizer: crate::solve::Optimizer::Adam,
+                seed,
+                ..SgdSettings::default()
+            },
+        )?;
+        if best.as_ref().is_none_or(|b| run.1 < b.1) {
+            best = Some(run);
+        }
+    }
+    let Some((net3, obj3)) = best else {
+        return Err(cancelled());
+    };
+    let (loss, accuracy, output) = fit(&|p| net3.eval(p));
+    on_model(
+        1,
+        ComparedModel {
+            name: COMPARED[1],
+            how: "best of 4 Adam runs, 20 + 20 neurons (no certificate exists)".into(),
+            objective: obj3,
+            lower_bound: None,
+            loss,
+            accuracy,
+            output,
+        },
+    );
+    // 3. Path regularization: exact when small, restricted beyond.
+    let pr = problem(input)?;
+    let exact = pr.n() <= EXACT_MAX_N;
+    let sol = if exact {
+        solve_path3(pr, &settings(input.tol), until_stopped(stop))?
+    } else {
+        let blocks = candidate_blocks(x, y, beta, &two.network, 200)?;
+        crate::solve::path3::solve_path3_restricted(
+            pr,
+            &settings(input.tol),
+            &blocks,
+            until_stopped(stop),
+        )?
+    };
+    if stop.load(Ordering::Relaxed) {
+        return Err(cancelled());
+    }
+    let net = sol.network.clone();
+    let (loss, accuracy, output) = fit(&|p| net.eval(p));
+    on_model(
+        2,
+        ComparedModel {
+            name: COMPARED[2],
+            how: if exact && sol.status == Status::Converged {
+                format!(
+                    "certified optimum ({} sub-networks, {} neurons)",
+                    net.subnets.len(),
+                    net.neuron_count()
+                )
+            } else {
+                format!(
+                    "restricted program, not certified ({} sub-networks, {} neurons)",
+                    net.subnets.len(),
+                    net.neuron_count()
+                )
+            },
+            objective: net.objective(x, y, beta),
+            lower_bound: (exact && sol.status == Status::Converged).then_some(sol.bounds.lower),
+            loss,
+            accuracy,
+            output,
+        },
+    );
+    Ok(())
+}

@@ -6,6 +6,7 @@ pub mod admm;
 pub mod auglag;
 mod conic;
 pub mod driver;
+pub mod fc3;
 pub mod gated;
 pub mod maxmargin;
 pub mod nuclear;

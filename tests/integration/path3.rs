@@ -172,3 +172,40 @@ fn trained_networks_respect_the_certified_optimum() {
     }
     assert!(best <= sol.bounds.upper * 1.05, "best of 4 seeds {best}");
 }
+
+/// The comparison of the spiral figure (docs/math.md#path3) on spiral_30_101 at β = 0.01: three
+/// models, each a real network whose reported objective, loss and accuracy are its own; the
+/// path-regularized network is never worse than the certified two-layer optimum (the restricted
+/// program's candidates include its neurons).
+#[test]
+fn comparison_of_the_three_models() {
+    use convex_nn_explorer::formulation::ProblemInput;
+    use convex_nn_explorer::formulation::path3::{COMPARED, compare_models};
+    let ds = load_reference("datasets/spiral_30_101.csv");
+    let beta: f64 = std::env::var("CMP_BETA")
+        .ok()
+        .and_then(|b| b.parse().ok())
+        .unwrap_or(0.01);
+    let input = ProblemInput::new(ds.x.clone(), ds.y.clone(), Loss::Squared, beta);
+    let mut got = Vec::new();
+    let t0 = std::time::Instant::now();
+    compare_models(
+        &input,
+        [-1.5, 1.5, -1.5, 1.5],
+        &std::sync::atomic::AtomicBool::new(false),
+        |i, m| got.push((i, m)),
+    )
+    .unwrap();
+    eprintln!("comparison in {:.1} s", t0.elapsed().as_secs_f64());
+    assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), vec![0, 1, 2]);
+    for (i, m) in &got {
+        eprintln!(
+            "{}: objective {:.6}, loss {:.6}, accuracy {:.3} — {}",
+            m.name, m.objective, m.loss, m.accuracy, m.how
+        );
+        assert_eq!(m.name, COMPARED[*i]);
+        assert!(m.loss <= m.objective && m.accuracy >= 0.0 && m.accuracy <= 1.0);
+    }
+    assert!(got[2].1.objective <= got[0].1.objective * (1.0 + 1e-9));
+    assert!(got[0].1.lower_bound.is_some() && got[2].1.lower_bound.is_none());
+}

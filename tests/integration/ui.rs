@@ -417,7 +417,16 @@ fn example_sessions() -> Vec<(&'static str, Session)> {
     path3.sgd.epochs = 4000;
     path3.view.speed = 0;
     path3.view.log_gap = true;
+    // The spiral figure of the path-regularization paper, on spiral_30_101 at β = 0.1: the
+    // comparison window (two-layer weight decay, three-layer weight decay, three-layer path
+    // regularization) over the certified two-layer program.
+    let mut compare = session(Preset::Spiral, 30, false);
+    compare.data.dataset = crate::common::load_reference("datasets/spiral_30_101.csv");
+    compare.solver.log_beta = -1.0;
+    compare.view.comparison = true;
+    compare.view.speed = 0;
     vec![
+        ("path3_spiral_comparison", compare),
         ("path3_spiral8", path3),
         ("maxmargin_counterexample", margin),
         ("robust_xor", robust),
@@ -1140,4 +1149,30 @@ fn path3_plays_to_a_certified_optimum_beside_the_two_layer_one() {
     });
     h.run_steps(10);
     assert!(h.query_all_by_label_contains("at most 10 points").count() >= 1);
+}
+
+/// The comparison window (docs/math.md#path3), opened from the path-regularized model's panel on
+/// eight XOR points: three boundaries arrive, the two-layer and path-regularized ones certified
+/// (the path-regularized objective never above the two-layer one), the three-layer
+/// weight-decay one marked as having no certificate; closing it clears the session flag.
+#[test]
+fn comparison_window_fits_the_three_models() {
+    let mut s = session(Preset::Xor, 8, false);
+    s.solver.model = "path3".into();
+    let mut h = harness(app(s));
+    wait(&mut h, "the problem", |a| a.problem.is_some());
+    h.get_by_label("Compare with weight decay…").click();
+    h.run_steps(3);
+    assert!(h.state().session.view.comparison);
+    wait(&mut h, "the three models", |a| {
+        a.panel_state.compare.models.iter().all(|m| m.is_some())
+    });
+    h.run_steps(3);
+    let m = &h.state().panel_state.compare.models;
+    let (two, pr) = (m[0].as_ref().unwrap(), m[2].as_ref().unwrap());
+    assert!(two.lower_bound.is_some() && pr.lower_bound.is_some());
+    assert!(m[1].as_ref().unwrap().lower_bound.is_none());
+    assert!(pr.objective <= two.objective * (1.0 + 1e-9));
+    h.get_by_label_contains("best of 4 Adam runs");
+    assert!(h.query_all_by_label_contains("training accuracy").count() == 3);
 }

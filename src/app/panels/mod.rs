@@ -3,6 +3,7 @@
 
 mod boundary;
 mod certificate;
+pub mod compare;
 mod controls;
 mod gated;
 mod margin;
@@ -58,6 +59,8 @@ pub struct PanelState {
     pub orthogonal: Option<(u64, bool)>,
     /// The max-margin model's gradient-flow panel.
     pub margin: margin::MarginPanelState,
+    /// The two-layer / three-layer comparison window.
+    pub compare: compare::CompareState,
 }
 
 /// Fit-to-data of the plots that show the data plane or line space.
@@ -142,6 +145,7 @@ impl Default for PanelState {
             scenario: Default::default(),
             orthogonal: None,
             margin: Default::default(),
+            compare: Default::default(),
         }
     }
 }

@@ -113,6 +113,16 @@ pub fn neurons(app: &mut App, ui: &mut egui::Ui) {
          weight a, its path cost |a|·Σ|s|‖u‖; per neuron: u = (w₁, w₂, b), second-layer \
          weight s and its path |a||s|‖u‖.",
     );
+    if ui
+        .button("Compare with weight decay…")
+        .on_hover_text(
+            "The decision boundaries of the two-layer and three-layer weight-decay networks \
+             beside this one, on the same data and β",
+        )
+        .clicked()
+    {
+        app.session.view.comparison = true;
+    }
     let Some(net) = network(app) else {
         ui.label("nothing to show yet");
         return;
