@@ -17,7 +17,7 @@ use std::time::Instant;
 use clarabel::solver::SupportedConeT;
 
 use super::conic::{Rows, interior_point};
-use super::progress::{Iterate, Phase, Status};
+use super::progress::{Iterate, Status};
 use crate::certify::{Bounds, CERTIFICATE_SAFETY, certificate};
 use crate::convex::relu::ReluProblem;
 use crate::error::{Error, Result};
@@ -466,27 +466,18 @@ impl MaxMarginDriver {
     }
 
     fn iterate(&self, t: Instant) -> Iterate {
-        let b = self.best;
-        Iterate {
-            iter: self.rounds,
-            phase: Phase::Polish,
-            upper: b.upper,
-            lower: b.lower,
-            rel_gap: b.rel_gap(),
-            certificate: b.certificate,
-            convex_objective: b.upper,
-            checked_at: self.rounds,
-            primal_residual: 0.0,
-            dual_residual: 0.0,
-            rho: f64::NAN,
-            seconds: t.elapsed().as_secs_f64(),
-            active_blocks: self.current.neurons.len(),
-            status: if self.done {
+        Iterate::exact_round(
+            self.rounds,
+            self.best,
+            self.best.upper,
+            t.elapsed().as_secs_f64(),
+            self.current.neurons.len(),
+            if self.done {
                 self.status
             } else {
                 Status::Running
             },
-        }
+        )
     }
 
     /// The result.

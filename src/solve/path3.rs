@@ -25,7 +25,7 @@ use std::time::Instant;
 use clarabel::solver::SupportedConeT;
 
 use super::conic::{Rows, interior_point};
-use super::progress::{Iterate, Phase, Status};
+use super::progress::{Iterate, Status};
 use crate::certify::sweep::{SweepGeometry, certificate_with};
 use crate::certify::{Bounds, CERTIFICATE_SAFETY};
 use crate::convex::relu::ReluProblem;
@@ -517,27 +517,14 @@ impl Path3Driver {
     }
 
     fn iterate(&self, t: Instant) -> Iterate {
-        let b = self.best;
-        Iterate {
-            iter: self.rounds,
-            phase: Phase::Polish,
-            upper: b.upper,
-            lower: b.lower,
-            rel_gap: b.rel_gap(),
-            certificate: b.certificate,
-            convex_objective: b.upper,
-            checked_at: self.rounds,
-            primal_residual: 0.0,
-            dual_residual: 0.0,
-            rho: f64::NAN,
-            seconds: t.elapsed().as_secs_f64(),
-            active_blocks: self.current.neuron_count(),
-            status: if self.done {
-                self.status
-            } else {
-                Status::Running
-            },
-        }
+        Iterate::exact_round(
+            self.rounds,
+            self.best,
+            self.best.upper,
+            t.elapsed().as_secs_f64(),
+            self.current.neuron_count(),
+            self.status(),
+        )
     }
 
     /// Whether this is the exact program (its bounds are certified).

@@ -106,6 +106,35 @@ pub(crate) struct Measured {
 }
 
 impl Iterate {
+    /// The report of one round of a solver that works in exact rounds (a restricted program
+    /// solved by the interior-point method, then priced): the best certified bounds so far, the
+    /// objective of the round's program, no residuals and no ρ.
+    pub(crate) fn exact_round(
+        round: usize,
+        best: crate::certify::Bounds,
+        convex_objective: f64,
+        seconds: f64,
+        active_blocks: usize,
+        status: Status,
+    ) -> Iterate {
+        Iterate {
+            iter: round,
+            phase: Phase::Polish,
+            upper: best.upper,
+            lower: best.lower,
+            rel_gap: best.rel_gap(),
+            certificate: best.certificate,
+            convex_objective,
+            checked_at: round,
+            primal_residual: 0.0,
+            dual_residual: 0.0,
+            rho: f64::NAN,
+            seconds,
+            active_blocks,
+            status,
+        }
+    }
+
     /// The report of an iteration: the latest certified `bounds`, and the values not measured
     /// this iteration carried over from `last`.
     pub(crate) fn carried(

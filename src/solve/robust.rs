@@ -338,27 +338,18 @@ impl RobustDriver {
     }
 
     fn iterate(&self, t: Instant, objective: f64) -> Iterate {
-        let b = self.best;
-        Iterate {
-            iter: self.fo_iters + self.rounds,
-            phase: Phase::Polish,
-            upper: b.upper,
-            lower: b.lower,
-            rel_gap: b.rel_gap(),
-            certificate: b.certificate,
-            convex_objective: objective,
-            checked_at: self.fo_iters + self.rounds,
-            primal_residual: 0.0,
-            dual_residual: 0.0,
-            rho: f64::NAN,
-            seconds: t.elapsed().as_secs_f64(),
-            active_blocks: self.current.iter().filter(|b| **b != [0.0; 3]).count(),
-            status: if self.done {
+        Iterate::exact_round(
+            self.fo_iters + self.rounds,
+            self.best,
+            objective,
+            t.elapsed().as_secs_f64(),
+            self.current.iter().filter(|b| **b != [0.0; 3]).count(),
+            if self.done {
                 self.status
             } else {
                 Status::Running
             },
-        }
+        )
     }
 
     /// The result.
