@@ -1087,47 +1087,10 @@ fn solve_path3_reproduces_the_reference_and_refuses_large_data() {
         two >= obj,
         "two-layer {two} below the three-layer optimum {obj}"
     );
-    // The objective from the printed network: ½‖f(X) − y‖² + β Σ|a||s|‖u‖.
+    // The objective from the printed network.
     let ds = crate::common::load_reference("datasets/xor_6.csv");
-    let subnets = v["subnetworks"].as_array().unwrap();
-    let mut cost = 0.0;
-    let mut loss = 0.0;
-    for (p, y) in ds.x.iter().zip(&ds.y) {
-        let mut f = 0.0;
-        for k in subnets {
-            let a = k["a"].as_f64().unwrap();
-            let z: f64 = k["neurons"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|n| {
-                    let u: Vec<f64> = n["u"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .map(|c| c.as_f64().unwrap())
-                        .collect();
-                    n["s"].as_f64().unwrap() * (u[0] * p[0] + u[1] * p[1] + u[2]).max(0.0)
-                })
-                .sum();
-            f += a * z.max(0.0);
-        }
-        loss += 0.5 * (f - y) * (f - y);
-    }
-    for k in subnets {
-        let a = k["a"].as_f64().unwrap().abs();
-        for n in k["neurons"].as_array().unwrap() {
-            let u: Vec<f64> = n["u"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|c| c.as_f64().unwrap())
-                .collect();
-            cost +=
-                a * n["s"].as_f64().unwrap().abs() * u.iter().map(|c| c * c).sum::<f64>().sqrt();
-        }
-    }
-    assert!((loss + 0.1 * cost - obj).abs() <= 1e-9 * obj);
+    let own = path3_objective(&v, &ds, 0.1);
+    assert!((own - obj).abs() <= 1e-9 * obj);
     for args in [
         vec![
             "solve",
@@ -1234,44 +1197,8 @@ fn solve_path3_restricted_is_an_uncertified_upper_bound() {
         "{obj} above the two-layer optimum {two}"
     );
     let ds = crate::common::load_reference("datasets/spiral_30_101.csv");
-    let vec3 = |n: &serde_json::Value| -> Vec<f64> {
-        n["u"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c.as_f64().unwrap())
-            .collect()
-    };
-    let subnets = v["subnetworks"].as_array().unwrap();
-    let mut loss = 0.0;
-    for (p, y) in ds.x.iter().zip(&ds.y) {
-        let f: f64 = subnets
-            .iter()
-            .map(|k| {
-                let z: f64 = k["neurons"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|n| {
-                        let u = vec3(n);
-                        n["s"].as_f64().unwrap() * (u[0] * p[0] + u[1] * p[1] + u[2]).max(0.0)
-                    })
-                    .sum();
-                k["a"].as_f64().unwrap() * z.max(0.0)
-            })
-            .sum();
-        loss += 0.5 * (f - y) * (f - y);
-    }
-    let mut cost = 0.0;
-    for k in subnets {
-        for n in k["neurons"].as_array().unwrap() {
-            let u = vec3(n);
-            cost += k["a"].as_f64().unwrap().abs()
-                * n["s"].as_f64().unwrap().abs()
-                * u.iter().map(|c| c * c).sum::<f64>().sqrt();
-        }
-    }
-    assert!((loss + 0.1 * cost - obj).abs() <= 1e-9 * obj);
+    let own = path3_objective(&v, &ds, 0.1);
+    assert!((own - obj).abs() <= 1e-9 * obj);
 }
 
 /// `sgd --beta 0 --loss logistic|exponential` (no model) is unregularized gradient flow: the
@@ -1317,4 +1244,51 @@ fn sgd_beta_zero_is_gradient_flow() {
     ]);
     assert_eq!(code, 2);
     assert!(err.contains("--beta 0"), "{err}");
+}
+
+/// `½‖f(X) − y‖² + β Σ|a||s|‖u‖` of the `subnetworks` of a `solve --model path3` report,
+/// computed from the JSON alone.
+fn path3_objective(
+    v: &serde_json::Value,
+    ds: &convex_nn_explorer::data::Dataset,
+    beta: f64,
+) -> f64 {
+    let num = |x: &serde_json::Value| x.as_f64().unwrap();
+    let subnets = v["subnetworks"].as_array().unwrap();
+    let neurons = |k: &serde_json::Value| -> Vec<([f64; 3], f64)> {
+        k["neurons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| {
+                let u = n["u"].as_array().unwrap();
+                ([num(&u[0]), num(&u[1]), num(&u[2])], num(&n["s"]))
+            })
+            .collect()
+    };
+    let mut loss = 0.0;
+    for (p, y) in ds.x.iter().zip(&ds.y) {
+        let f: f64 = subnets
+            .iter()
+            .map(|k| {
+                let z: f64 = neurons(k)
+                    .iter()
+                    .map(|(u, s)| s * (u[0] * p[0] + u[1] * p[1] + u[2]).max(0.0))
+                    .sum();
+                num(&k["a"]) * z.max(0.0)
+            })
+            .sum();
+        loss += 0.5 * (f - y) * (f - y);
+    }
+    let cost: f64 = subnets
+        .iter()
+        .map(|k| {
+            num(&k["a"]).abs()
+                * neurons(k)
+                    .iter()
+                    .map(|(u, s)| s.abs() * (u[0] * u[0] + u[1] * u[1] + u[2] * u[2]).sqrt())
+                    .sum::<f64>()
+        })
+        .sum();
+    loss + beta * cost
 }
