@@ -544,6 +544,11 @@ impl App {
         formulation::by_id(&self.session.solver.model)
     }
 
+    /// The optimum, when its lower bound is certified (a restricted program's is not).
+    pub fn certified_optimum(&self) -> Option<&Arc<Optimum>> {
+        self.optimum.as_ref().filter(|o| o.certified)
+    }
+
     /// The kind of model chosen (ReLU panels for a planned or unknown id).
     pub fn model_kind(&self) -> formulation::ModelKind {
         self.formulation()

@@ -133,6 +133,7 @@ impl Formulation for GatedRelu {
             seconds: sol.seconds + relu.seconds,
             network: ModelNetwork::Relu(network),
             relaxes: Some(("ReLU optimum", relu.bounds)),
+            certified: true,
         })
     }
     fn sgd(&self, input: &ProblemInput, job: &SgdJob) -> Result<Box<dyn SgdRun>> {

@@ -99,6 +99,7 @@ impl Formulation for MaxMargin {
             seconds: sol.seconds,
             network: ModelNetwork::Relu(sol.network),
             relaxes: None,
+            certified: true,
         })
     }
     fn sgd(&self, input: &ProblemInput, job: &SgdJob) -> Result<Box<dyn SgdRun>> {

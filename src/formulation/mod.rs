@@ -238,6 +238,10 @@ pub struct Optimum {
     /// For a relaxation: the name and certified bounds of the optimum of the program it relaxes
     /// (drawn as a second line, so the relaxation gap shows).
     pub relaxes: Option<(&'static str, Bounds)>,
+    /// Whether `bounds.lower` is a certified lower bound. A restricted program's optimum is the
+    /// objective of a real network only (an upper bound): the app then shows no `p*` interval
+    /// and measures no gap against it.
+    pub certified: bool,
 }
 
 /// What a large problem will cost, shown before it is started.

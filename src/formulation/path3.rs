@@ -60,12 +60,7 @@ fn settings(tol: f64) -> Path3Settings {
     }
 }
 
-/// The certified two-layer weight-decay optimum on the same data and β.
-fn two_layer(input: &ProblemInput, stop: &AtomicBool) -> Result<Bounds> {
-    Ok(two_layer_solution(input, stop)?.bounds)
-}
-
-/// [`two_layer`] with its network.
+/// The certified two-layer weight-decay optimum on the same data and β, with its network.
 fn two_layer_network(input: &ProblemInput) -> Result<(Bounds, crate::model::ReluNetwork)> {
     let sol = two_layer_solution(input, &AtomicBool::new(false))?;
     Ok((sol.bounds, sol.network))
@@ -160,8 +155,10 @@ impl Formulation for Path3 {
          regularizer R = Σₖ Σⱼ |aₖ||sₖⱼ|‖uₖⱼ‖ and the squared loss: min ½‖f(X) − y‖² + βR. Its \
          convex equivalent has one group per (sign η, second-layer pattern E, sign σ, region i):\n\
          min ½‖Σ η E z[η,E] − y‖² + β Σ‖w‖,  z[η,E] = Σ σ DᵢX̃w,  w ∈ Kᵢ,  (2E − I)z[η,E] ≥ 0\n\
-         over all 2ⁿ − 1 patterns E (small data only: n ≤ 10). Solved by certified column \
-         generation; its optimum is at most the two-layer weight-decay optimum (dashed)."
+         over all 2ⁿ − 1 patterns E: solved by certified column generation up to 10 points; \
+         beyond, over candidate patterns E only (the restricted program: a real network's \
+         objective, not certified). Its optimum is at most the two-layer weight-decay optimum \
+         (dashed)."
     }
     fn kind(&self) -> ModelKind {
         ModelKind::Path3
@@ -170,20 +167,38 @@ impl Formulation for Path3 {
         false
     }
     fn build(&self, input: &ProblemInput) -> Result<Box<dyn Stepper>> {
-        Ok(Box::new(Path3Stepper(Path3Driver::new(
-            problem(input)?,
-            &settings(input.tol),
-        )?)))
+        let pr = problem(input)?;
+        // Exact within its size; beyond, the restricted program (not certified).
+        let driver = if pr.n() <= EXACT_MAX_N {
+            Path3Driver::new(pr, &settings(input.tol))?
+        } else {
+            let two = two_layer_solution(input, &AtomicBool::new(false))?;
+            let blocks = candidate_blocks(&input.x, &input.y, input.beta, &two.network, 200)?;
+            Path3Driver::restricted(pr, &settings(input.tol), &blocks)?
+        };
+        Ok(Box::new(Path3Stepper(driver)))
     }
     fn optimum(&self, input: &ProblemInput, stop: &AtomicBool) -> Result<Optimum> {
-        let sol = solve_path3(problem(input)?, &settings(input.tol), until_stopped(stop))?;
-        let two = two_layer(input, stop)?;
+        let pr = problem(input)?;
+        let two = two_layer_solution(input, stop)?;
+        let sol = if pr.n() <= EXACT_MAX_N {
+            solve_path3(pr, &settings(input.tol), until_stopped(stop))?
+        } else {
+            let blocks = candidate_blocks(&input.x, &input.y, input.beta, &two.network, 200)?;
+            crate::solve::path3::solve_path3_restricted(
+                pr,
+                &settings(input.tol),
+                &blocks,
+                until_stopped(stop),
+            )?
+        };
         Ok(Optimum {
+            certified: sol.exact,
             bounds: sol.bounds,
             status: sol.status,
             seconds: sol.seconds,
             network: ModelNetwork::Path3(sol.network),
-            relaxes: Some(("two-layer weight decay optimum", two)),
+            relaxes: Some(("two-layer weight decay optimum", two.bounds)),
         })
     }
     fn sgd(&self, input: &ProblemInput, job: &SgdJob) -> Result<Box<dyn SgdRun>> {
@@ -246,7 +261,8 @@ impl Stepper for Path3Stepper {
             n,
             detail: ProblemDetail::Path3 {
                 regions: pr.exact.len(),
-                blocks: 2 * ((1usize << n) - 1),
+                blocks: self.0.blocks(),
+                exact: self.0.is_exact(),
                 groups: self.0.groups(),
             },
         }

@@ -115,6 +115,7 @@ impl Formulation for ConvexRelu {
             seconds: sol.seconds,
             network: ModelNetwork::Relu(crate::decompose::relu::prune(&sol.network, &input.x)),
             relaxes: None,
+            certified: true,
         })
     }
     fn sgd(&self, input: &ProblemInput, job: &SgdJob) -> Result<Box<dyn SgdRun>> {

@@ -101,6 +101,7 @@ impl Formulation for RobustRelu {
             seconds: sol.seconds,
             network: ModelNetwork::Relu(pr.network(&sol.blocks)),
             relaxes: None,
+            certified: true,
         })
     }
     fn sgd(&self, input: &ProblemInput, job: &SgdJob) -> Result<Box<dyn SgdRun>> {

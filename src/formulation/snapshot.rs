@@ -291,8 +291,11 @@ pub enum ProblemDetail {
     Path3 {
         /// Regions of the arrangement (first-layer patterns, the empty one included).
         regions: usize,
-        /// Second-layer blocks priced every round, `2(2ⁿ − 1)`.
+        /// Second-layer blocks priced every round: `2(2ⁿ − 1)`, or the candidates of the
+        /// restricted program.
         blocks: usize,
+        /// Whether this is the exact program (certified) or the restricted one.
+        exact: bool,
         /// Groups in the working set.
         groups: usize,
     },

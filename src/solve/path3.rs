@@ -35,7 +35,8 @@ use crate::model::Loss;
 use crate::model::path3::{Path3Network, Path3Neuron, SubNetwork};
 use crate::vec3::norm3;
 
-/// Largest `n` the exact program accepts: it prices `2(2ⁿ − 1)` second-layer blocks every
+/// Largest `n` the exact program takes (beyond, the restricted program): it prices `2(2ⁿ − 1)`
+/// second-layer blocks every
 /// round, and its working set grows with them (measured on spirals at β = 0.1: n = 8 in 1.7 s,
 /// n = 10 in 8.8 s, n = 11 in 68 s; docs/math.md#path3).
 pub const EXACT_MAX_N: usize = 10;
@@ -530,6 +531,14 @@ impl Path3Driver {
     /// Whether this is the exact program (its bounds are certified).
     pub fn is_exact(&self) -> bool {
         self.candidates.is_none()
+    }
+
+    /// Second-layer blocks priced every round: `2(2ⁿ − 1)` for the exact program, the
+    /// candidates for a restricted one.
+    pub fn blocks(&self) -> usize {
+        self.candidates
+            .as_ref()
+            .map_or_else(|| 2 * ((1usize << self.pr.n()) - 1), Vec::len)
     }
 
     /// Groups in the working set.

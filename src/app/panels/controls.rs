@@ -438,18 +438,28 @@ fn solver(app: &mut App, ui: &mut egui::Ui) {
         ProblemDetail::Path3 {
             regions,
             blocks,
+            exact,
             groups,
         },
     )) = detail
     {
         ui.label(format!(
-            "n = {n} · first-layer regions {regions} · second-layer blocks {blocks}"
+            "n = {n} · first-layer regions {regions} · {} second-layer blocks {blocks}",
+            if *exact { "all" } else { "candidate" }
         ));
         ui.label(
-            RichText::new(format!(
-                "exact rounds: a working set of (η, E, σ, i) groups ({groups} at the start); \
-                 every block priced by the exact sweep"
-            ))
+            RichText::new(if *exact {
+                format!(
+                    "exact rounds: a working set of (η, E, σ, i) groups ({groups} at the start); \
+                     every block priced by the exact sweep"
+                )
+            } else {
+                format!(
+                    "restricted program (more than 10 points): candidate blocks from the \
+                     two-layer optimum, Adam runs and random sub-networks; {groups} groups at the \
+                     start; not certified"
+                )
+            })
             .small(),
         );
     } else if app.restart_pending() {
@@ -478,8 +488,12 @@ fn solver(app: &mut App, ui: &mut egui::Ui) {
                 };
                 row(ui, "iteration", it.iter.to_string());
                 row(ui, "upper bound", format!("{:.8}", it.upper));
-                row(ui, "lower bound", format!("{:.8}", it.lower));
-                row(ui, "rel. gap", format!("{:.2e}", it.rel_gap));
+                if it.lower.is_finite() {
+                    row(ui, "lower bound", format!("{:.8}", it.lower));
+                    row(ui, "rel. gap", format!("{:.2e}", it.rel_gap));
+                } else {
+                    row(ui, "lower bound", "– (not certified)".into());
+                }
                 row(ui, "primal res.", format!("{:.2e}", it.primal_residual));
                 row(ui, "dual res.", format!("{:.2e}", it.dual_residual));
                 row(ui, "active blocks", it.active_blocks.to_string());
@@ -555,8 +569,8 @@ fn sgd(app: &mut App, ui: &mut egui::Ui) {
                 ui.strong(h);
             }
             ui.end_row();
-            let p_lo = app.optimum.as_ref().map(|o| o.bounds.lower);
-            let p_up = app.optimum.as_ref().map(|o| o.bounds.upper);
+            let p_lo = app.certified_optimum().map(|o| o.bounds.lower);
+            let p_up = app.certified_optimum().map(|o| o.bounds.upper);
             for (k, b) in s.bounds.iter().enumerate() {
                 ui.colored_label(super::paint::seed_color(k), format!("{}", k + 1));
                 ui.monospace(format!("{:.5}", b.upper));

@@ -402,6 +402,14 @@ pub fn model_panels(kind: ModelKind) -> ModelPanels {
             certifying_text: |s, c| {
                 let (eta, e) = &s.path3()?.block;
                 let on = e.iter().filter(|b| **b).count();
+                if on == 0 {
+                    // Only the exact program has a block that sets a bound.
+                    return Some(
+                        "restricted program: no certificate (the dual constraint ranges over \
+                         all 2ⁿ − 1 second-layer patterns)"
+                            .into(),
+                    );
+                }
                 Some(format!(
                     "block η = {eta:+}, E on for {on} of {} points: c/β = {c:.6} (map scaled to ≤ 1)",
                     e.len()

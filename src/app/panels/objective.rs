@@ -120,7 +120,23 @@ fn options_row(app: &mut App, ui: &mut egui::Ui) -> Axes {
             .on_hover_text(
                 "Keep the y axis on the optimum and the current values (off: pan and zoom freely)",
             );
-        if let Some(o) = &app.optimum {
+        if let Some(o) = app.optimum.as_ref().filter(|o| !o.certified) {
+            ui.label(
+                egui::RichText::new(format!(
+                    "restricted program: {:.6} (not certified)",
+                    o.bounds.upper
+                ))
+                .color(Color32::from_rgb(220, 170, 50)),
+            )
+            .on_hover_text(
+                "The objective of a real network from a program restricted to candidate \
+                 patterns: an upper bound on the optimum that nothing certifies (no p* interval, \
+                 no gaps against it)",
+            );
+        }
+        if app.optimum.as_ref().is_some_and(|o| !o.certified) {
+            // Shown above; a gap to an uncertified value would mean nothing.
+        } else if let Some(o) = app.certified_optimum() {
             let b = o.bounds;
             ui.label(format!("p* ∈ [{:.6}, {:.6}]", b.lower, b.upper))
                 .on_hover_text(format!(
@@ -151,6 +167,8 @@ fn options_row(app: &mut App, ui: &mut egui::Ui) -> Axes {
         app.session.view.log_gap = log_gap;
         app.session_changed = true;
     }
+    // Without a certified p* there is no gap to plot: the objective scale instead.
+    let log_gap = log_gap && app.optimum.as_ref().is_none_or(|o| o.certified);
     Axes { x_seconds, log_gap }
 }
 
@@ -167,7 +185,7 @@ pub fn epoch_scale(last_iteration: usize, last_epoch: usize) -> f64 {
 /// The convex solver's bounds, the SGD seeds' objectives and the cursors, thinned.
 fn curves(app: &App, axes: Axes) -> Curves {
     let Axes { x_seconds, log_gap } = axes;
-    let p_lo = app.optimum.as_ref().map(|o| o.bounds.lower);
+    let p_lo = app.certified_optimum().map(|o| o.bounds.lower);
     let tr = |v: f64| -> f64 {
         match (log_gap, p_lo) {
             (true, Some(lo)) => (v - lo).max(1e-16).log10(),
@@ -260,8 +278,7 @@ fn curves(app: &App, axes: Axes) -> Curves {
         cursor_x,
         sgd_cursor_x,
         optimum: app
-            .optimum
-            .as_ref()
+            .certified_optimum()
             .map(|o| (o.bounds.lower, o.bounds.upper)),
         relaxes: app.optimum.as_ref().and_then(|o| {
             let (name, b) = o.relaxes?;
@@ -341,7 +358,7 @@ fn legend_row(ui: &mut egui::Ui, c: &Curves, hovered: Option<NeuronRef>, names: 
 /// current values above it.
 fn zoom_range(app: &App) -> (f64, f64) {
     let t = app.shown_iter();
-    let p_lo = app.optimum.as_ref().map(|o| o.bounds.lower);
+    let p_lo = app.certified_optimum().map(|o| o.bounds.lower);
     let mut cur: Vec<f64> = Vec::new();
     if let Some(it) = app.history.iterate_at(t) {
         cur.push(it.upper);

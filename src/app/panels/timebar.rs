@@ -109,10 +109,14 @@ pub fn status_line(app: &App, t: usize) -> String {
         let k = app.history.iterates.partition_point(|i| i.iter <= t);
         let recent = &app.history.iterates[k.saturating_sub(20)..k];
         let ms = 1e3 * recent.iter().map(|i| i.seconds).sum::<f64>() / recent.len().max(1) as f64;
-        s += &format!(
-            " · upper {:.6} · lower {:.6} · gap {:.1e} · certifying dual c/β {:.3}",
-            it.upper, it.lower, it.rel_gap, it.certificate,
-        );
+        s += &if it.lower.is_finite() {
+            format!(
+                " · upper {:.6} · lower {:.6} · gap {:.1e} · certifying dual c/β {:.3}",
+                it.upper, it.lower, it.rel_gap, it.certificate,
+            )
+        } else {
+            format!(" · upper {:.6} · not certified", it.upper)
+        };
         if let Some((name, v)) = penalty.filter(|(_, v)| v.is_finite()) {
             s += &format!(" · {name} {v:.3}");
         }

@@ -145,6 +145,7 @@ impl Formulation for PolySdp {
             seconds: sol.seconds,
             network: ModelNetwork::Poly(sol.networks),
             relaxes: None,
+            certified: true,
         })
     }
     fn sgd(&self, input: &ProblemInput, job: &SgdJob) -> Result<Box<dyn SgdRun>> {
