@@ -378,6 +378,47 @@ fn max_margin_solve(c: &mut Criterion) {
     g.finish();
 }
 
+/// The exact path-regularized program on spiral_8 (58 first-layer regions, 255 second-layer
+/// patterns: about 58 000 groups in the full program) to a certified 1e-6 gap.
+fn path3_solve(c: &mut Criterion) {
+    use convex_nn_explorer::solve::path3::{Path3Settings, solve_path3};
+    let mut g = c.benchmark_group("path3_exact_certified_gap_1e-6");
+    g.sample_size(10);
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/reference/datasets/spiral_8.csv"
+    );
+    let ds = convex_nn_explorer::data::read_csv(
+        std::path::Path::new(path),
+        convex_nn_explorer::data::LabelMode::Auto,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let name = "spiral_8_beta0.1";
+    let run = || {
+        let pr = ReluProblem::new(
+            ds.x.clone(),
+            ds.y.clone(),
+            Loss::Squared,
+            0.1,
+            PatternMode::Exact,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let sol = solve_path3(pr, &Path3Settings::default(), |_| ControlFlow::Continue(()))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(sol.status, Status::Converged, "{name}");
+        sol
+    };
+    let sol = run();
+    eprintln!(
+        "{name}: {} rounds, {} groups, rel gap {:.2e}",
+        sol.rounds,
+        sol.groups,
+        sol.bounds.rel_gap()
+    );
+    g.bench_function(name, |b| b.iter(|| black_box(run())));
+    g.finish();
+}
+
 fn sgd_training(c: &mut Criterion) {
     let mut g = c.benchmark_group("sgd");
     g.sample_size(10);
@@ -413,6 +454,7 @@ criterion_group!(
     admm_vs_al,
     robust_solve,
     max_margin_solve,
+    path3_solve,
     sgd_training
 );
 criterion_main!(benches);

@@ -1104,6 +1104,8 @@ fn solve_path3_reproduces_the_reference_and_refuses_large_data() {
         vec![
             "solve", "--model", "path3", "--data", &data, "--loss", "logistic",
         ],
+        vec!["solve", "--model", "path3", "--data", &data, "--beta", "0"],
+        vec!["solve", "--model", "path3", "--data", &data, "--beta", "-1"],
         vec![
             "solve",
             "--model",
