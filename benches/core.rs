@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use convex_nn_explorer::convex::ReluProblem;
 use convex_nn_explorer::data::{LabelMode, Preset, PresetParams, generate, read_csv};
+use convex_nn_explorer::geometry::patterns::enumerate_sweep;
 use convex_nn_explorer::geometry::{PatternMode, enumerate_exact, enumerate_oracle};
 use convex_nn_explorer::model::Loss;
 use convex_nn_explorer::solve::{
@@ -43,6 +44,20 @@ fn enumeration(c: &mut Criterion) {
         );
         g.bench_with_input(BenchmarkId::new("sweep_B3/uniform_seed1", n), &x, |b, x| {
             b.iter(|| enumerate_exact(black_box(x)))
+        });
+    }
+    // At scale: the sweep itself, without the general-position fallback (a tie would send it
+    // to the O(n³ log n) oracle).
+    g.sample_size(10);
+    for n in [1000usize, 2000] {
+        let x = random_points(n, 1);
+        assert_eq!(
+            enumerate_sweep(&x).map(|s| s.len()),
+            Some(n * n - n + 2),
+            "n = {n}: the sweep fell back"
+        );
+        g.bench_with_input(BenchmarkId::new("sweep_B3/uniform_seed1", n), &x, |b, x| {
+            b.iter(|| enumerate_sweep(black_box(x)))
         });
     }
     let x = random_points(50, 1);

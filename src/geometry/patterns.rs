@@ -99,13 +99,44 @@ impl PatternMode {
     }
 }
 
+/// A 64-bit fingerprint of a pattern (multiply–rotate over its words): the key of the index, so
+/// the index neither clones patterns nor runs SipHash over `n` bits per lookup.
+fn fingerprint(b: &Bitset) -> u64 {
+    b.words().iter().fold(b.len() as u64, |h, &w| {
+        (h.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95)
+    })
+}
+
+/// A hasher for keys that are already fingerprints: it passes them through.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl std::hash::Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+type FingerprintMap = HashMap<u64, usize, std::hash::BuildHasherDefault<PassThrough>>;
+
 /// A set of distinct activation patterns over `n` points, each with a strictly interior generator.
 #[derive(Debug, Clone)]
 pub struct PatternSet {
     n: usize,
     patterns: Vec<Bitset>,
     generators: Vec<[f64; 3]>,
-    index: HashMap<Bitset, usize>,
+    /// Fingerprint → index of the first pattern with it.
+    index: FingerprintMap,
+    /// Patterns whose fingerprint another pattern already has (practically never).
+    collisions: HashMap<Bitset, usize>,
 }
 
 impl PatternSet {
@@ -115,17 +146,23 @@ impl PatternSet {
             n,
             patterns: Vec::new(),
             generators: Vec::new(),
-            index: HashMap::new(),
+            index: FingerprintMap::default(),
+            collisions: HashMap::new(),
         }
     }
 
     /// Adds a pattern unless already present; returns its index.
     pub fn insert(&mut self, pattern: Bitset, generator: [f64; 3]) -> usize {
-        if let Some(&i) = self.index.get(&pattern) {
+        if let Some(i) = self.find(&pattern) {
             return i;
         }
         let i = self.patterns.len();
-        self.index.insert(pattern.clone(), i);
+        let h = fingerprint(&pattern);
+        if self.index.contains_key(&h) {
+            self.collisions.insert(pattern.clone(), i);
+        } else {
+            self.index.insert(h, i);
+        }
         self.patterns.push(pattern);
         self.generators.push(generator);
         i
@@ -168,7 +205,11 @@ impl PatternSet {
 
     /// Index of a pattern, if present.
     pub fn find(&self, pattern: &Bitset) -> Option<usize> {
-        self.index.get(pattern).copied()
+        match self.index.get(&fingerprint(pattern)) {
+            Some(&i) if self.patterns[i] == *pattern => Some(i),
+            Some(_) => self.collisions.get(pattern).copied(),
+            None => None,
+        }
     }
 
     /// A copy without the all-zero pattern (it contributes nothing to the convex program, docs/math.md#relu-convex).
@@ -361,12 +402,16 @@ pub fn enumerate_sweep(x: &[[f64; 2]]) -> Option<PatternSet> {
     let mut seen = vec![false; n];
     for w in 0..m {
         if gap_after(w) >= 1e-10 {
+            // Swaps sharing a point (a nearly collinear triple: from n ≈ 2000 on, some are
+            // certain) are not independent: they are taken one at a time in angle order, each
+            // prefix placed right after its own event. If the angles are too close to order
+            // them, a swap finds its pair not adjacent (or a generator not strict) and the
+            // sweep defers to the oracle below.
+            let mut shared = false;
             if w > start {
                 for e in &events[start..=w] {
                     for p in [e.1 as usize, e.2 as usize] {
-                        if std::mem::replace(&mut seen[p], true) {
-                            return None; // swaps sharing a point at one angle
-                        }
+                        shared |= std::mem::replace(&mut seen[p], true);
                     }
                 }
                 for e in &events[start..=w] {
@@ -374,7 +419,13 @@ pub fn enumerate_sweep(x: &[[f64; 2]]) -> Option<PatternSet> {
                     seen[e.2 as usize] = false;
                 }
             }
-            last[start..=w].fill(w);
+            if shared {
+                for (v, l) in last.iter_mut().enumerate().take(w + 1).skip(start) {
+                    *l = v;
+                }
+            } else {
+                last[start..=w].fill(w);
+            }
             start = w + 1;
         }
     }
@@ -405,6 +456,12 @@ pub fn enumerate_sweep(x: &[[f64; 2]]) -> Option<PatternSet> {
         prefix.push(cur.clone());
     }
     let mut out = PatternSet::new(n);
+    // The points on both sides of a prefix's threshold must lie strictly on their sides.
+    let mut boundary_ok = true;
+    let strict = |g: [f64; 3], order: &[usize], q: usize| -> bool {
+        let val = |i: usize| x[order[i]][0] * g[0] + x[order[i]][1] * g[1] + g[2];
+        (q == 0 || val(q - 1) > 0.0) && (q == n || val(q) < 0.0)
+    };
     let gen_for = |theta: f64, order: &[usize], q: usize| -> [f64; 3] {
         // generator of the prefix of length q at angle theta
         let (c, s) = (theta.cos(), theta.sin());
@@ -419,7 +476,9 @@ pub fn enumerate_sweep(x: &[[f64; 2]]) -> Option<PatternSet> {
         [c, s, -threshold]
     };
     for q in 0..=n {
-        out.insert(prefix[q].clone(), gen_for(theta0, &order, q));
+        let g = gen_for(theta0, &order, q);
+        boundary_ok &= strict(g, &order, q);
+        out.insert(prefix[q].clone(), g);
     }
     for w in 0..m {
         let (_, j, k) = events[w];
@@ -438,13 +497,19 @@ pub fn enumerate_sweep(x: &[[f64; 2]]) -> Option<PatternSet> {
         // The other swaps of the cluster touch other positions, so this prefix and its two
         // bounding points stay as they are until after the cluster.
         let theta = mid_after(last[w]);
-        out.insert(b, gen_for(theta, &order, qa + 1));
+        let g = gen_for(theta, &order, qa + 1);
+        boundary_ok &= strict(g, &order, qa + 1);
+        out.insert(b, g);
     }
-    if out.len() != n * n - n + 2 {
+    if !boundary_ok || out.len() != n * n - n + 2 {
         return None;
     }
-    // Verify generators strictly (cheap relative to the sweep; guards against rounding).
-    for i in 0..out.len() {
+    // Every generator was checked against the two points next to its threshold (above); the
+    // points farther away in the sorted order are farther from the threshold. As a guard
+    // against rounding anywhere else, about 2000 evenly spaced patterns are verified against
+    // every point (the full check would cost O(n³): 8·10⁹ operations at n = 2000).
+    let stride = (out.len() / 2000).max(1);
+    for i in (0..out.len()).step_by(stride) {
         let g = out.generator(i);
         let p = out.pattern(i);
         for (j, pt) in x.iter().enumerate() {

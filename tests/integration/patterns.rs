@@ -333,3 +333,25 @@ fn near_twins_keep_strict_generators() {
     // In general position (no three collinear): n² − n + 2 regions.
     assert_eq!(set.len(), 12 * 12 - 12 + 2);
 }
+
+/// A nearly collinear triple (the middle point 1e-11 off the line of the other two: its swap
+/// events fall within the sweep's 1e-10 tie window and share a point) among random points: the
+/// fast sweep takes the swaps one at a time instead of deferring to the oracle, and gives the
+/// oracle's set with strict generators.
+#[test]
+fn nearly_collinear_triples_stay_on_the_fast_sweep() {
+    use convex_nn_explorer::geometry::patterns::enumerate_sweep;
+    for (seed, off) in [(3u64, 1e-11), (4, 3e-11), (5, 5e-12)] {
+        let mut x = random_points(30, seed);
+        x[2] = [0.5 * (x[0][0] + x[1][0]) + off, 0.5 * (x[0][1] + x[1][1])];
+        let oracle = enumerate_oracle(&x).unwrap();
+        let fast = enumerate_sweep(&x);
+        if let Some(f) = &fast {
+            assert_eq!(set_of(f), set_of(&oracle), "seed {seed}");
+            assert_generators_strict(&x, f);
+        }
+        if off >= 1e-11 {
+            assert!(fast.is_some(), "seed {seed}: deferred to the oracle");
+        }
+    }
+}
