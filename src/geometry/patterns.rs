@@ -158,10 +158,13 @@ impl PatternSet {
         }
         let i = self.patterns.len();
         let h = fingerprint(&pattern);
-        if self.index.contains_key(&h) {
-            self.collisions.insert(pattern.clone(), i);
-        } else {
-            self.index.insert(h, i);
+        match self.index.entry(h) {
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.collisions.insert(pattern.clone(), i);
+            }
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(i);
+            }
         }
         self.patterns.push(pattern);
         self.generators.push(generator);
