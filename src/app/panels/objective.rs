@@ -440,10 +440,15 @@ fn plot(
     } else if c.sgd.is_empty() {
         plot.x_axis_label("convex solver iteration")
     } else {
+        // Tick labels are short numbers: shown from 36 px apart (egui_plot's default of 60 px
+        // left a run of 8 iterations with no label but "0").
         plot.custom_x_axes(vec![
-            AxisHints::new_x().label("convex solver iteration"),
+            AxisHints::new_x()
+                .label("convex solver iteration")
+                .label_spacing(36.0..=50.0),
             AxisHints::new_x()
                 .label("SGD epoch")
+                .label_spacing(36.0..=50.0)
                 .placement(VPlacement::Top)
                 .formatter(move |m, _| format!("{:.0}", m.value / scale)),
         ])
