@@ -71,9 +71,14 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     } else {
         None
     };
+    // Paths of the seeds' neurons: for the max-margin model, where gradient descent's neurons
+    // moving onto the maxima is the point (with weight decay and several seeds they only
+    // clutter the map).
+    let show_trails = app.model_kind() == crate::formulation::ModelKind::MaxMargin;
     let layers = Layers {
         trails: sgd
             .as_ref()
+            .filter(|_| show_trails)
             .map_or_else(Vec::new, |s| trails(&app.history, s)),
         sgd,
         selected: app.panel_state.poly.selected.filter(|_| s.poly().is_some()),
