@@ -289,6 +289,7 @@ type Block = (usize, f64);
 
 /// [`solve_max_margin`] one round at a time.
 pub struct MaxMarginDriver {
+    geom: crate::certify::sweep::SweepGeometry,
     pr: ReluProblem,
     settings: MaxMarginSettings,
     facets: Vec<Vec<usize>>,
@@ -328,6 +329,7 @@ impl MaxMarginDriver {
         }
         let facets = facets(&problem.x, &problem.patterns);
         let mut d = Self {
+            geom: crate::certify::sweep::SweepGeometry::new(&problem.x),
             facets,
             active: Vec::new(),
             idle: Vec::new(),
@@ -393,7 +395,13 @@ impl MaxMarginDriver {
     fn price(&mut self, lambda: &[f64]) -> usize {
         let pr = &self.pr;
         let v: Vec<f64> = lambda.iter().zip(&pr.y).map(|(l, y)| l * y).collect();
-        let cert = certificate(&pr.x, &pr.exact, &v, self.settings.columns_per_round);
+        let cert = crate::certify::sweep::certificate_with(
+            &self.geom,
+            &pr.x,
+            &pr.exact,
+            &v,
+            self.settings.columns_per_round,
+        );
         let c = cert.value * (1.0 + CERTIFICATE_SAFETY) + f64::MIN_POSITIVE;
         let lower = lambda.iter().sum::<f64>() / c.max(1.0);
         if lower > self.best.lower {
