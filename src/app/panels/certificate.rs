@@ -27,12 +27,9 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     let e = [0.0, std::f64::consts::TAU, -tm, tm];
     // The max-margin model may show a gradient-descent seed's dual estimate instead.
     let estimate = super::margin::shown_estimate(app, t);
-    let seed_grid = estimate.as_ref().map(|e| {
-        let (train, _) = app.split();
-        let x = app.session.data.dataset.subset(&train).x;
-        let [nx, ny] = crate::formulation::snapshot::LINE_FIELD;
-        crate::geometry::grid::certificate_grid(&x, &e.estimate.v, 1.0, nx, ny, tm)
-    });
+    let seed_grid = estimate
+        .as_ref()
+        .map(|e| super::margin::estimate_grid(app, e, tm));
     // The map of the output chosen in the decomposition panel (one output for ReLU models).
     let view = match (&estimate, &seed_grid) {
         (Some(e), Some(grid)) => e.view(grid),
@@ -203,7 +200,11 @@ fn trails(
                         .iter()
                         .filter(|s| s.epoch <= now.epoch)
                     {
-                        let Some(u) = s.relu_networks().get(k).and_then(|n| n.neurons.get(i))
+                        let Some(u) = s
+                            .networks
+                            .get(k)
+                            .and_then(crate::formulation::ModelNetwork::relu)
+                            .and_then(|n| n.neurons.get(i))
                         else {
                             continue;
                         };

@@ -59,6 +59,8 @@ pub struct MarginPanelState {
     pub table: bool,
     /// The certificate panel shows this seed's dual estimate instead of the convex multipliers.
     pub dual_seed: Option<usize>,
+    /// The map of the shown estimate, for `(run, epoch, seed)`: computed once, not per frame.
+    estimate_grid: Option<((u64, usize, usize), std::sync::Arc<Grid>)>,
     /// `(run, optimum)` the cache belongs to.
     key: Option<(u64, usize)>,
     track: BTreeMap<usize, Vec<SeedPoint>>,
@@ -317,6 +319,30 @@ impl ShownEstimate {
                 .collect(),
         }
     }
+}
+
+/// The map over line space (θ ∈ [0, 2π), |t| ≤ `t_max`) of the shown estimate, cached per run,
+/// epoch and seed.
+pub fn estimate_grid(app: &mut App, e: &ShownEstimate, t_max: f64) -> std::sync::Arc<Grid> {
+    let key = (app.run_id(), e.epoch, e.seed);
+    if let Some((k, g)) = &app.panel_state.margin.estimate_grid
+        && *k == key
+    {
+        return g.clone();
+    }
+    let (train, _) = app.split();
+    let x = app.session.data.dataset.subset(&train).x;
+    let [nx, ny] = crate::formulation::snapshot::LINE_FIELD;
+    let g = std::sync::Arc::new(crate::geometry::grid::certificate_grid(
+        &x,
+        &e.estimate.v,
+        1.0,
+        nx,
+        ny,
+        t_max,
+    ));
+    app.panel_state.margin.estimate_grid = Some((key, g.clone()));
+    g
 }
 
 /// The seed's dual estimate the certificate panel should show at time `t`, if one is chosen.
