@@ -5,6 +5,7 @@
 
 pub mod file_chooser;
 pub mod history;
+pub mod job;
 pub mod panels;
 pub mod session;
 pub mod worker;

@@ -6,10 +6,6 @@
 //! accuracy. Runs on its own thread with progress and Cancel; results of other data are marked
 //! stale.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, channel};
-
 use eframe::egui;
 use egui::{Color32, Stroke};
 use egui_plot::{Plot, Points};
@@ -17,6 +13,7 @@ use egui_plot::{Plot, Points};
 use super::boundary::target_color;
 use super::{data_extent, paint};
 use crate::app::App;
+use crate::app::job::Job;
 use crate::formulation::path3::{COMPARED, ComparedModel, compare_models};
 
 enum Msg {
@@ -27,8 +24,7 @@ enum Msg {
 /// The window's state.
 #[derive(Default)]
 pub struct CompareState {
-    rx: Option<Receiver<Msg>>,
-    stop: Option<Arc<AtomicBool>>,
+    job: Job<Msg>,
     /// The fitted models, by position.
     pub models: [Option<ComparedModel>; 3],
     /// Why the run failed.
@@ -40,32 +36,22 @@ pub struct CompareState {
 impl CompareState {
     /// Whether a run is going on.
     pub fn running(&self) -> bool {
-        self.rx.is_some()
+        self.job.running()
     }
 
     fn cancel(&mut self) {
-        if let Some(s) = &self.stop {
-            s.store(true, Ordering::Relaxed);
-        }
-        self.rx = None;
-        self.stop = None;
+        self.job.cancel();
     }
 
     fn receive(&mut self) {
-        let Some(rx) = &self.rx else { return };
-        let mut done = false;
-        while let Ok(m) = rx.try_recv() {
+        for m in self.job.drain() {
             match m {
                 Msg::Model(i, m) => self.models[i] = Some(m),
                 Msg::Done(r) => {
                     self.error = r.err();
-                    done = true;
+                    self.job.finished();
                 }
             }
-        }
-        if done {
-            self.rx = None;
-            self.stop = None;
         }
     }
 }
@@ -85,27 +71,19 @@ fn start(app: &mut App, ctx: &egui::Context) {
         }
     };
     let extent = data_extent(&app.session.data.dataset);
-    let (tx, rx) = channel();
-    let stop = Arc::new(AtomicBool::new(false));
-    let stop2 = stop.clone();
-    let ctx = ctx.clone();
-    let spawned = std::thread::Builder::new()
-        .name("model comparison".into())
-        .spawn(move || {
-            let r = compare_models(&input, extent, &stop2, |i, m| {
-                let _ = tx.send(Msg::Model(i, m));
-                ctx.request_repaint();
+    let started =
+        app.panel_state
+            .compare
+            .job
+            .start("model comparison", ctx, move |tx, stop, ctx| {
+                let r = compare_models(&input, extent, stop, |i, m| {
+                    let _ = tx.send(Msg::Model(i, m));
+                    ctx.request_repaint();
+                });
+                let _ = tx.send(Msg::Done(r.map_err(|e| e.to_string())));
             });
-            let _ = tx.send(Msg::Done(r.map_err(|e| e.to_string())));
-            ctx.request_repaint();
-        });
-    let st = &mut app.panel_state.compare;
-    match spawned {
-        Ok(_) => {
-            st.rx = Some(rx);
-            st.stop = Some(stop);
-        }
-        Err(e) => st.error = Some(format!("could not start the comparison: {e}")),
+    if let Err(e) = started {
+        app.panel_state.compare.error = Some(format!("could not start the comparison: {e}"));
     }
 }
 

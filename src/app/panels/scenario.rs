@@ -5,9 +5,7 @@
 //! its own thread with progress and Cancel; results of an older problem are marked stale.
 
 use std::ops::ControlFlow;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, channel};
+use std::sync::atomic::Ordering;
 
 use eframe::egui;
 use egui::Color32;
@@ -15,6 +13,7 @@ use egui_plot::{Line, Plot, PlotPoints, Points};
 
 use super::objective::{decades, power_of_ten};
 use crate::app::App;
+use crate::app::job::Job;
 use crate::certify::Bounds;
 use crate::solve::scenario::{SCENARIO_SLACK, ScenarioPoint, scenario_sweep};
 
@@ -31,9 +30,7 @@ enum Msg {
 pub struct ScenarioState {
     /// Whether the window is open.
     pub open: bool,
-    rx: Option<Receiver<Msg>>,
-    stop: Option<Arc<AtomicBool>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    job: Job<Msg>,
     /// The exact-gate optimum.
     pub exact: Option<Bounds>,
     /// One point per finished sample size.
@@ -47,22 +44,15 @@ pub struct ScenarioState {
 impl ScenarioState {
     /// Whether a sweep is running.
     pub fn running(&self) -> bool {
-        self.thread.as_ref().is_some_and(|t| !t.is_finished()) || self.rx.is_some()
+        self.job.running()
     }
 
     fn cancel(&mut self) {
-        if let Some(s) = &self.stop {
-            s.store(true, Ordering::Relaxed);
-        }
-        self.rx = None;
-        self.stop = None;
-        self.thread = None; // detached: it stops after the current program
+        self.job.cancel();
     }
 
     fn receive(&mut self) {
-        let Some(rx) = &self.rx else { return };
-        let mut done = false;
-        while let Ok(m) = rx.try_recv() {
+        for m in self.job.drain() {
             match m {
                 Msg::Point(exact, p) => {
                     self.exact = Some(exact);
@@ -70,13 +60,9 @@ impl ScenarioState {
                 }
                 Msg::Done(r) => {
                     self.error = r.err();
-                    done = true;
+                    self.job.finished();
                 }
             }
-        }
-        if done {
-            self.rx = None;
-            self.stop = None;
         }
     }
 }
@@ -94,45 +80,40 @@ fn start(app: &mut App, ctx: &egui::Context) {
         crate::geometry::PatternMode::Sampled { seed, .. } => seed,
         crate::geometry::PatternMode::Exact => 1,
     };
-    let (tx, rx) = channel();
-    let stop = Arc::new(AtomicBool::new(false));
-    let stop2 = stop.clone();
-    let ctx = ctx.clone();
-    let thread = std::thread::Builder::new()
-        .name("scenario sweep".into())
-        .spawn(move || {
-            let r = input.exact().and_then(|exact| {
-                scenario_sweep(
-                    &input.x,
-                    &input.y,
-                    input.loss,
-                    input.beta,
-                    &exact,
-                    &COUNTS,
-                    seed,
-                    |b, p| {
-                        let _ = tx.send(Msg::Point(*b, *p));
-                        ctx.request_repaint();
-                        if stop2.load(Ordering::Relaxed) {
-                            ControlFlow::Break(())
-                        } else {
-                            ControlFlow::Continue(())
-                        }
-                    },
-                )
+    let started =
+        app.panel_state
+            .scenario
+            .job
+            .start("scenario sweep", ctx, move |tx, stop, ctx| {
+                let r = input.exact().and_then(|exact| {
+                    scenario_sweep(
+                        &input.x,
+                        &input.y,
+                        input.loss,
+                        input.beta,
+                        &exact,
+                        &COUNTS,
+                        seed,
+                        |b, p| {
+                            let _ = tx.send(Msg::Point(*b, *p));
+                            ctx.request_repaint();
+                            if stop.load(Ordering::Relaxed) {
+                                ControlFlow::Break(())
+                            } else {
+                                ControlFlow::Continue(())
+                            }
+                        },
+                    )
+                });
+                let _ = tx.send(Msg::Done(r.map(|_| ()).map_err(|e| e.to_string())));
             });
-            let _ = tx.send(Msg::Done(r.map(|_| ()).map_err(|e| e.to_string())));
-            ctx.request_repaint();
-        })
-        .ok();
     let run = app.run_id();
     let st = &mut app.panel_state.scenario;
     st.points.clear();
     st.exact = None;
-    st.error = None;
-    st.rx = Some(rx);
-    st.stop = Some(stop);
-    st.thread = thread;
+    st.error = started
+        .err()
+        .map(|e| format!("could not start the sweep: {e}"));
     st.run = run;
 }
 
