@@ -30,6 +30,26 @@ pub fn target_color(kind: TargetKind, y: f64, ymax: f64, dark: bool) -> Color32 
     }
 }
 
+/// The data as small dots coloured by target, one plot item per colour (a plot item per point
+/// costs a frame hundreds of items): for the plots that show the data beside something else.
+pub fn data_dots(pui: &mut egui_plot::PlotUi, ds: &Dataset, dark: bool) {
+    let ymax = ds.y.iter().fold(0.0f64, |m, y| m.max(y.abs()));
+    let mut groups: std::collections::BTreeMap<[u8; 4], Vec<[f64; 2]>> = Default::default();
+    for (p, &y) in ds.x.iter().zip(&ds.y) {
+        groups
+            .entry(target_color(ds.kind, y, ymax, dark).to_array())
+            .or_default()
+            .push(*p);
+    }
+    for (c, pts) in groups {
+        pui.points(
+            Points::new("data", pts)
+                .radius(3.5)
+                .color(Color32::from_rgba_premultiplied(c[0], c[1], c[2], c[3])),
+        );
+    }
+}
+
 pub fn show(app: &mut App, ui: &mut egui::Ui) {
     fit_title_row(
         app,

@@ -8,9 +8,9 @@
 
 use eframe::egui;
 use egui::{Color32, Stroke};
-use egui_plot::{Plot, Points};
+use egui_plot::Plot;
 
-use super::boundary::target_color;
+use super::boundary::data_dots;
 use super::{data_extent, paint};
 use crate::app::App;
 use crate::app::job::Job;
@@ -157,7 +157,6 @@ fn body(app: &mut App, ui: &mut egui::Ui) {
     let ds = app.session.data.dataset.clone();
     let extent = data_extent(&ds);
     let dark = app.session.view.dark;
-    let ymax = ds.y.iter().fold(0.0f64, |m, y| m.max(y.abs()));
     let outline = if dark { Color32::WHITE } else { Color32::BLACK };
     let w = (ui.available_width() - 16.0) / 3.0;
     let run = app.panel_state.compare.run.unwrap_or(0);
@@ -189,13 +188,7 @@ fn body(app: &mut App, ui: &mut egui::Ui) {
                     .allow_scroll(false)
                     .show(ui, |pui| {
                         pui.image(paint::plot_image("output", tex, extent));
-                        for (p, &y) in ds.x.iter().zip(&ds.y) {
-                            pui.points(
-                                Points::new("data", vec![*p])
-                                    .radius(3.5)
-                                    .color(target_color(ds.kind, y, ymax, dark)),
-                            );
-                        }
+                        data_dots(pui, &ds, dark);
                     });
                 let segs = m.output.contour(0.0);
                 paint::paint_segments(ui, &resp.transform, &segs, Stroke::new(1.5, outline));

@@ -5,7 +5,7 @@
 use eframe::egui;
 use egui_plot::{Line, MarkerShape, Plot, PlotPoints, Points};
 
-use super::boundary::target_color;
+use super::boundary::data_dots;
 use super::paint;
 use super::{data_extent, fit_title_row, title_row};
 use crate::app::{App, PlotId};
@@ -36,7 +36,6 @@ pub fn regions(app: &mut App, ui: &mut egui::Ui) {
     let ds = app.session.data.dataset.clone();
     let e = data_extent(&ds);
     let dark = app.session.view.dark;
-    let ymax = ds.y.iter().fold(0.0f64, |m, y| m.max(y.abs()));
     ui.horizontal_wrapped(|ui| {
         for (k, sub) in net.subnets.iter().enumerate() {
             let on = ds.x.iter().filter(|&&p| sub.pre(p) > 0.0).count();
@@ -90,13 +89,7 @@ pub fn regions(app: &mut App, ui: &mut egui::Ui) {
                         .color(c),
                 );
             }
-            for (p, &y) in ds.x.iter().zip(&ds.y) {
-                pui.points(
-                    Points::new("data", vec![*p])
-                        .radius(3.5)
-                        .color(target_color(ds.kind, y, ymax, dark)),
-                );
-            }
+            data_dots(pui, &ds, dark);
         });
     app.panel_state.fit.record(PlotId::Regions, &resp.transform);
 }
