@@ -8,7 +8,7 @@
 pub mod poly;
 pub mod sweep;
 
-pub use sweep::{Candidate, Certificate, certificate, evaluate_h};
+pub use sweep::{Candidate, Certificate, SweepGeometry, certificate, evaluate_h, price};
 
 use serde::{Deserialize, Serialize};
 
@@ -92,6 +92,33 @@ pub fn feasible_dual(
 ) -> FeasibleDual {
     loss.clamp_dual(&mut v, y);
     let cert = certificate(x, patterns, &v, top_k);
+    scale_into_feasible(y, loss, beta, v, cert)
+}
+
+/// [`feasible_dual`] priced by the sweep alone ([`price`]): no pattern set, the same exact
+/// certificate (docs/math.md#pricing).
+pub fn feasible_dual_swept(
+    geom: &SweepGeometry,
+    x: &[[f64; 2]],
+    y: &[f64],
+    loss: Loss,
+    beta: f64,
+    mut v: Vec<f64>,
+    top_k: usize,
+) -> FeasibleDual {
+    loss.clamp_dual(&mut v, y);
+    let cert = price(geom, x, &v, top_k);
+    scale_into_feasible(y, loss, beta, v, cert)
+}
+
+/// Scales a dual point (already in the loss's domain) by `min(1, β/c(v))` with the safety margin.
+fn scale_into_feasible(
+    y: &[f64],
+    loss: Loss,
+    beta: f64,
+    mut v: Vec<f64>,
+    cert: Certificate,
+) -> FeasibleDual {
     let c_safe = cert.value * (1.0 + CERTIFICATE_SAFETY) + f64::MIN_POSITIVE;
     let scale = if c_safe > beta { beta / c_safe } else { 1.0 };
     for vj in v.iter_mut() {

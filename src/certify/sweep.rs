@@ -12,7 +12,7 @@ use std::f64::consts::TAU;
 
 use crate::geometry::facets::{Circle, distinct_points};
 use crate::geometry::{Bitset, PatternSet};
-use crate::vec3::norm3;
+use crate::vec3::{dot3, norm3};
 
 /// `h(u) = Σ_j v_j (x̃_jᵀu)₊`.
 pub fn evaluate_h(x: &[[f64; 2]], v: &[f64], u: &[f64; 3]) -> f64 {
@@ -50,11 +50,36 @@ pub struct Certificate {
 
 enum Where {
     Region(usize),
-    /// An arc of circle `group`, by the angle of its midpoint.
-    Arc {
+    /// A region met on the circle of distinct point `group`, beside the arc whose midpoint is at
+    /// angle `mid`: on the point's positive side when `on` (arcs are kept with `on = false`).
+    Cell {
         group: usize,
         mid: f64,
+        on: bool,
     },
+}
+
+/// Where the interior candidates (one per region) come from.
+enum Regions<'a> {
+    /// A listed pattern set (`O(P n)`).
+    Listed(&'a PatternSet),
+    /// The regions met beside the arcs of the sweep itself: every region of the arrangement
+    /// has an edge on some circle, so none is missed, and only the regions whose linear piece
+    /// `‖g‖` could beat the best value are checked (`O(n)` each).
+    Swept,
+}
+
+/// A region met during the sweep whose interior candidate may matter.
+struct CellRecord {
+    norm: f64,
+    fp: u64,
+    group: usize,
+    mid: f64,
+    on: bool,
+    /// The sign `s` of the candidate `s·g/‖g‖`.
+    sign: f64,
+    /// `g` as accumulated by the sweep (exact up to rounding drift; recomputed before use).
+    g: [f64; 3],
 }
 
 /// Computes `c(v)` exactly over all regions in `patterns` (which must be the exact set for a
@@ -71,6 +96,13 @@ pub fn certificate(x: &[[f64; 2]], patterns: &PatternSet, v: &[f64], top_k: usiz
 pub struct SweepGeometry {
     members: Vec<Vec<usize>>,
     circles: Vec<CachedCircle>,
+    /// Augmented coordinates of the distinct points.
+    pts: Vec<[f64; 3]>,
+    /// Per distinct point: the XOR of its members' random keys, so that the fingerprint of a
+    /// pattern (XOR of the keys of its points) is kept in O(1) per crossing during a sweep.
+    keys: Vec<u64>,
+    /// Per original point: its random key.
+    point_keys: Vec<u64>,
 }
 
 struct CachedCircle {
@@ -106,8 +138,168 @@ impl SweepGeometry {
                 CachedCircle { circle, at, start }
             })
             .collect();
-        Self { members, circles }
+        let point_keys: Vec<u64> = (0..x.len())
+            .map(|j| crate::geometry::grid::splitmix(0x5EED_0000 + j as u64))
+            .collect();
+        let keys = members
+            .iter()
+            .map(|g| g.iter().fold(0, |a, &j| a ^ point_keys[j]))
+            .collect();
+        Self {
+            members,
+            circles,
+            pts,
+            keys,
+            point_keys,
+        }
     }
+
+    /// The fingerprint of a pattern: the XOR of its points' random keys (the key of a region in
+    /// [`SweepGeometry::facets_of`] and of the solvers' working sets).
+    pub fn fingerprint(&self, pattern: &Bitset) -> u64 {
+        let mut h = 0;
+        for (w, &word) in pattern.words().iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                let b = bits.trailing_zeros() as usize;
+                h ^= self.point_keys[64 * w + b];
+                bits &= bits - 1;
+            }
+        }
+        h
+    }
+
+    /// For each of `patterns` (regions of the arrangement of the points this geometry was built
+    /// from), the original indices of one point per irredundant facet of its cone, sorted: the
+    /// planes that carry an edge of positive length of the region (as
+    /// [`crate::geometry::facets()`], without the full pattern set). One `O(n²)` pass over the
+    /// cached crossings; a pattern that is no region gets no facets.
+    pub fn facets_of(&self, n: usize, patterns: &[Bitset]) -> Vec<Vec<usize>> {
+        let mut wanted: std::collections::HashMap<u64, Vec<usize>> =
+            std::collections::HashMap::new();
+        for (i, p) in patterns.iter().enumerate() {
+            wanted.entry(self.fingerprint(p)).or_default().push(i);
+        }
+        let mut out: Vec<Vec<usize>> = vec![Vec::new(); patterns.len()];
+        let members = &self.members;
+        let set_group = |bits: &mut Bitset, g: usize, on: bool| {
+            for &j in &members[g] {
+                bits.set(j, on);
+            }
+        };
+        let offer = |fp: u64, bits: &Bitset, rep: usize, out: &mut Vec<Vec<usize>>| {
+            if let Some(list) = wanted.get(&fp) {
+                for &i in list {
+                    if patterns[i] == *bits && !out[i].contains(&rep) {
+                        out[i].push(rep);
+                    }
+                }
+            }
+        };
+        for (jg, cc) in self.circles.iter().enumerate() {
+            let rep = members[jg][0];
+            let ev = &cc.circle.events;
+            let mut bits = Bitset::zeros(n);
+            let mut fp = 0u64;
+            for &k in &cc.start {
+                set_group(&mut bits, k, true);
+                fp ^= self.keys[k];
+            }
+            let both_sides = |bits: &mut Bitset, fp: u64, out: &mut Vec<Vec<usize>>| {
+                offer(fp, bits, rep, out);
+                set_group(bits, jg, true);
+                offer(fp ^ self.keys[jg], bits, rep, out);
+                set_group(bits, jg, false);
+            };
+            if ev.is_empty() {
+                // a single distinct point: its plane bounds both half-spaces
+                both_sides(&mut bits, fp, &mut out);
+                continue;
+            }
+            let mut prev = ev[ev.len() - 1].0 - TAU;
+            for &(cur, k, enter) in ev {
+                if cur - prev > 1e-14 {
+                    both_sides(&mut bits, fp, &mut out);
+                }
+                set_group(&mut bits, k, enter);
+                fp ^= self.keys[k];
+                prev = cur;
+            }
+        }
+        for f in out.iter_mut() {
+            f.sort_unstable();
+        }
+        out
+    }
+}
+
+/// The pattern of the region beside the arc at angle `mid` of distinct point `group`'s circle,
+/// on the point's positive side when `on`.
+fn cell_pattern(geom: &SweepGeometry, x: &[[f64; 2]], group: usize, mid: f64, on: bool) -> Bitset {
+    let u_mid = geom.circles[group].circle.unit(mid);
+    let mut b = crate::geometry::pattern_of(x, &u_mid);
+    for &j in &geom.members[group] {
+        b.set(j, on);
+    }
+    b
+}
+
+/// Whether `s·g` of a swept region lies in its cone, up to a loose tolerance (a filter before
+/// the exact [`interior_candidates`]; no pattern is built).
+fn loosely_inside(geom: &SweepGeometry, c: &CellRecord) -> bool {
+    let u_mid = geom.circles[c.group].circle.unit(c.mid);
+    geom.pts.iter().enumerate().all(|(k, p)| {
+        let pos = if k == c.group {
+            c.on
+        } else {
+            dot3(p, &u_mid) > 0.0
+        };
+        let t = c.sign * dot3(p, &c.g);
+        let tol = 1e-9 * c.norm * norm3(p);
+        if pos { t >= -tol } else { t <= tol }
+    })
+}
+
+/// The interior candidates of region `d`: `s·g/‖g‖` with `g = Σ_{j∈d} v_j x̃_j` when it lies in
+/// the region's closure (`s = ±1`), with its value `s·h`.
+fn interior_candidates(
+    x: &[[f64; 2]],
+    v: &[f64],
+    d: &Bitset,
+) -> impl Iterator<Item = (f64, f64, [f64; 3])> {
+    let mut g = [0.0; 3];
+    for (j, p) in x.iter().enumerate() {
+        if d.get(j) {
+            g[0] += v[j] * p[0];
+            g[1] += v[j] * p[1];
+            g[2] += v[j];
+        }
+    }
+    let gn = norm3(&g);
+    let (mut plus_ok, mut minus_ok) = (gn > 0.0, gn > 0.0);
+    if gn > 0.0 {
+        for (j, p) in x.iter().enumerate() {
+            let t = p[0] * g[0] + p[1] * g[1] + g[2];
+            let tol = 1e-12 * gn * (1.0 + p[0].abs() + p[1].abs());
+            let e = if d.get(j) { t } else { -t };
+            if e < -tol {
+                plus_ok = false;
+            }
+            if e > tol {
+                minus_ok = false;
+            }
+            if !plus_ok && !minus_ok {
+                break;
+            }
+        }
+    }
+    [(plus_ok, 1.0), (minus_ok, -1.0)]
+        .into_iter()
+        .filter(|&(ok, _)| ok)
+        .map(move |(_, s)| {
+            let u = [s * g[0] / gn, s * g[1] / gn, s * g[2] / gn];
+            (s * evaluate_h(x, v, &u), s, u)
+        })
 }
 
 /// [`certificate`] with the arc geometry of `x` computed beforehand.
@@ -118,7 +310,24 @@ pub fn certificate_with(
     v: &[f64],
     top_k: usize,
 ) -> Certificate {
-    let n = x.len();
+    sweep(geom, x, Regions::Listed(patterns), v, top_k)
+}
+
+/// [`certificate_with`] without a pattern set: the regions are met by the sweep itself
+/// (docs/math.md#pricing), so no enumeration of the `n² − n + 2` regions is needed and the cost
+/// is the sweep's `O(n²)` plus `O(n)` per region that could beat the best value. Candidate
+/// patterns are built from the sweep.
+pub fn price(geom: &SweepGeometry, x: &[[f64; 2]], v: &[f64], top_k: usize) -> Certificate {
+    sweep(geom, x, Regions::Swept, v, top_k)
+}
+
+fn sweep(
+    geom: &SweepGeometry,
+    x: &[[f64; 2]],
+    regions: Regions<'_>,
+    v: &[f64],
+    top_k: usize,
+) -> Certificate {
     let mut best = (0.0f64, [0.0, 0.0, 1.0], 1.0f64);
     let mut cands: Vec<(f64, f64, [f64; 3], Where)> = Vec::new();
     let mut consider =
@@ -131,54 +340,44 @@ pub fn certificate_with(
             }
         };
 
-    // 1. Interior candidates, one linear piece per region.
-    let mut a = vec![0.0; n];
-    for i in 0..patterns.len() {
-        let d = patterns.pattern(i);
-        let mut g = [0.0; 3];
-        for j in 0..n {
-            if d.get(j) {
-                g[0] += v[j] * x[j][0];
-                g[1] += v[j] * x[j][1];
-                g[2] += v[j];
-            }
-        }
-        let gn = norm3(&g);
-        if gn == 0.0 {
-            continue;
-        }
-        let (mut plus_ok, mut minus_ok) = (true, true);
-        for j in 0..n {
-            let t = x[j][0] * g[0] + x[j][1] * g[1] + g[2];
-            a[j] = t;
-            let tol = 1e-12 * gn * (1.0 + x[j][0].abs() + x[j][1].abs());
-            let e = if d.get(j) { t } else { -t };
-            if e < -tol {
-                plus_ok = false;
-            }
-            if e > tol {
-                minus_ok = false;
-            }
-            if !plus_ok && !minus_ok {
-                break;
-            }
-        }
-        for (ok, s) in [(plus_ok, 1.0), (minus_ok, -1.0)] {
-            if ok {
-                let u = [s * g[0] / gn, s * g[1] / gn, s * g[2] / gn];
-                let val = s * evaluate_h(x, v, &u);
+    // 1. Interior candidates of listed regions, one linear piece per region.
+    if let Regions::Listed(patterns) = regions {
+        for i in 0..patterns.len() {
+            let d = patterns.pattern(i);
+            for (val, s, u) in interior_candidates(x, v, d) {
                 consider(val, s, u, Where::Region(i), &mut best);
             }
         }
     }
+    let swept = matches!(regions, Regions::Swept);
+    let floor = |best: f64| if top_k == 0 { best } else { 0.5 * best };
+    let mut cells: Vec<CellRecord> = Vec::new();
+    let mut pruned_at = 1usize << 14;
 
-    // 2. Boundary arcs of every (distinct) data plane.
+    // 2. Boundary arcs of every (distinct) data plane (and, swept, the regions beside them).
     let members = &geom.members;
     let vs: Vec<f64> = members
         .iter()
         .map(|g| g.iter().map(|&j| v[j]).sum())
         .collect();
     for (jg, cc) in geom.circles.iter().enumerate() {
+        // Swept regions: `g` of the region on the point's negative side of the current arc
+        // (the positive side adds the point's own term) and the region's fingerprint.
+        let mut g3 = [0.0f64; 3];
+        let mut fp = 0u64;
+        let own = {
+            let p = geom.pts[jg];
+            [vs[jg] * p[0], vs[jg] * p[1], vs[jg] * p[2]]
+        };
+        if swept {
+            for &k in &cc.start {
+                let p = geom.pts[k];
+                for c in 0..3 {
+                    g3[c] += vs[k] * p[c];
+                }
+                fp ^= geom.keys[k];
+            }
+        }
         let circle = &cc.circle;
         let events = &circle.events;
         if events.is_empty() {
@@ -195,6 +394,47 @@ pub fn certificate_with(
         for (e, &(cur, k, enter)) in events.iter().enumerate() {
             let cur_at = cc.at[e];
             let len = cur - prev;
+            if swept && len > 1e-14 {
+                let on_side = [g3[0] + own[0], g3[1] + own[1], g3[2] + own[2]];
+                // Three facets of the region are known here: the circle's own plane and the
+                // planes crossing it at the arc's ends. `s·g` must lie on the region's side of
+                // each (loosely: rounding drift must not drop a candidate; the exact check
+                // decides).
+                let (kp, kp_on) = {
+                    let (_, kk, ent) = events[if e == 0 { events.len() - 1 } else { e - 1 }];
+                    (kk, ent)
+                };
+                let sides = [(kp, kp_on), (k, !enter)];
+                for (g, on) in [(g3, false), (on_side, true)] {
+                    let norm = norm3(&g);
+                    if norm <= floor(best.0) || norm == 0.0 {
+                        continue;
+                    }
+                    for sgn in [1.0, -1.0] {
+                        let side_ok = |pk: usize, pos: bool| {
+                            let t = sgn * dot3(&geom.pts[pk], &g);
+                            let tol = 1e-9 * norm * norm3(&geom.pts[pk]);
+                            if pos { t >= -tol } else { t <= tol }
+                        };
+                        if side_ok(jg, on) && sides.iter().all(|&(pk, pos)| side_ok(pk, pos)) {
+                            cells.push(CellRecord {
+                                norm,
+                                fp: if on { fp ^ geom.keys[jg] } else { fp },
+                                group: jg,
+                                mid: 0.5 * (prev + cur),
+                                on,
+                                sign: sgn,
+                                g,
+                            });
+                        }
+                    }
+                }
+                if cells.len() > pruned_at {
+                    let f = floor(best.0);
+                    cells.retain(|c| c.norm > f);
+                    pruned_at = pruned_at.max(2 * cells.len());
+                }
+            }
             if len > 1e-14 {
                 for s in [1.0, -1.0] {
                     let (g1, g2) = (s * gsum[0], s * gsum[1]);
@@ -241,9 +481,10 @@ pub fn certificate_with(
                                 ]
                             }
                         };
-                        let w = Where::Arc {
+                        let w = Where::Cell {
                             group: jg,
                             mid: 0.5 * (prev + cur),
+                            on: false,
                         };
                         consider(arc_val, s, u, w, &mut best);
                     }
@@ -252,8 +493,41 @@ pub fn certificate_with(
             let sgn = if enter { 1.0 } else { -1.0 };
             gsum[0] += sgn * vs[k] * circle.ab[k][0];
             gsum[1] += sgn * vs[k] * circle.ab[k][1];
+            if swept {
+                let p = geom.pts[k];
+                for c in 0..3 {
+                    g3[c] += sgn * vs[k] * p[c];
+                }
+                fp ^= geom.keys[k];
+            }
             prev = cur;
             prev_at = cur_at;
+        }
+    }
+
+    // 3. Swept regions, largest `‖g‖` first (an upper bound of the region's maximum): each is
+    // checked once, exactly, until no further one can beat the best value (or `top_k` passed).
+    if swept {
+        cells.sort_by(|p, q| q.norm.total_cmp(&p.norm));
+        let mut checked: HashSet<(u64, bool)> = HashSet::new();
+        let mut passed = 0;
+        for c in &cells {
+            if c.norm <= floor(best.0) || (top_k > 0 && passed >= top_k) {
+                break;
+            }
+            if !checked.insert((c.fp, c.sign > 0.0)) || !loosely_inside(geom, c) {
+                continue;
+            }
+            let d = cell_pattern(geom, x, c.group, c.mid, c.on);
+            for (val, s, u) in interior_candidates(x, v, &d) {
+                passed += 1;
+                let w = Where::Cell {
+                    group: c.group,
+                    mid: c.mid,
+                    on: c.on,
+                };
+                consider(val, s, u, w, &mut best);
+            }
         }
     }
 
@@ -269,16 +543,10 @@ pub fn certificate_with(
             if top.len() >= top_k {
                 break;
             }
-            let pattern = match w {
-                Where::Region(i) => patterns.pattern(i).clone(),
-                Where::Arc { group, mid } => {
-                    let u_mid = geom.circles[group].circle.unit(mid);
-                    let mut b = crate::geometry::pattern_of(x, &u_mid);
-                    for &j in &members[group] {
-                        b.set(j, false);
-                    }
-                    b
-                }
+            let pattern = match (w, &regions) {
+                (Where::Region(i), Regions::Listed(patterns)) => patterns.pattern(i).clone(),
+                (Where::Region(_), Regions::Swept) => continue,
+                (Where::Cell { group, mid, on }, _) => cell_pattern(geom, x, group, mid, on),
             };
             if pattern.is_zero() || !seen.insert((pattern.clone(), s > 0.0)) {
                 continue;

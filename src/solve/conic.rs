@@ -98,6 +98,19 @@ pub(crate) fn interior_point(
     cones: &[SupportedConeT<f64>],
     what: &str,
 ) -> Result<Conic> {
+    interior_point_to(diag, q, a, cones, what, 1e-10)
+}
+
+/// [`interior_point`] to the tolerance `tol` (gap and feasibility): a looser one suffices while
+/// a solver's certified gap is still large (its bounds are certified whatever the accuracy).
+pub(crate) fn interior_point_to(
+    diag: &[(usize, f64)],
+    q: &[f64],
+    a: Rows,
+    cones: &[SupportedConeT<f64>],
+    what: &str,
+    tol: f64,
+) -> Result<Conic> {
     let nvar = q.len();
     let pmat = CscMatrix::new_from_triplets(
         nvar,
@@ -111,10 +124,10 @@ pub(crate) fn interior_point(
     let settings = DefaultSettings::<f64> {
         verbose: false,
         max_iter: 200,
-        tol_gap_abs: 1e-10,
-        tol_gap_rel: 1e-10,
-        tol_feas: 1e-10,
-        tol_ktratio: 1e-9,
+        tol_gap_abs: tol,
+        tol_gap_rel: tol,
+        tol_feas: tol,
+        tol_ktratio: 10.0 * tol,
         ..DefaultSettings::default()
     };
     let mut solver = DefaultSolver::new(&pmat, q, &amat, &a.b, cones, settings)

@@ -15,6 +15,7 @@ use super::admm::{Admm, AdmmSettings};
 use super::auglag::{AlSettings, AugLag};
 use super::polish::{BlockId, polish};
 use super::progress::{Iterate, Phase, Status};
+use super::working_set::{WorkingSetSettings, WorkingSetSolver};
 use crate::certify::{Bounds, certify_network_dual, feasible_dual};
 use crate::convex::relu::{BlockVec, ReluProblem};
 use crate::error::{Error, Result};
@@ -342,6 +343,9 @@ enum Stage {
     },
     /// The exact solver failed: plain ADMM until the tolerance or the limit.
     Fallback,
+    /// [`Method::WorkingSet`] over the exact regions: the certificate-driven working-set solver,
+    /// one round per step.
+    WorkingSet,
     Done,
 }
 
@@ -354,6 +358,9 @@ pub struct Driver {
     best: Best,
     status: Status,
     stage: Stage,
+    /// The working-set solver ([`Method::WorkingSet`] over the exact regions); it survives β
+    /// changes (a warm start).
+    working_set: Option<Box<WorkingSetSolver>>,
     t0: Instant,
     admm_iterations: usize,
     polish_rounds: usize,
@@ -382,6 +389,29 @@ impl Driver {
         }
         let settings = &settings;
         let p = fo.problem().p();
+        let working_set = if settings.method == Method::WorkingSet && fo.problem().is_exact {
+            let pr = fo.problem();
+            let ws = WorkingSetSolver::new(
+                pr.x.clone(),
+                pr.y.clone(),
+                pr.loss,
+                pr.beta,
+                WorkingSetSettings {
+                    tol: settings.tol,
+                    max_rounds: settings.max_polish_rounds,
+                    columns_per_round: settings.columns_per_round,
+                    ..WorkingSetSettings::default()
+                },
+            )?;
+            Some(Box::new(ws))
+        } else {
+            None
+        };
+        let stage = if working_set.is_some() {
+            Stage::WorkingSet
+        } else {
+            Stage::Admm
+        };
         Ok(Self {
             fo,
             settings: *settings,
@@ -394,7 +424,8 @@ impl Driver {
                 blocks: vec![[0.0; 3]; 2 * p],
             },
             status: Status::Running,
-            stage: Stage::Admm,
+            stage,
+            working_set,
             t0: Instant::now(),
             admm_iterations: 0,
             polish_rounds: 0,
@@ -462,12 +493,19 @@ impl Driver {
     /// path); bounds of the old β are dropped.
     pub fn set_beta(&mut self, beta: f64) -> Result<()> {
         self.fo.set_beta(beta)?;
+        if let Some(ws) = self.working_set.as_mut() {
+            ws.set_beta(beta)?;
+        }
         self.best.upper = f64::INFINITY;
         self.best.lower = f64::NEG_INFINITY;
         self.best.certificate = f64::NAN;
         self.best.dual.clear();
         self.status = Status::Running;
-        self.stage = Stage::Admm;
+        self.stage = if self.working_set.is_some() {
+            Stage::WorkingSet
+        } else {
+            Stage::Admm
+        };
         Ok(())
     }
 
@@ -483,6 +521,7 @@ impl Driver {
         match self.stage {
             Stage::Done => None,
             Stage::Admm | Stage::Fallback => Some(self.admm_step()),
+            Stage::WorkingSet => self.working_set_step(),
             Stage::Polish { .. } => {
                 let Stage::Polish {
                     active,
@@ -495,6 +534,32 @@ impl Driver {
                 Some(self.polish_round(active, idle, facets))
             }
         }
+    }
+
+    fn working_set_step(&mut self) -> Option<Iterate> {
+        let ws = self.working_set.as_mut()?;
+        let it = ws.step()?;
+        let net = ws.network().clone();
+        let (b, dual, status, done) = (
+            ws.bounds(),
+            ws.certifying_dual().to_vec(),
+            ws.status(),
+            ws.is_done(),
+        );
+        self.polish_rounds += 1;
+        if b.upper < self.best.upper {
+            // The network's own blocks of (C) (the converse map; exact regions, so it succeeds).
+            if let Ok(blocks) = self.fo.problem().from_network(&net) {
+                self.best.offer_upper(b.upper, &net, &blocks);
+            }
+        }
+        self.best.offer_lower(b.lower, b.certificate, &dual);
+        self.network = net;
+        self.status = status;
+        if done {
+            self.stage = Stage::Done;
+        }
+        Some(it)
     }
 
     fn admm_step(&mut self) -> Iterate {

@@ -22,6 +22,7 @@ pub mod scenario;
 pub mod sdp;
 pub mod sgd;
 pub mod woodbury;
+pub mod working_set;
 
 pub use admm::{Admm, AdmmSettings};
 pub use driver::{Solution, SolveSettings, solve_relu};

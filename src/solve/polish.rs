@@ -11,7 +11,7 @@
 
 use clarabel::solver::SupportedConeT;
 
-use super::conic::{Rows, interior_point};
+use super::conic::{Rows, interior_point_to};
 
 use crate::convex::relu::ReluProblem;
 use crate::error::Result;
@@ -84,6 +84,18 @@ pub fn polish_blocks(
     loss: Loss,
     beta: f64,
     blocks: &[RestrictedBlock],
+) -> Result<PolishResult> {
+    polish_blocks_to(x, y, loss, beta, blocks, 1e-10)
+}
+
+/// [`polish_blocks`] to the interior-point tolerance `tol`.
+pub fn polish_blocks_to(
+    x: &[[f64; 2]],
+    y: &[f64],
+    loss: Loss,
+    beta: f64,
+    blocks: &[RestrictedBlock],
+    tol: f64,
 ) -> Result<PolishResult> {
     let (n, k) = (x.len(), blocks.len());
     // Variable layout: u_b (3k) | t_b (k) | ŷ (n) | loss extras.
@@ -172,7 +184,7 @@ pub fn polish_blocks(
         Loss::Hinge => (0..n).for_each(|j| q[off_e + j] = 1.0),
         Loss::Logistic => (0..n).for_each(|j| q[off_e + 3 * j] = 1.0),
     }
-    let sol = interior_point(&diag, &q, a, &cones, "polish")?;
+    let sol = interior_point_to(&diag, &q, a, &cones, "polish", tol)?;
     let values = (0..k)
         .map(|bi| [sol.x[3 * bi], sol.x[3 * bi + 1], sol.x[3 * bi + 2]])
         .collect();

@@ -31,3 +31,5 @@ mod ui;
 #[cfg(test)]
 #[cfg(feature = "gui")]
 mod ui_truth;
+#[cfg(test)]
+mod working_set;

@@ -6,9 +6,11 @@ use crate::common;
 use std::ops::ControlFlow;
 
 use common::{gaussian, random_labels, random_points};
-use convex_nn_explorer::certify::{certificate, certify_network, evaluate_h, kkt_report};
+use convex_nn_explorer::certify::{
+    SweepGeometry, certificate, certify_network, evaluate_h, kkt_report, price,
+};
 use convex_nn_explorer::convex::ReluProblem;
-use convex_nn_explorer::geometry::{PatternMode, augment, enumerate_exact};
+use convex_nn_explorer::geometry::{PatternMode, augment, enumerate_exact, facets};
 use convex_nn_explorer::model::{Loss, Neuron, ReluNetwork};
 use convex_nn_explorer::solve::woodbury::{Woodbury, dense_patterns};
 use convex_nn_explorer::solve::{Admm, AdmmSettings, SolveSettings, Status, solve_relu};
@@ -121,6 +123,93 @@ fn exact_certificate_dominates_and_matches_a_dense_grid() {
                 });
             let lin = c.sign * (g[0] * c.u[0] + g[1] * c.u[1] + g[2] * c.u[2]);
             assert!((lin - c.value).abs() <= 1e-9 * c.value.max(1.0));
+        }
+    }
+}
+
+/// Data for the pricing checks: random points, with duplicates, three near-collinear points
+/// and a grid (many collinear triples).
+fn pricing_cases() -> Vec<Vec<[f64; 2]>> {
+    let mut out = Vec::new();
+    for seed in 0..6u64 {
+        out.push(random_points(8 + 6 * seed as usize, 40 + seed));
+    }
+    let mut dup = random_points(15, 7);
+    dup.push(dup[3]);
+    dup.push(dup[3]);
+    dup.push(dup[9]);
+    out.push(dup);
+    let mut near = random_points(12, 8);
+    near.push([0.1, 0.1]);
+    near.push([0.2, 0.2 + 1e-11]);
+    near.push([0.3, 0.3 - 2e-11]);
+    out.push(near);
+    out.push(
+        (0..25)
+            .map(|k| [(k % 5) as f64 * 0.5 - 1.0, (k / 5) as f64 * 0.5 - 1.0])
+            .collect(),
+    );
+    out
+}
+
+#[test]
+fn swept_pricing_equals_the_certificate_over_the_listed_regions() {
+    for (case, x) in pricing_cases().into_iter().enumerate() {
+        let n = x.len();
+        let pats = enumerate_exact(&x).unwrap();
+        let geom = SweepGeometry::new(&x);
+        let mut rng = StdRng::seed_from_u64(500 + case as u64);
+        for trial in 0..4 {
+            let v: Vec<f64> = (0..n).map(|_| gaussian(&mut rng)).collect();
+            for top_k in [0, 1, 10] {
+                let listed = certificate(&x, &pats, &v, top_k);
+                let swept = price(&geom, &x, &v, top_k);
+                assert!(
+                    (listed.value - swept.value).abs() <= 1e-12 * listed.value.max(1.0),
+                    "case {case} trial {trial} top_k {top_k}: listed {} swept {}",
+                    listed.value,
+                    swept.value
+                );
+                // The best candidate is the maximum, and every candidate is a region of the
+                // arrangement whose linear piece attains its value at its direction.
+                if top_k > 0 {
+                    let best = &swept.top[0];
+                    assert!(
+                        (best.value - listed.top[0].value).abs() <= 1e-12 * best.value.max(1.0)
+                    );
+                }
+                for c in &swept.top {
+                    assert!(pats.find(&c.pattern).is_some(), "case {case}: not a region");
+                    let g: [f64; 3] =
+                        (0..n).filter(|&j| c.pattern.get(j)).fold([0.0; 3], |a, j| {
+                            [a[0] + v[j] * x[j][0], a[1] + v[j] * x[j][1], a[2] + v[j]]
+                        });
+                    let lin = c.sign * (g[0] * c.u[0] + g[1] * c.u[1] + g[2] * c.u[2]);
+                    assert!((lin - c.value).abs() <= 1e-9 * c.value.max(1.0));
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn facets_of_a_few_regions_equal_the_facets_of_the_full_set() {
+    for (case, x) in pricing_cases().into_iter().enumerate() {
+        let pats = enumerate_exact(&x).unwrap();
+        let all = facets(&x, &pats);
+        let geom = SweepGeometry::new(&x);
+        let some: Vec<usize> = (0..pats.len()).step_by(3).collect();
+        let wanted: Vec<_> = some.iter().map(|&i| pats.pattern(i).clone()).collect();
+        let got = geom.facets_of(x.len(), &wanted);
+        for (k, &i) in some.iter().enumerate() {
+            assert_eq!(got[k], all[i], "case {case}, region {i}");
+        }
+        // A pattern that is no region gets no facets.
+        let mut odd = pats.pattern(some[0]).clone();
+        let flip = (0..x.len()).find(|&j| !odd.get(j)).unwrap_or(0);
+        odd.set(flip, !odd.get(flip));
+        if pats.find(&odd).is_none() {
+            assert!(geom.facets_of(x.len(), &[odd])[0].is_empty());
         }
     }
 }

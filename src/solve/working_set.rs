@@ -1,0 +1,565 @@
+//! The certificate-driven working-set solver of (C) (docs/math.md#working-set): the program
+//! restricted to a few regions is solved exactly (interior point on the irredundant facets), every
+//! region of the arrangement is priced by the exact certificate sweep of its multipliers, the most
+//! violated regions join, long-idle ones leave, until the certified gap is below tolerance.
+//!
+//! Nothing here lists the `n² − n + 2` regions: candidate regions come out of the sweep with their
+//! patterns ([`crate::certify::price`]), their facets from one pass over the cached crossings
+//! ([`SweepGeometry::facets_of`]), so memory follows the working set and the `O(n²)` sweep
+//! geometry. Every bound is certified over all regions, whatever the working set.
+//!
+//! The state survives edits: [`WorkingSetSolver::set_data`] and [`WorkingSetSolver::set_beta`]
+//! keep the working set (a warm start: after one moved point most of the optimum's regions are
+//! still regions, with nearly the same facets).
+
+use std::collections::HashSet;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use super::polish::{PolishResult, RestrictedBlock, polish_blocks_to};
+use super::progress::{Iterate, Phase, Status};
+use crate::certify::{Bounds, FeasibleDual, SweepGeometry, feasible_dual_swept};
+use crate::decompose::relu::recover_neurons;
+use crate::error::{Error, Result};
+use crate::geometry::Bitset;
+use crate::model::{Loss, ReluNetwork};
+use crate::vec3::norm3;
+
+use super::sgd::{Optimizer, SgdSettings, SgdTrainer};
+
+/// Settings of [`WorkingSetSolver`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct WorkingSetSettings {
+    /// Certified relative-gap tolerance.
+    pub tol: f64,
+    /// Maximum rounds (restricted solve + pricing).
+    pub max_rounds: usize,
+    /// Most violated regions added per round.
+    pub columns_per_round: usize,
+    /// Rounds a block may stay at zero before it leaves the working set.
+    pub idle_rounds: u32,
+    /// Full-batch Adam epochs of the network whose neurons' regions seed a cold start (0: seed
+    /// with the regions the dual point at zero violates most). A trained network's regions are
+    /// close to the optimum's: on spirals it halves the rounds.
+    pub seed_epochs: usize,
+}
+
+impl Default for WorkingSetSettings {
+    fn default() -> Self {
+        Self {
+            tol: 1e-6,
+            max_rounds: 200,
+            columns_per_round: 40,
+            idle_rounds: 3,
+            seed_epochs: 2000,
+        }
+    }
+}
+
+/// One block of the working set: a region's pattern with an output sign, its cone's irredundant
+/// facets and its value at the last restricted optimum.
+#[derive(Debug, Clone)]
+pub struct WorkingBlock {
+    /// Activation pattern of the region.
+    pub pattern: Bitset,
+    /// Output sign (+1: a `v` block, −1: a `w` block).
+    pub sign: f64,
+    /// One point per irredundant facet of the region's cone.
+    pub facets: Vec<usize>,
+    /// Value at the last restricted optimum.
+    pub value: [f64; 3],
+    /// Rounds in a row at zero.
+    idle: u32,
+    fp: u64,
+    /// Whether a restricted optimum has used the block.
+    used: bool,
+}
+
+/// The solver's state. Step it with [`WorkingSetSolver::step`] (one round each).
+pub struct WorkingSetSolver {
+    x: Vec<[f64; 2]>,
+    y: Vec<f64>,
+    loss: Loss,
+    beta: f64,
+    settings: WorkingSetSettings,
+    geom: SweepGeometry,
+    blocks: Vec<WorkingBlock>,
+    index: HashSet<(u64, bool)>,
+    upper: f64,
+    lower: f64,
+    certificate: f64,
+    network: ReluNetwork,
+    dual: Vec<f64>,
+    rounds: usize,
+    status: Status,
+    /// Solve the restricted programs to full accuracy from now on.
+    tight: bool,
+    /// The next round follows an edit (a warm start): its working set is likely complete, so
+    /// it is solved to full accuracy at once.
+    warm: bool,
+    added_last: usize,
+}
+
+impl WorkingBlock {
+    /// The points where the block is on.
+    fn on(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.pattern.len()).filter(|&j| self.pattern.get(j))
+    }
+}
+
+impl WorkingSetSolver {
+    /// Sets up the solver on data `(x, y)`; the first round starts from the regions the dual
+    /// point at zero (`−∇L(0)`) violates most.
+    pub fn new(
+        x: Vec<[f64; 2]>,
+        y: Vec<f64>,
+        loss: Loss,
+        beta: f64,
+        settings: WorkingSetSettings,
+    ) -> Result<Self> {
+        check_beta(beta)?;
+        if x.is_empty() || x.len() != y.len() {
+            return Err(Error::InvalidData(format!(
+                "{} points and {} targets: need at least one point and one target per point",
+                x.len(),
+                y.len()
+            )));
+        }
+        if !(settings.tol.is_finite() && settings.tol > 0.0) {
+            return Err(Error::InvalidSetting(format!(
+                "tol = {}: must be > 0",
+                settings.tol
+            )));
+        }
+        let geom = SweepGeometry::new(&x);
+        let mut s = Self {
+            x,
+            y,
+            loss,
+            beta,
+            settings,
+            geom,
+            blocks: Vec::new(),
+            index: HashSet::new(),
+            upper: f64::INFINITY,
+            lower: f64::NEG_INFINITY,
+            certificate: f64::NAN,
+            network: ReluNetwork::default(),
+            dual: Vec::new(),
+            rounds: 0,
+            status: Status::Running,
+            tight: false,
+            warm: false,
+            added_last: 0,
+        };
+        s.offer_network(ReluNetwork::default());
+        Ok(s)
+    }
+
+    /// Adds the regions of a network's neurons (with the signs of their output weights) to the
+    /// working set and offers the network as an upper bound: a good guess of the optimum's
+    /// regions (a trained network's) saves rounds.
+    pub fn seed_with(&mut self, net: &ReluNetwork) {
+        let cands = net
+            .neurons
+            .iter()
+            .filter(|nr| nr.alpha != 0.0)
+            .map(|nr| {
+                (
+                    crate::geometry::pattern_of(&self.x, &nr.u),
+                    nr.alpha.signum(),
+                )
+            })
+            .collect();
+        self.add_blocks(cands);
+        self.offer_network(net.clone());
+    }
+
+    /// Changes β keeping the working set (a warm start); the bounds of the old β are dropped.
+    pub fn set_beta(&mut self, beta: f64) -> Result<()> {
+        check_beta(beta)?;
+        self.beta = beta;
+        self.restart();
+        Ok(())
+    }
+
+    /// Replaces the data (a point moved, was added or removed) keeping the working set: every
+    /// block whose pattern (extended with the new points' sides at its last value) is still a
+    /// region stays, with its new facets.
+    pub fn set_data(&mut self, x: Vec<[f64; 2]>, y: Vec<f64>) -> Result<()> {
+        if x.is_empty() || x.len() != y.len() {
+            return Err(Error::InvalidData(format!(
+                "{} points and {} targets",
+                x.len(),
+                y.len()
+            )));
+        }
+        let geom = SweepGeometry::new(&x);
+        let old = std::mem::take(&mut self.blocks);
+        self.x = x;
+        self.y = y;
+        self.geom = geom;
+        self.index.clear();
+        // A block's region on the new data: the pattern of its last value (a direction inside
+        // the old region), which is a region of the new arrangement by the strict rule.
+        let patterns: Vec<(Bitset, f64)> = old
+            .iter()
+            .filter(|b| norm3(&b.value) > 0.0)
+            .map(|b| (crate::geometry::pattern_of(&self.x, &b.value), b.sign))
+            .collect();
+        self.add_blocks(patterns);
+        self.restart();
+        Ok(())
+    }
+
+    fn restart(&mut self) {
+        self.upper = f64::INFINITY;
+        self.lower = f64::NEG_INFINITY;
+        self.certificate = f64::NAN;
+        self.dual.clear();
+        self.status = Status::Running;
+        self.tight = false;
+        self.warm = !self.blocks.is_empty();
+        self.rounds = 0;
+        self.network = ReluNetwork::default();
+        self.offer_network(ReluNetwork::default());
+    }
+
+    /// Best certified bounds so far.
+    pub fn bounds(&self) -> Bounds {
+        Bounds {
+            upper: self.upper,
+            lower: self.lower,
+            certificate: self.certificate,
+        }
+    }
+
+    /// The best network so far (its objective is the upper bound).
+    pub fn network(&self) -> &ReluNetwork {
+        &self.network
+    }
+
+    /// The scaled dual point behind the best lower bound.
+    pub fn certifying_dual(&self) -> &[f64] {
+        &self.dual
+    }
+
+    /// The working set.
+    pub fn blocks(&self) -> &[WorkingBlock] {
+        &self.blocks
+    }
+
+    /// Rounds run since the last (re)start.
+    pub fn rounds(&self) -> usize {
+        self.rounds
+    }
+
+    /// Current status.
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    /// Regions that joined the working set in the last round.
+    pub fn added_last(&self) -> usize {
+        self.added_last
+    }
+
+    /// The data.
+    pub fn x(&self) -> &[[f64; 2]] {
+        &self.x
+    }
+
+    /// Whether the run is over (converged, stalled or at the round limit).
+    pub fn is_done(&self) -> bool {
+        self.status != Status::Running
+    }
+
+    /// Offers a network as an upper bound and its residual's scaled dual point as a lower bound.
+    fn offer_network(&mut self, net: ReluNetwork) {
+        let yhat = net.predict(&self.x);
+        let upper = self.loss.total(&yhat, &self.y) + net.weight_decay(self.beta);
+        if upper < self.upper {
+            self.upper = upper;
+            self.network = net;
+        }
+        let v = self.loss.dual_point(&yhat, &self.y);
+        let d = self.price(v, 0);
+        self.offer_lower(&d);
+    }
+
+    fn offer_lower(&mut self, d: &FeasibleDual) {
+        if d.lower > self.lower {
+            self.lower = d.lower;
+            self.certificate = d.c_over_beta;
+            self.dual = d.v.clone();
+        }
+    }
+
+    fn price(&self, v: Vec<f64>, top_k: usize) -> FeasibleDual {
+        feasible_dual_swept(&self.geom, &self.x, &self.y, self.loss, self.beta, v, top_k)
+    }
+
+    /// Adds blocks not yet in the working set, with their facets; returns how many joined.
+    fn add_blocks(&mut self, cands: Vec<(Bitset, f64)>) -> usize {
+        let mut fresh: Vec<(Bitset, f64, u64)> = Vec::new();
+        for (pattern, sign) in cands {
+            if pattern.is_zero() {
+                continue;
+            }
+            let fp = self.geom.fingerprint(&pattern);
+            if self.index.insert((fp, sign > 0.0)) {
+                fresh.push((pattern, sign, fp));
+            }
+        }
+        let pats: Vec<Bitset> = fresh.iter().map(|f| f.0.clone()).collect();
+        let facets = self.geom.facets_of(self.x.len(), &pats);
+        let n = self.x.len();
+        let count = fresh.len();
+        for ((pattern, sign, fp), mut f) in fresh.into_iter().zip(facets) {
+            if f.is_empty() {
+                // Not found by the sweep (a region thinner than its rounding): all n rows define
+                // the same cone.
+                f = (0..n).collect();
+            }
+            self.blocks.push(WorkingBlock {
+                pattern,
+                sign,
+                facets: f,
+                value: [0.0; 3],
+                idle: 0,
+                fp,
+                used: false,
+            });
+        }
+        count
+    }
+
+    /// One round; `None` once the run is over.
+    pub fn step(&mut self) -> Option<Iterate> {
+        if self.is_done() {
+            return None;
+        }
+        let t = Instant::now();
+        self.rounds += 1;
+        let s = self.settings;
+        if self.blocks.is_empty() {
+            self.seed();
+            if self.blocks.is_empty() {
+                self.status = Status::Stalled;
+            }
+            return Some(self.iterate(t, f64::NAN));
+        }
+        // While the gap is large the restricted optimum need not be accurate; blocks at the
+        // interior point's tolerance count as zero.
+        let ip_tol = if self.tight || std::mem::take(&mut self.warm) {
+            1e-10
+        } else {
+            (1e-3 * self.bounds().rel_gap()).clamp(1e-10, 1e-6)
+        };
+        let idle_floor = (1e3 * ip_tol).max(1e-7);
+        let (values, dual) = match self.exact_solve(ip_tol) {
+            Ok(r) => (r.values, r.dual),
+            Err(_) => {
+                self.status = Status::Stalled;
+                return Some(self.iterate(t, f64::NAN));
+            }
+        };
+        for (b, v) in self.blocks.iter_mut().zip(&values) {
+            b.value = *v;
+        }
+        let vmax = values.iter().map(norm3).fold(0.0, f64::max);
+        let signed: Vec<(f64, [f64; 3])> = self.blocks.iter().map(|b| (b.sign, b.value)).collect();
+        let convex_objective = {
+            let yhat = self.predict_blocks(&values);
+            self.loss.total(&yhat, &self.y) + self.beta * values.iter().map(norm3).sum::<f64>()
+        };
+        // The interior-point optimum carries tiny blocks (~its tolerance): the network without
+        // them is offered too.
+        let cleaned: Vec<(f64, [f64; 3])> = signed
+            .iter()
+            .map(|&(sg, b)| (sg, if norm3(&b) > 1e-6 * vmax { b } else { [0.0; 3] }))
+            .collect();
+        self.offer_network(recover_neurons(&cleaned));
+        self.offer_network(recover_neurons(&signed));
+        // The multipliers: a lower bound and the regions to add.
+        let d = self.price(dual, s.columns_per_round);
+        self.offer_lower(&d);
+        if self.bounds().rel_gap() <= s.tol {
+            self.status = Status::Converged;
+            self.added_last = 0;
+            return Some(self.iterate(t, convex_objective));
+        }
+        let mut cands: Vec<(Bitset, f64)> = d
+            .certificate
+            .top
+            .iter()
+            .filter(|c| c.value > self.beta * (1.0 + 1e-9))
+            .map(|c| (c.pattern.clone(), c.sign))
+            .collect();
+        cands.extend(self.neighbours_across_active_facets(vmax));
+        // Drop blocks idle for too long (before adding: they may be priced back in later).
+        for b in self.blocks.iter_mut() {
+            b.idle = if norm3(&b.value) > idle_floor * vmax {
+                b.used = true;
+                0
+            } else {
+                b.idle + 1
+            };
+        }
+        let limit = s.idle_rounds;
+        let index = &mut self.index;
+        // A block the restricted optimum has never used leaves after one round at zero (most
+        // priced regions are never used: ~60 % on spirals); one that was used stays `limit`
+        // rounds (the delay prevents cycling when the dual is degenerate, e.g. hinge).
+        self.blocks.retain(|b| {
+            let keep = b.idle < limit && (b.used || b.idle < 1);
+            if !keep {
+                index.remove(&(b.fp, b.sign > 0.0));
+            }
+            keep
+        });
+        self.added_last = self.add_blocks(cands);
+        if self.added_last == 0 && ip_tol > 1e-10 {
+            // Nothing new to add, but the restricted solve was loose: its multipliers may
+            // misprice regions already in the set. Solve tightly before giving up.
+            self.tight = true;
+        } else if self.added_last == 0 || self.rounds >= s.max_rounds {
+            self.status = Status::Stalled;
+        }
+        Some(self.iterate(t, convex_objective))
+    }
+
+    /// The first working set: the regions of a network trained by Adam (with weight decay, on
+    /// the same loss), or with `seed_epochs = 0` the regions the dual point at zero violates
+    /// most. Either way the dual point at zero's best regions join.
+    fn seed(&mut self) {
+        let s = self.settings;
+        let v0 = self.loss.dual_point(&vec![0.0; self.x.len()], &self.y);
+        let d = self.price(v0, s.columns_per_round);
+        self.offer_lower(&d);
+        let cands = d
+            .certificate
+            .top
+            .iter()
+            .map(|c| (c.pattern.clone(), c.sign))
+            .collect();
+        self.added_last = self.add_blocks(cands);
+        if s.seed_epochs == 0 {
+            return;
+        }
+        let n = self.x.len();
+        let adam = SgdSettings {
+            width: n.clamp(1, 200),
+            epochs: s.seed_epochs,
+            lr: 0.01,
+            lr_final: 1e-4,
+            init_scale: 0.5,
+            optimizer: Optimizer::Adam,
+            batch_size: n,
+            seed: 1,
+            ..SgdSettings::default()
+        };
+        if let Ok(mut tr) =
+            SgdTrainer::new(self.x.clone(), self.y.clone(), self.loss, self.beta, adam)
+        {
+            tr.run(|_| std::ops::ControlFlow::Continue(()));
+            let net = tr.network();
+            if net.neurons.iter().flat_map(|nr| nr.u).all(f64::is_finite) {
+                let before = self.blocks.len();
+                self.seed_with(&net);
+                self.added_last += self.blocks.len() - before;
+            }
+        }
+    }
+
+    /// Predictions `Σ_b s_b D_b X̃ u_b` of the working set at `values`.
+    fn predict_blocks(&self, values: &[[f64; 3]]) -> Vec<f64> {
+        let mut yhat = vec![0.0; self.x.len()];
+        for (b, u) in self.blocks.iter().zip(values) {
+            if *u == [0.0; 3] {
+                continue;
+            }
+            for j in b.on() {
+                let p = self.x[j];
+                yhat[j] += b.sign * (p[0] * u[0] + p[1] * u[1] + u[2]);
+            }
+        }
+        yhat
+    }
+
+    /// The restricted program by the interior-point method on the irredundant facets.
+    fn exact_solve(&self, ip_tol: f64) -> Result<PolishResult> {
+        let restricted: Vec<RestrictedBlock> = self
+            .blocks
+            .iter()
+            .map(|b| RestrictedBlock {
+                sign: b.sign,
+                on: b.on().collect(),
+                cone: b
+                    .facets
+                    .iter()
+                    .map(|&j| (j, if b.pattern.get(j) { 1.0 } else { -1.0 }))
+                    .collect(),
+            })
+            .collect();
+        polish_blocks_to(&self.x, &self.y, self.loss, self.beta, &restricted, ip_tol)
+    }
+
+    /// The regions across the active facets of the blocks in use: where a restricted optimum
+    /// presses against its cone, the optimum of the full program often continues next door.
+    fn neighbours_across_active_facets(&self, vmax: f64) -> Vec<(Bitset, f64)> {
+        let mut out = Vec::new();
+        for b in &self.blocks {
+            let nu = norm3(&b.value);
+            if nu <= 1e-6 * vmax {
+                continue;
+            }
+            for &j in &b.facets {
+                let p = self.x[j];
+                let t = p[0] * b.value[0] + p[1] * b.value[1] + b.value[2];
+                if t.abs() <= 1e-6 * nu * (1.0 + p[0].abs() + p[1].abs()) {
+                    let mut q = b.pattern.clone();
+                    let on = !q.get(j);
+                    for (k, pk) in self.x.iter().enumerate() {
+                        if *pk == p {
+                            q.set(k, on);
+                        }
+                    }
+                    out.push((q, b.sign));
+                }
+            }
+        }
+        out
+    }
+
+    fn iterate(&self, t: Instant, convex_objective: f64) -> Iterate {
+        let b = self.bounds();
+        Iterate {
+            iter: self.rounds,
+            phase: Phase::Polish,
+            upper: b.upper,
+            lower: b.lower,
+            rel_gap: b.rel_gap(),
+            certificate: b.certificate,
+            convex_objective,
+            checked_at: self.rounds,
+            primal_residual: 0.0,
+            dual_residual: 0.0,
+            rho: f64::NAN,
+            seconds: t.elapsed().as_secs_f64(),
+            active_blocks: self.blocks.len(),
+            status: self.status,
+        }
+    }
+}
+
+fn check_beta(beta: f64) -> Result<()> {
+    if beta.is_finite() && beta > 0.0 {
+        Ok(())
+    } else {
+        Err(Error::InvalidSetting(format!(
+            "beta = {beta}: must be a positive finite number"
+        )))
+    }
+}

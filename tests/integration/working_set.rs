@@ -1,0 +1,177 @@
+//! The certificate-driven working-set solver: the reference optima without enumerating the
+//! regions, agreement with the full program on random data, and warm starts after edits (a
+//! moved point, a new β) landing in the certified interval of a cold solve.
+
+use crate::common;
+
+use std::ops::ControlFlow;
+
+use common::{load_reference, random_labels, random_points, reference_json};
+use convex_nn_explorer::certify::Bounds;
+use convex_nn_explorer::convex::ReluProblem;
+use convex_nn_explorer::data::{Preset, PresetParams, generate};
+use convex_nn_explorer::geometry::PatternMode;
+use convex_nn_explorer::model::Loss;
+use convex_nn_explorer::solve::working_set::{WorkingSetSettings, WorkingSetSolver};
+use convex_nn_explorer::solve::{SolveSettings, Status, solve_relu};
+use proptest::prelude::*;
+
+fn run(ws: &mut WorkingSetSolver) -> Bounds {
+    while ws.step().is_some() {}
+    ws.bounds()
+}
+
+fn solve_ws(x: &[[f64; 2]], y: &[f64], loss: Loss, beta: f64) -> WorkingSetSolver {
+    let mut ws = WorkingSetSolver::new(
+        x.to_vec(),
+        y.to_vec(),
+        loss,
+        beta,
+        WorkingSetSettings::default(),
+    )
+    .unwrap();
+    run(&mut ws);
+    ws
+}
+
+/// Two certified intervals `[lower, upper]` of the same optimum intersect (up to rounding).
+fn assert_overlap(a: Bounds, b: Bounds, what: &str) {
+    let scale = a.upper.abs().max(1.0);
+    assert!(
+        a.lower <= b.upper + 1e-10 * scale && b.lower <= a.upper + 1e-10 * scale,
+        "{what}: [{}, {}] and [{}, {}] do not intersect",
+        a.lower,
+        a.upper,
+        b.lower,
+        b.upper
+    );
+}
+
+#[test]
+fn working_set_solver_reproduces_the_relu_references_without_enumeration() {
+    let refs = reference_json();
+    let mut checked = 0;
+    for (name, case) in refs["cases"].as_object().unwrap() {
+        let ds = load_reference(case["file"].as_str().unwrap());
+        for (key, value) in case.as_object().unwrap() {
+            let Some(rest) = key.strip_prefix("relu_") else {
+                continue;
+            };
+            let (loss, tol) = if rest.starts_with("logistic") {
+                (Loss::Logistic, 1e-5)
+            } else {
+                (Loss::Squared, 1e-6)
+            };
+            let beta: f64 = key.split("beta").nth(1).unwrap().parse().unwrap();
+            let reference = value.as_f64().unwrap();
+            let scale = reference.abs().max(1.0);
+            let ws = solve_ws(&ds.x, &ds.y, loss, beta);
+            assert_eq!(ws.status(), Status::Converged, "{name} {key}");
+            let b = ws.bounds();
+            // The upper bound is the objective of the reported network, recomputed here.
+            let obj = ws.network().objective(&ds.x, &ds.y, loss, beta);
+            assert!((obj - b.upper).abs() <= 1e-12 * scale, "{name} {key}");
+            assert!(
+                (obj - reference).abs() <= tol * scale,
+                "{name} {key}: {obj} vs reference {reference}"
+            );
+            assert!(
+                b.lower <= reference + 3e-8 * scale,
+                "{name} {key}: lower bound {} above reference {reference}",
+                b.lower
+            );
+            assert!(b.rel_gap() <= 1e-6);
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 14, "all ReLU entries of reference.json");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    /// On random data the working-set solver's certified optimum equals the full program's
+    /// (every region's variables, ADMM and the exact polish): the two certified intervals
+    /// intersect, for the three losses.
+    #[test]
+    fn working_set_optimum_equals_the_full_programs(
+        n in 5usize..31,
+        seed in 0u64..1000,
+        loss_ix in 0usize..3,
+        beta_exp in -2i32..1,
+    ) {
+        let loss = [Loss::Squared, Loss::Hinge, Loss::Logistic][loss_ix];
+        let beta = 10f64.powi(beta_exp);
+        let x = random_points(n, seed);
+        let y = random_labels(n, seed + 1);
+        let ws = solve_ws(&x, &y, loss, beta);
+        prop_assert_eq!(ws.status(), Status::Converged);
+        let full = ReluProblem::new(x.clone(), y.clone(), loss, beta, PatternMode::Exact).unwrap();
+        let sol = solve_relu(full, &SolveSettings::default(), |_| ControlFlow::Continue(())).unwrap();
+        prop_assert_eq!(sol.status, Status::Converged);
+        assert_overlap(ws.bounds(), sol.bounds, &format!("n {n} seed {seed} {loss:?} β {beta}"));
+    }
+}
+
+fn spiral(n: usize) -> (Vec<[f64; 2]>, Vec<f64>) {
+    let p = PresetParams {
+        n,
+        ..Preset::Spiral.default_params()
+    };
+    let ds = generate(Preset::Spiral, &p).unwrap();
+    (ds.x, ds.y)
+}
+
+/// Dragging a point: the solver keeps its working set and re-certifies the optimum of the
+/// edited data within the certified interval of a cold solve of the same data.
+#[test]
+fn moving_one_point_re_certifies_within_the_cold_interval() {
+    let (mut x, y) = spiral(40);
+    let loss = Loss::Squared;
+    let mut ws = solve_ws(&x, &y, loss, 0.1);
+    assert_eq!(ws.status(), Status::Converged);
+    for (step, j) in [3usize, 17, 28].into_iter().enumerate() {
+        x[j][0] += 0.05;
+        x[j][1] -= 0.03 * (step as f64 + 1.0);
+        ws.set_data(x.clone(), y.clone()).unwrap();
+        assert!(!ws.blocks().is_empty(), "the working set survives the edit");
+        let warm = run(&mut ws);
+        assert_eq!(ws.status(), Status::Converged, "edit {step}");
+        let cold = solve_ws(&x, &y, loss, 0.1);
+        assert_overlap(warm, cold.bounds(), &format!("edit {step}"));
+        assert!(warm.rel_gap() <= 1e-6);
+        // The network it reports is a network of the edited data.
+        let obj = ws.network().objective(&x, &y, loss, 0.1);
+        assert!((obj - warm.upper).abs() <= 1e-12 * obj.max(1.0));
+    }
+    // Adding and removing points works the same way.
+    let mut x2 = x.clone();
+    let mut y2 = y.clone();
+    x2.push([0.3, -0.4]);
+    y2.push(1.0);
+    x2.remove(5);
+    y2.remove(5);
+    ws.set_data(x2.clone(), y2.clone()).unwrap();
+    let warm = run(&mut ws);
+    assert_eq!(ws.status(), Status::Converged);
+    assert_overlap(warm, solve_ws(&x2, &y2, loss, 0.1).bounds(), "add/remove");
+}
+
+/// Changing β keeps the working set; the new optimum matches a cold solve at the new β.
+#[test]
+fn changing_beta_re_certifies_within_the_cold_interval() {
+    let (x, y) = spiral(30);
+    let mut ws = solve_ws(&x, &y, Loss::Squared, 0.1);
+    for beta in [0.05, 0.2] {
+        ws.set_beta(beta).unwrap();
+        let warm = run(&mut ws);
+        assert_eq!(ws.status(), Status::Converged, "β {beta}");
+        assert_overlap(
+            warm,
+            solve_ws(&x, &y, Loss::Squared, beta).bounds(),
+            &format!("β {beta}"),
+        );
+    }
+    assert!(ws.set_beta(-1.0).is_err());
+    assert!(ws.set_beta(f64::NAN).is_err());
+}
