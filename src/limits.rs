@@ -4,6 +4,9 @@
 
 /// Most data points (a CSV file, a preset, a session's dataset).
 pub const MAX_POINTS: usize = 100_000;
+/// Most points of the working-set solver over the exact regions: its certificate sweep keeps
+/// every crossing of the `n` circles, about `128 n²` bytes (1.2 GB at this size).
+pub const MAX_SWEPT_POINTS: usize = 3_000;
 /// Largest data file read, in bytes.
 pub const MAX_INPUT_BYTES: u64 = 64 << 20;
 /// Most classes of multi-class data.

@@ -169,6 +169,32 @@ impl SweepGeometry {
         h
     }
 
+    /// The number of regions of the arrangement (the empty one included), counted by their
+    /// fingerprints beside every arc of positive length: what the enumeration of
+    /// [`crate::geometry::enumerate_exact`] lists, without listing it (8 bytes per region).
+    pub fn region_count(&self) -> usize {
+        let mut seen: HashSet<u64> = HashSet::new();
+        for (jg, cc) in self.circles.iter().enumerate() {
+            let ev = &cc.circle.events;
+            let mut fp = cc.start.iter().fold(0u64, |a, &k| a ^ self.keys[k]);
+            if ev.is_empty() {
+                seen.insert(fp);
+                seen.insert(fp ^ self.keys[jg]);
+                continue;
+            }
+            let mut prev = ev[ev.len() - 1].0 - TAU;
+            for &(cur, k, _) in ev {
+                if cur - prev > 1e-14 {
+                    seen.insert(fp);
+                    seen.insert(fp ^ self.keys[jg]);
+                }
+                fp ^= self.keys[k];
+                prev = cur;
+            }
+        }
+        seen.len()
+    }
+
     /// For each of `patterns` (regions of the arrangement of the points this geometry was built
     /// from), the original indices of one point per irredundant facet of its cone, sorted: the
     /// planes that carry an edge of positive length of the region (as

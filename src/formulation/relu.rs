@@ -21,11 +21,12 @@ use super::{
 use crate::certify::{Bounds, certify_network, kkt_report};
 use crate::convex::ReluProblem;
 use crate::data::LabelMode;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::geometry::PatternMode;
 use crate::geometry::grid::{certificate_grid, line_space_regions, output_grid};
 use crate::model::{Loss, ReluNetwork};
 use crate::solve::driver::{Driver, Method};
+use crate::solve::working_set::{WorkingSetSettings, WorkingSetSolver};
 use crate::solve::{
     AdmmSettings, EpochReport, Iterate, SgdTrainer, SolveSettings, Status, solve_relu, train_seeds,
 };
@@ -452,8 +453,15 @@ fn solve_report(args: &Args) -> Result<String> {
     let loss = Loss::parse(args.get("--loss").unwrap_or("squared"))?;
     let beta = args.beta()?;
     let mode = PatternMode::parse(args.get("--patterns").unwrap_or("exact"))?;
+    // Over the exact regions the working-set solver is the default: it never lists the
+    // regions. ADMM stays the default for sampled patterns and for `--no-polish`.
+    let default_solver = if mode == PatternMode::Exact && !args.has("--no-polish") {
+        "working-set"
+    } else {
+        "admm"
+    };
     let mut settings = SolveSettings {
-        method: Method::parse(args.get("--solver").unwrap_or("admm"))?,
+        method: Method::parse(args.get("--solver").unwrap_or(default_solver))?,
         max_iter: args.parsed("--max-iter", 10_000usize, "a positive integer")?,
         tol: args.parsed("--tol", 1e-6, "a positive number")?,
         polish: !args.has("--no-polish"),
@@ -462,6 +470,16 @@ fn solve_report(args: &Args) -> Result<String> {
     settings.admm.rho = args.parsed("--rho", settings.admm.rho, "a positive number")?;
     settings.validate()?;
     let ds = args.dataset(LabelMode::Auto)?;
+    if settings.method == Method::WorkingSet && mode == PatternMode::Exact {
+        if args.has("--no-polish") {
+            return Err(Error::InvalidSetting(
+                "--no-polish: the working-set solver is made of exact rounds; use --solver admm"
+                    .into(),
+            ));
+        }
+        let max_rounds = args.parsed("--max-iter", 200usize, "a positive integer")?;
+        return working_set_report(args, &ds, loss, beta, settings.tol, max_rounds, t_start);
+    }
     let problem = ReluProblem::new(ds.x.clone(), ds.y.clone(), loss, beta, mode)?;
     let (n, count, training) = (problem.n(), problem.exact.len(), problem.p());
     let mut sol = solve_relu(problem, &settings, |_| ControlFlow::Continue(()))?;
@@ -510,20 +528,91 @@ fn solve_report(args: &Args) -> Result<String> {
     Ok(solve_text(&report, sol.status, mode))
 }
 
+/// `solve --solver working-set` over the exact regions: the working-set solver on the data,
+/// no region listed (docs/math.md#working-set).
+#[allow(clippy::too_many_arguments)]
+fn working_set_report(
+    args: &Args,
+    ds: &crate::data::Dataset,
+    loss: Loss,
+    beta: f64,
+    tol: f64,
+    max_rounds: usize,
+    t_start: std::time::Instant,
+) -> Result<String> {
+    let t = std::time::Instant::now();
+    let mut ws = WorkingSetSolver::new(
+        ds.x.clone(),
+        ds.y.clone(),
+        loss,
+        beta,
+        WorkingSetSettings {
+            tol,
+            max_rounds,
+            ..WorkingSetSettings::default()
+        },
+    )?;
+    while ws.step().is_some() {}
+    let seconds = t.elapsed().as_secs_f64();
+    let bounds = ws.bounds();
+    let status = ws.status();
+    let mut network = ws.network().clone();
+    let width_before_pruning = network.neurons.len();
+    if args.has("--prune") {
+        network = crate::decompose::relu::prune(&network, &ds.x);
+    }
+    let report = SolveJson {
+        model: "relu",
+        loss: loss.name(),
+        beta,
+        n: ds.x.len(),
+        patterns: ws.region_count(),
+        pattern_mode: "exact".into(),
+        training_patterns: ws.blocks().len(),
+        status: status.name(),
+        solver: Method::WorkingSet.name(),
+        iterations: ws.rounds(),
+        first_order_iterations: 0,
+        admm_iterations: 0,
+        polish_rounds: ws.rounds(),
+        seconds,
+        total_seconds: t_start.elapsed().as_secs_f64(),
+        objective: network.objective(&ds.x, &ds.y, loss, beta),
+        convex_objective: ws.convex_objective(),
+        lower_bound: bounds.lower,
+        rel_gap: bounds.rel_gap(),
+        gap: bounds.gap(),
+        certificate: bounds.certificate,
+        width_before_pruning,
+        warnings: ds.conditioning_warnings(),
+        neurons: neurons_json(&network),
+    };
+    if args.has("--json") {
+        return to_json(&report);
+    }
+    Ok(solve_text(&report, status, PatternMode::Exact))
+}
+
 fn solve_text(r: &SolveJson, status: Status, mode: PatternMode) -> String {
     let mut text = format!(
-        "convex ReLU, {} loss, beta = {}, n = {}, {} regions ({} training patterns, {})\n\
+        "convex ReLU, {} loss, beta = {}, n = {}, {} regions ({})\n\
          status: {}{}\n\
          objective (network): {:.10}\n\
          lower bound:         {:.10}\n\
          certified rel. gap:  {:.3e}{}   certificate c(v)/beta = {:.8}\n\
-         iterations: {} {} + {} polish rounds in {:.3} s",
+         iterations: {} in {:.3} s",
         r.loss,
         r.beta,
         r.n,
         r.patterns,
-        r.training_patterns,
-        r.pattern_mode,
+        if r.solver == "working-set" {
+            "exact, counted by the certificate sweep, not listed".to_string()
+        } else {
+            format!(
+                "{} training patterns, {}",
+                r.training_patterns, r.pattern_mode
+            )
+        },
         r.status,
         if status == Status::Converged {
             " (certified)"
@@ -544,13 +633,22 @@ fn solve_text(r: &SolveJson, status: Status, mode: PatternMode) -> String {
             String::new()
         },
         r.certificate,
-        r.first_order_iterations,
         match r.solver {
-            "al" => "augmented Lagrangian",
-            "working-set" => "first-order (none: working set)",
-            _ => "ADMM",
+            "working-set" => format!(
+                "{} exact rounds on a working set ({} regions at the end)",
+                r.polish_rounds, r.training_patterns
+            ),
+            fo => format!(
+                "{} {} + {} polish rounds",
+                r.first_order_iterations,
+                if fo == "al" {
+                    "augmented Lagrangian"
+                } else {
+                    "ADMM"
+                },
+                r.polish_rounds
+            ),
         },
-        r.polish_rounds,
         r.seconds,
     );
     if matches!(mode, PatternMode::Sampled { .. }) && status != Status::Converged {

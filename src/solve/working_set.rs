@@ -23,6 +23,7 @@ use crate::certify::{Bounds, FeasibleDual, SweepGeometry, feasible_dual_swept};
 use crate::decompose::relu::recover_neurons;
 use crate::error::{Error, Result};
 use crate::geometry::Bitset;
+use crate::limits::MAX_SWEPT_POINTS;
 use crate::model::{Loss, ReluNetwork};
 use crate::vec3::norm3;
 
@@ -119,13 +120,7 @@ impl WorkingSetSolver {
         settings: WorkingSetSettings,
     ) -> Result<Self> {
         check_beta(beta)?;
-        if x.is_empty() || x.len() != y.len() {
-            return Err(Error::InvalidData(format!(
-                "{} points and {} targets: need at least one point and one target per point",
-                x.len(),
-                y.len()
-            )));
-        }
+        check_data(&x, &y, loss)?;
         if !(settings.tol.is_finite() && settings.tol > 0.0) {
             return Err(Error::InvalidSetting(format!(
                 "tol = {}: must be > 0",
@@ -188,13 +183,7 @@ impl WorkingSetSolver {
     /// block whose pattern (extended with the new points' sides at its last value) is still a
     /// region stays, with its new facets.
     pub fn set_data(&mut self, x: Vec<[f64; 2]>, y: Vec<f64>) -> Result<()> {
-        if x.is_empty() || x.len() != y.len() {
-            return Err(Error::InvalidData(format!(
-                "{} points and {} targets",
-                x.len(),
-                y.len()
-            )));
-        }
+        check_data(&x, &y, self.loss)?;
         let geom = SweepGeometry::new(&x);
         let old = std::mem::take(&mut self.blocks);
         self.x = x;
@@ -253,6 +242,18 @@ impl WorkingSetSolver {
     /// Rounds run since the last (re)start.
     pub fn rounds(&self) -> usize {
         self.rounds
+    }
+
+    /// The number of regions of the arrangement (counted by the sweep, not listed).
+    pub fn region_count(&self) -> usize {
+        self.geom.region_count()
+    }
+
+    /// The objective of (C) at the working set's last restricted solution.
+    pub fn convex_objective(&self) -> f64 {
+        let values: Vec<[f64; 3]> = self.blocks.iter().map(|b| b.value).collect();
+        let yhat = self.predict_blocks(&values);
+        self.loss.total(&yhat, &self.y) + self.beta * values.iter().map(norm3).sum::<f64>()
     }
 
     /// Current status.
@@ -552,6 +553,32 @@ impl WorkingSetSolver {
             status: self.status,
         }
     }
+}
+
+/// Points and targets of equal, non-zero length within [`MAX_SWEPT_POINTS`], finite, with
+/// targets the loss accepts.
+fn check_data(x: &[[f64; 2]], y: &[f64], loss: Loss) -> Result<()> {
+    if x.is_empty() || x.len() != y.len() {
+        return Err(Error::InvalidData(format!(
+            "{} points and {} targets: need at least one point and one target per point",
+            x.len(),
+            y.len()
+        )));
+    }
+    if x.len() > MAX_SWEPT_POINTS {
+        return Err(Error::InvalidData(format!(
+            "{} points: the exact certificate's sweep holds every crossing of the n lines \
+             (about 128·n² bytes); at most {MAX_SWEPT_POINTS} points, or sample patterns \
+             (--patterns sampled:P)",
+            x.len()
+        )));
+    }
+    if x.iter().flatten().chain(y).any(|v| !v.is_finite()) {
+        return Err(Error::InvalidData(
+            "non-finite coordinates or targets".into(),
+        ));
+    }
+    loss.check_targets(y)
 }
 
 fn check_beta(beta: f64) -> Result<()> {

@@ -193,6 +193,17 @@ fn swept_pricing_equals_the_certificate_over_the_listed_regions() {
 }
 
 #[test]
+fn the_sweep_counts_the_regions_the_enumeration_lists() {
+    let mut cases = pricing_cases();
+    cases.push(vec![[0.3, -0.2]]);
+    cases.push(vec![[0.3, -0.2], [0.3, -0.2]]);
+    for (case, x) in cases.into_iter().enumerate() {
+        let listed = enumerate_exact(&x).unwrap().len();
+        assert_eq!(SweepGeometry::new(&x).region_count(), listed, "case {case}");
+    }
+}
+
+#[test]
 fn facets_of_a_few_regions_equal_the_facets_of_the_full_set() {
     for (case, x) in pricing_cases().into_iter().enumerate() {
         let pats = enumerate_exact(&x).unwrap();

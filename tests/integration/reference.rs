@@ -4,6 +4,7 @@
 use crate::common;
 
 use common::{load_reference, reference_json};
+use convex_nn_explorer::certify::SweepGeometry;
 use convex_nn_explorer::convex::ReluProblem;
 use convex_nn_explorer::geometry::{PatternMode, enumerate_exact, enumerate_oracle};
 use convex_nn_explorer::model::Loss;
@@ -30,6 +31,11 @@ fn pattern_counts_match_public_patterns() {
             enumerate_oracle(&ds.x).unwrap().len(),
             expected,
             "{name} oracle"
+        );
+        assert_eq!(
+            SweepGeometry::new(&ds.x).region_count(),
+            expected,
+            "{name} counted by the certificate sweep"
         );
     }
 }

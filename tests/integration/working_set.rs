@@ -175,3 +175,25 @@ fn changing_beta_re_certifies_within_the_cold_interval() {
     assert!(ws.set_beta(-1.0).is_err());
     assert!(ws.set_beta(f64::NAN).is_err());
 }
+
+/// Sizes beyond the sweep's limit, labels the loss refuses and non-finite data get errors.
+#[test]
+fn bad_input_gets_an_error_not_a_run() {
+    let big = random_points(convex_nn_explorer::limits::MAX_SWEPT_POINTS + 1, 3);
+    let y = vec![1.0; big.len()];
+    let err = WorkingSetSolver::new(big, y, Loss::Squared, 0.1, WorkingSetSettings::default())
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("at most 3000 points"), "{err}");
+    let x = random_points(5, 4);
+    let new = |x: Vec<[f64; 2]>, y: Vec<f64>, loss| {
+        WorkingSetSolver::new(x, y, loss, 0.1, WorkingSetSettings::default())
+    };
+    assert!(new(x.clone(), vec![0.5; 5], Loss::Hinge).is_err());
+    assert!(new(x.clone(), vec![1.0; 4], Loss::Squared).is_err());
+    let mut nan = x.clone();
+    nan[2][1] = f64::NAN;
+    assert!(new(nan.clone(), vec![1.0; 5], Loss::Squared).is_err());
+    let mut ws = new(x, vec![1.0; 5], Loss::Squared).unwrap();
+    assert!(ws.set_data(nan, vec![1.0; 5]).is_err());
+}
