@@ -459,8 +459,87 @@ fn sgd_training(c: &mut Criterion) {
     g.finish();
 }
 
+/// The working-set solver (no region listed) to a certified 1e-6 gap on the spiral preset
+/// (noise 0.1, β = 0.1): cold, and warm after moving one point (each iteration moves point 7
+/// back or forth by (0.02, −0.01) and re-certifies). Larger sizes run once each with
+/// `WS_BENCH_LARGE=400,1000` (the time is printed; criterion would repeat them ten times).
+fn working_set_solve(c: &mut Criterion) {
+    use convex_nn_explorer::solve::working_set::{WorkingSetSettings, WorkingSetSolver};
+    let data = |n: usize| {
+        let p = PresetParams {
+            n,
+            noise: 0.1,
+            seed: 1,
+        };
+        let ds = generate(Preset::Spiral, &p).unwrap_or_else(|e| panic!("{e}"));
+        (ds.x, ds.y)
+    };
+    let cold = |x: &[[f64; 2]], y: &[f64]| {
+        let mut ws = WorkingSetSolver::new(
+            x.to_vec(),
+            y.to_vec(),
+            Loss::Squared,
+            0.1,
+            WorkingSetSettings::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        while ws.step().is_some() {}
+        assert_eq!(ws.status(), Status::Converged);
+        assert!(ws.bounds().rel_gap() <= 1e-6);
+        ws
+    };
+    if let Ok(sizes) = std::env::var("WS_BENCH_LARGE") {
+        for n in sizes.split(',').filter_map(|t| t.parse::<usize>().ok()) {
+            let (x, y) = data(n);
+            let t = std::time::Instant::now();
+            let ws = cold(&x, &y);
+            eprintln!(
+                "working_set spiral n = {n}: {:.2} s, {} rounds, {} blocks at the end, rel gap {:.1e}",
+                t.elapsed().as_secs_f64(),
+                ws.rounds(),
+                ws.blocks().len(),
+                ws.bounds().rel_gap()
+            );
+        }
+    }
+    let mut g = c.benchmark_group("working_set_certified_gap_1e-6");
+    g.sample_size(10);
+    for n in [60usize, 200] {
+        let (x, y) = data(n);
+        let ws = cold(&x, &y);
+        eprintln!(
+            "spiral n = {n}: {} rounds, {} blocks at the end",
+            ws.rounds(),
+            ws.blocks().len()
+        );
+        g.bench_function(format!("cold/spiral_n{n}_noise0.1_beta0.1"), |b| {
+            b.iter(|| black_box(cold(&x, &y)))
+        });
+        let mut ws = ws;
+        let mut moved = x.clone();
+        let mut sign = 1.0;
+        g.bench_function(
+            format!("warm_move_one_point/spiral_n{n}_noise0.1_beta0.1"),
+            |b| {
+                b.iter(|| {
+                    moved[7][0] += sign * 0.02;
+                    moved[7][1] -= sign * 0.01;
+                    sign = -sign;
+                    ws.set_data(moved.clone(), y.clone())
+                        .unwrap_or_else(|e| panic!("{e}"));
+                    while ws.step().is_some() {}
+                    assert_eq!(ws.status(), Status::Converged);
+                    black_box(ws.bounds())
+                })
+            },
+        );
+    }
+    g.finish();
+}
+
 criterion_group!(
     benches,
+    working_set_solve,
     enumeration,
     admm_iteration,
     live_iteration,

@@ -176,6 +176,8 @@ pub struct App {
     pub hovered: Option<NeuronRef>,
     hover_next: Option<NeuronRef>,
     drag: Option<usize>,
+    /// The optimum's working-set solver, kept between restarts (a warm start while dragging).
+    warm: crate::formulation::WarmSlot,
     /// State of the panels: plot fits, texture caches, selections.
     pub panel_state: panels::PanelState,
     /// A large problem waiting for the user's go-ahead (nothing runs meanwhile).
@@ -245,6 +247,7 @@ impl App {
             hovered: None,
             hover_next: None,
             drag: None,
+            warm: Default::default(),
             panel_state: panels::PanelState::default(),
             size_gate: None,
             confirmed_size: None,
@@ -600,6 +603,7 @@ impl App {
             },
             classes,
             exact: Default::default(),
+            warm: self.warm.clone(),
         })
     }
 

@@ -21,6 +21,7 @@ use crate::error::{Error, Result};
 use crate::geometry::{PatternMode, PatternSet};
 use crate::model::{Loss, PolyActivation, PolyNetwork, ReluNetwork};
 use crate::solve::poly_sgd::PolyRegularizer;
+use crate::solve::working_set::WorkingSetSolver;
 use crate::solve::{Iterate, Optimizer, Status};
 
 pub mod args;
@@ -79,6 +80,33 @@ pub struct ProblemInput {
     pub classes: usize,
     /// The exact region set of `x`, enumerated once by whichever thread needs it first.
     pub exact: Arc<OnceLock<std::result::Result<Arc<PatternSet>, String>>>,
+    /// The working-set solver of the last optimum, kept across edits (the app shares one slot
+    /// between restarts, so dragging a point re-certifies from the previous working set).
+    pub warm: WarmSlot,
+}
+
+/// A slot holding a [`WorkingSetSolver`] between solves (a warm start). A solve takes the solver
+/// out and puts it back when done, so concurrent solves never wait for each other: one of them
+/// starts cold.
+#[derive(Clone, Default)]
+pub struct WarmSlot(Arc<std::sync::Mutex<Option<Box<WorkingSetSolver>>>>);
+
+impl std::fmt::Debug for WarmSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WarmSlot")
+    }
+}
+
+impl WarmSlot {
+    /// Takes the solver out (`None` when empty or in use).
+    pub fn take(&self) -> Option<Box<WorkingSetSolver>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+
+    /// Puts a solver back for the next solve.
+    pub fn put(&self, ws: Box<WorkingSetSolver>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(ws);
+    }
 }
 
 impl ProblemInput {
@@ -97,6 +125,7 @@ impl ProblemInput {
             poly: PolyOptions::default(),
             classes: 1,
             exact: Default::default(),
+            warm: Default::default(),
         }
     }
 

@@ -16,7 +16,7 @@ use super::snapshot::{
 };
 use super::{
     Args, CliFlags, Formulation, ModelNetwork, Optimum, ProblemInput, SgdJob, SgdRun, SizeWarning,
-    Stepper, until_stopped,
+    Stepper,
 };
 use crate::certify::{Bounds, certify_network, kkt_report};
 use crate::convex::ReluProblem;
@@ -94,27 +94,44 @@ impl Formulation for ConvexRelu {
     }
     fn optimum(&self, input: &ProblemInput, stop: &AtomicBool) -> Result<Optimum> {
         // The optimum of the *exact* program: the global optimum of the network, whatever
-        // patterns the stepped solver uses.
-        let settings = SolveSettings {
+        // patterns the stepped solver uses. The working-set solver lists no region, and warm-
+        // starts from the previous optimum's working set after an edit (a dragged point).
+        let t = std::time::Instant::now();
+        let settings = WorkingSetSettings {
             tol: input.tol,
-            admm: AdmmSettings {
-                rho: input.rho,
-                ..AdmmSettings::default()
-            },
-            ..SolveSettings::default()
+            ..WorkingSetSettings::default()
         };
-        let sol = solve_relu(
-            problem(input, PatternMode::Exact)?,
-            &settings,
-            until_stopped(stop),
-        )?;
+        let warm = input.warm.take().filter(|ws| ws.loss() == input.loss);
+        let mut ws = match warm {
+            Some(mut ws) => {
+                ws.set_tol(input.tol)?;
+                ws.set_data(input.x.clone(), input.y.clone())?;
+                ws.set_beta(input.beta)?;
+                ws
+            }
+            None => Box::new(WorkingSetSolver::new(
+                input.x.clone(),
+                input.y.clone(),
+                input.loss,
+                input.beta,
+                settings,
+            )?),
+        };
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) && ws.step().is_some() {}
+        let status = if ws.is_done() {
+            ws.status()
+        } else {
+            Status::Stopped
+        };
+        let (bounds, network) = (ws.bounds(), ws.network().clone());
+        input.warm.put(ws);
         // Carathéodory-pruned: same predictions and objective, linearly independent neurons, so
         // its width is the m* the SGD width choice "0" refers to.
         Ok(Optimum {
-            bounds: sol.bounds,
-            status: sol.status,
-            seconds: sol.seconds,
-            network: ModelNetwork::Relu(crate::decompose::relu::prune(&sol.network, &input.x)),
+            bounds,
+            status,
+            seconds: t.elapsed().as_secs_f64(),
+            network: ModelNetwork::Relu(crate::decompose::relu::prune(&network, &input.x)),
             relaxes: None,
             certified: true,
         })

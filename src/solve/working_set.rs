@@ -171,9 +171,29 @@ impl WorkingSetSolver {
         self.offer_network(net.clone());
     }
 
+    /// The loss.
+    pub fn loss(&self) -> Loss {
+        self.loss
+    }
+
+    /// Changes the certified-gap tolerance (for the next run).
+    pub fn set_tol(&mut self, tol: f64) -> Result<()> {
+        if !(tol.is_finite() && tol > 0.0) {
+            return Err(Error::InvalidSetting(format!("tol = {tol}: must be > 0")));
+        }
+        self.settings.tol = tol;
+        if self.status == Status::Converged && self.bounds().rel_gap() > tol {
+            self.status = Status::Running; // continue to the tighter tolerance
+        }
+        Ok(())
+    }
+
     /// Changes β keeping the working set (a warm start); the bounds of the old β are dropped.
     pub fn set_beta(&mut self, beta: f64) -> Result<()> {
         check_beta(beta)?;
+        if beta == self.beta {
+            return Ok(()); // the same problem: its bounds stand
+        }
         self.beta = beta;
         self.restart();
         Ok(())
@@ -184,6 +204,9 @@ impl WorkingSetSolver {
     /// region stays, with its new facets.
     pub fn set_data(&mut self, x: Vec<[f64; 2]>, y: Vec<f64>) -> Result<()> {
         check_data(&x, &y, self.loss)?;
+        if x == self.x && y == self.y {
+            return Ok(()); // the same problem: its bounds stand
+        }
         let geom = SweepGeometry::new(&x);
         let old = std::mem::take(&mut self.blocks);
         self.x = x;

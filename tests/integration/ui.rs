@@ -1189,3 +1189,57 @@ fn comparison_window_fits_the_three_models() {
     h.get_by_label_contains("best of 4 Adam runs");
     assert!(h.query_all_by_label_contains("training accuracy").count() == 3);
 }
+
+/// Dragging a point (as the boundary plot does: move, restart) re-certifies the optimum from the
+/// previous working set: after each move the app's certified interval intersects a cold solve's
+/// of the same training data.
+#[test]
+fn dragging_a_point_re_certifies_the_optimum() {
+    use convex_nn_explorer::app::Restart;
+    use convex_nn_explorer::model::Loss;
+    use convex_nn_explorer::solve::working_set::{WorkingSetSettings, WorkingSetSolver};
+    let mut a = app(session(Preset::Xor, 30, false));
+    let wait = |a: &mut App| {
+        let t0 = Instant::now();
+        while a.optimum.is_none() {
+            assert!(
+                t0.elapsed() < Duration::from_secs(60),
+                "{:?}",
+                a.optimum_error
+            );
+            std::thread::sleep(Duration::from_millis(2));
+            a.logic();
+        }
+    };
+    wait(&mut a);
+    for step in 0..4 {
+        a.session.data.dataset.x[5][0] += 0.04;
+        a.session.data.dataset.x[5][1] -= 0.02;
+        a.changed(Restart::All);
+        a.flush_pending();
+        assert!(
+            a.optimum.is_none(),
+            "the optimum of the old data is withdrawn"
+        );
+        wait(&mut a);
+        let opt = a.optimum.clone().unwrap();
+        let (train, _) = a.split();
+        let ds = a.session.data.dataset.subset(&train);
+        let mut cold = WorkingSetSolver::new(
+            ds.x.clone(),
+            ds.y.clone(),
+            Loss::Squared,
+            a.session.solver.beta(),
+            WorkingSetSettings::default(),
+        )
+        .unwrap();
+        while cold.step().is_some() {}
+        let (w, c) = (opt.bounds, cold.bounds());
+        assert!(w.rel_gap() <= 1e-6, "step {step}: {w:?}");
+        let scale = c.upper.abs().max(1.0);
+        assert!(
+            w.lower <= c.upper + 1e-10 * scale && c.lower <= w.upper + 1e-10 * scale,
+            "step {step}: app {w:?} vs cold {c:?}"
+        );
+    }
+}
