@@ -209,6 +209,7 @@ impl WorkingSetSolver {
         }
         let geom = SweepGeometry::new(&x);
         let old = std::mem::take(&mut self.blocks);
+        let old_dual = std::mem::take(&mut self.dual);
         self.x = x;
         self.y = y;
         self.geom = geom;
@@ -222,6 +223,20 @@ impl WorkingSetSolver {
             .collect();
         self.add_blocks(patterns);
         self.restart();
+        // The previous certifying dual point, priced on the new data, is a lower bound at once,
+        // and its most violated regions are where the edit moved the optimum.
+        if old_dual.len() == self.x.len() {
+            let d = self.price(old_dual, self.settings.columns_per_round);
+            self.offer_lower(&d);
+            let cands = d
+                .certificate
+                .top
+                .iter()
+                .filter(|c| c.value > self.beta * (1.0 + 1e-9))
+                .map(|c| (c.pattern.clone(), c.sign))
+                .collect();
+            self.add_blocks(cands);
+        }
         Ok(())
     }
 
