@@ -130,9 +130,6 @@ pub fn polish_blocks_to(
     let mut nonneg = 0;
     for (bi, b) in blocks.iter().enumerate() {
         for &(j, e) in &b.cone {
-            // Rows scaled to unit norm: the same cone, better conditioned when a point lies far
-            // from the origin.
-            let e = e / (x[j][0] * x[j][0] + x[j][1] * x[j][1] + 1.0).sqrt();
             let r = a.row(0.0);
             a.put(r, 3 * bi, -e * x[j][0]);
             a.put(r, 3 * bi + 1, -e * x[j][1]);
