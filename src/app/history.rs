@@ -231,6 +231,7 @@ mod tests {
                 certifying: None,
                 gated: None,
                 robust: None,
+                working_set: None,
             })),
         })
     }

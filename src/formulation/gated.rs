@@ -354,6 +354,7 @@ pub fn gated_snapshot(
                 violation: None,
             })),
             robust: None,
+            working_set: None,
             network,
             kkt,
             pattern_sizes,

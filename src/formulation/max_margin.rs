@@ -398,6 +398,7 @@ impl Stepper for MarginStepper {
                 certifying: None,
                 gated: None,
                 robust: None,
+                working_set: None,
             })),
         }
     }

@@ -12,7 +12,8 @@ use serde::Serialize;
 use super::report::{NeuronJson, neurons_json, neurons_text, to_json};
 use super::snapshot::{
     DualView, FIELD, LINE_FIELD, ModelKind, ModelSnapshot, ProblemDetail, ProblemInfo,
-    ReluSnapshot, SgdSnapshot, Snapshot, ViewSpec, metrics, neuron_facts, significant,
+    ReluSnapshot, SgdSnapshot, Snapshot, ViewSpec, WorkingSetView, metrics, neuron_facts,
+    significant,
 };
 use super::{
     Args, CliFlags, Formulation, ModelNetwork, Optimum, ProblemInput, SgdJob, SgdRun, SizeWarning,
@@ -273,7 +274,16 @@ impl Stepper for DriverStepper {
             }
         });
         let network = self.0.network();
-        relu_snapshot(pr, network, self.0.network_check(), certifying, iter, view)
+        let mut snap = relu_snapshot(pr, network, self.0.network_check(), certifying, iter, view);
+        if let (Some(ws), ModelSnapshot::Relu(r)) = (self.0.working_set(), &mut snap.model) {
+            r.working_set = Some(WorkingSetView {
+                round: ws.rounds(),
+                regions: ws.blocks().len(),
+                added: ws.added_last(),
+                entered: ws.entered().to_vec(),
+            });
+        }
+        snap
     }
     fn set_beta(&mut self, beta: f64) -> Result<()> {
         self.0.set_beta(beta)
@@ -347,6 +357,7 @@ pub fn relu_snapshot(
             certifying,
             gated: None,
             robust: None,
+            working_set: None,
         })),
     }
 }

@@ -350,6 +350,7 @@ pub fn robust_snapshot(
             certifying: None,
             gated: None,
             robust: Some(Box::new(robust)),
+            working_set: None,
         })),
     }
 }

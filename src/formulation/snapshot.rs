@@ -371,6 +371,22 @@ pub struct ReluSnapshot {
     pub gated: Option<Box<GatedView>>,
     /// For a robust model: the boxes and the exact worst case of `network`.
     pub robust: Option<Box<RobustView>>,
+    /// With the working-set solver: what its round did.
+    pub working_set: Option<WorkingSetView>,
+}
+
+/// What a round of the working-set solver did (docs/math.md#working-set).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkingSetView {
+    /// The round.
+    pub round: usize,
+    /// Regions in the working set after it.
+    pub regions: usize,
+    /// Regions that joined in it.
+    pub added: usize,
+    /// Where its pricing found them: a direction `u` in each (where a new neuron would help)
+    /// with its output sign.
+    pub entered: Vec<([f64; 3], f64)>,
 }
 
 /// What is particular to a robust model at one iterate.

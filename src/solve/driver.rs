@@ -462,6 +462,11 @@ impl Driver {
         }
     }
 
+    /// The working-set solver ([`Method::WorkingSet`] over the exact regions).
+    pub fn working_set(&self) -> Option<&WorkingSetSolver> {
+        self.working_set.as_deref()
+    }
+
     /// The scaled (feasible) dual point behind the best lower bound so far: the point that
     /// certifies it (empty before the first check).
     pub fn certifying_dual(&self) -> &[f64] {

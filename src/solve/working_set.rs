@@ -100,6 +100,8 @@ pub struct WorkingSetSolver {
     /// it is solved to full accuracy at once.
     warm: bool,
     added_last: usize,
+    /// See [`WorkingSetSolver::entered`].
+    entered: Vec<([f64; 3], f64)>,
 }
 
 impl WorkingBlock {
@@ -146,6 +148,7 @@ impl WorkingSetSolver {
             status: Status::Running,
             tight: false,
             warm: false,
+            entered: Vec::new(),
             added_last: 0,
         };
         s.offer_network(ReluNetwork::default());
@@ -304,6 +307,13 @@ impl WorkingSetSolver {
         self.added_last
     }
 
+    /// Where the last round's pricing found regions to add: a direction `u` of each (the
+    /// certificate's maximizer in it) with its output sign. The regions across active facets
+    /// that also joined have no direction of their own and are not listed.
+    pub fn entered(&self) -> &[([f64; 3], f64)] {
+        &self.entered
+    }
+
     /// The data.
     pub fn x(&self) -> &[[f64; 2]] {
         &self.x
@@ -381,6 +391,7 @@ impl WorkingSetSolver {
         }
         let t = Instant::now();
         self.rounds += 1;
+        self.entered.clear();
         let s = self.settings;
         if self.blocks.is_empty() {
             self.seed();
@@ -458,6 +469,7 @@ impl WorkingSetSolver {
             }
             keep
         });
+        self.entered = self.new_directions(&d.certificate.top);
         self.added_last = self.add_blocks(cands);
         if self.added_last == 0 && ip_tol > 1e-10 {
             // Nothing new to add, but the restricted solve was loose: its multipliers may
@@ -467,6 +479,20 @@ impl WorkingSetSolver {
             self.status = Status::Stalled;
         }
         Some(self.iterate(t, convex_objective))
+    }
+
+    /// The directions `u` (with signs) of the violated candidates whose regions are not in the
+    /// working set yet: where the pricing says a new neuron would help.
+    fn new_directions(&self, top: &[crate::certify::Candidate]) -> Vec<([f64; 3], f64)> {
+        top.iter()
+            .filter(|c| c.value > self.beta * (1.0 + 1e-9))
+            .filter(|c| {
+                !self
+                    .index
+                    .contains(&(self.geom.fingerprint(&c.pattern), c.sign > 0.0))
+            })
+            .map(|c| (c.u, c.sign))
+            .collect()
     }
 
     /// The first working set: the regions of a network trained by Adam (with weight decay, on
@@ -483,6 +509,7 @@ impl WorkingSetSolver {
             .iter()
             .map(|c| (c.pattern.clone(), c.sign))
             .collect();
+        self.entered = d.certificate.top.iter().map(|c| (c.u, c.sign)).collect();
         self.added_last = self.add_blocks(cands);
         if s.seed_epochs == 0 {
             return;
@@ -506,6 +533,14 @@ impl WorkingSetSolver {
             let net = tr.network();
             if net.neurons.iter().flat_map(|nr| nr.u).all(f64::is_finite) {
                 let before = self.blocks.len();
+                let mut seen = HashSet::new();
+                for nr in net.neurons.iter().filter(|nr| nr.alpha != 0.0) {
+                    let pattern = crate::geometry::pattern_of(&self.x, &nr.u);
+                    let key = (self.geom.fingerprint(&pattern), nr.alpha > 0.0);
+                    if !pattern.is_zero() && !self.index.contains(&key) && seen.insert(key) {
+                        self.entered.push((nr.u, nr.alpha.signum()));
+                    }
+                }
                 self.seed_with(&net);
                 self.added_last += self.blocks.len() - before;
             }

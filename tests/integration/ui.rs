@@ -1243,3 +1243,36 @@ fn dragging_a_point_re_certifies_the_optimum() {
         );
     }
 }
+
+/// The working-set method in the window: every round is an iterate, the rounds that priced
+/// regions in are marked, and at such a round the regions plot draws the priced directions and
+/// says how many regions joined.
+#[test]
+fn working_set_rounds_show_the_regions_entering() {
+    use convex_nn_explorer::solve::driver::Method;
+    let mut s = session(Preset::Spiral, 40, false);
+    s.solver.method = Method::WorkingSet;
+    s.solver.snapshot_every = 1;
+    let mut h = harness(app(s));
+    let (it, _) = play_to_the_certified_end(&mut h);
+    let a = h.state();
+    let views: Vec<_> = a
+        .history
+        .snapshots
+        .iter()
+        .filter_map(|s| Some((s.iter, s.relu()?.working_set.clone()?)))
+        .collect();
+    assert!(!views.is_empty(), "snapshots carry the working set");
+    // Every round but the last priced something in; the last added nothing (certified).
+    let first = views.iter().find(|(_, w)| w.added > 0).unwrap().clone();
+    assert!(!first.1.entered.is_empty() && first.1.entered.len() <= first.1.added);
+    assert_eq!(views.last().unwrap().0, it.iter);
+    assert_eq!(views.last().unwrap().1.added, 0);
+    // Scrub to that round: the caption says what joined.
+    h.state_mut().cursor = Some(first.0);
+    h.run_steps(3);
+    h.get_by_label_contains(&format!(
+        "working set after round {}: {} regions, {} joined",
+        first.1.round, first.1.regions, first.1.added
+    ));
+}

@@ -86,6 +86,16 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         _ => None,
     };
     let marks = app.history.beta_marks.clone();
+    // The working-set solver's rounds that priced regions in: (iteration, regions joined).
+    let priced: Vec<(usize, usize)> = app
+        .history
+        .snapshots
+        .iter()
+        .filter_map(|s| {
+            let ws = s.relu()?.working_set.as_ref()?;
+            (ws.added > 0).then_some((s.iter, ws.added))
+        })
+        .collect();
     // A change of view re-ranges the plot (the old range is meaningless in the new units).
     let rerange = app.panel_state.objective_axes != Some((axes.x_seconds, axes.log_gap));
     app.panel_state.objective_axes = Some((axes.x_seconds, axes.log_gap));
@@ -95,7 +105,7 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         rerange,
         hovered_seed,
     };
-    let (clicked, transform) = plot(ui, &view, curves, &marks);
+    let (clicked, transform) = plot(ui, &view, curves, &marks, &priced);
     app.panel_state.fit.record(PlotId::Objective, &transform);
     if let Some(x) = clicked
         && !axes.x_seconds
@@ -423,6 +433,7 @@ fn plot(
     view: &PlotView,
     c: Curves,
     marks: &[(usize, f64)],
+    priced: &[(usize, usize)],
 ) -> (Option<f64>, egui_plot::PlotTransform) {
     let Axes { x_seconds, log_gap } = view.axes;
     let h = ui.available_height() - 4.0;
@@ -517,6 +528,17 @@ fn plot(
                         .color(Color32::from_rgb(150, 120, 200))
                         .style(LineStyle::dotted_dense())
                         .id(("beta", i)),
+                );
+            }
+        }
+        if !x_seconds {
+            // Regions entering the working set: the events of column generation.
+            for (it, added) in priced {
+                pui.vline(
+                    VLine::new(format!("round {it}: {added} regions priced in"), *it as f64)
+                        .color(Color32::from_rgb(230, 40, 200).gamma_multiply(0.6))
+                        .style(LineStyle::dotted_loose())
+                        .id(("priced", *it)),
                 );
             }
         }

@@ -5,7 +5,7 @@
 
 use eframe::egui;
 use egui::Color32;
-use egui_plot::{Arrows, Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points};
+use egui_plot::{Arrows, Line, LineStyle, MarkerShape, Plot, PlotPoint, PlotPoints, Points};
 
 use super::paint::{self, NEG, POS};
 use super::{data_box, data_extent, fit_title_row, hover, t_max};
@@ -103,6 +103,13 @@ fn plane(app: &mut App, ui: &mut egui::Ui, sgd_lines: bool) {
             })
         })
     });
+    // With the working-set solver: the directions its round priced in (where a new neuron would
+    // help), dashed.
+    let priced = app
+        .history
+        .snapshot_at(t)
+        .and_then(|s| s.relu())
+        .and_then(|r| r.working_set.clone());
     let hovered = app.hovered;
     let arrow_len = (e[1] - e[0]) * 0.06;
     let h = ui.available_height() - 22.0;
@@ -180,12 +187,27 @@ fn plane(app: &mut App, ui: &mut egui::Ui, sgd_lines: bool) {
                     );
                 }
             }
+            if let Some(ws) = &priced {
+                for (u, _) in ws.entered.iter().take(MAX_PRICED_LINES) {
+                    if let Some(seg) = paint::clip_line(u, e) {
+                        pui.line(
+                            Line::new("priced in", PlotPoints::new(seg.to_vec()))
+                                .color(PRICED)
+                                .width(1.5)
+                                .style(LineStyle::dashed_dense())
+                                .allow_hover(false),
+                        );
+                    }
+                }
+            }
             pui.pointer_coordinate()
         });
     app.panel_state.fit.record(PlotId::Regions, &resp.transform);
     // Hover: the neurons on at the pointer, and the nearest line.
     let mut text = None;
-    if let (Some(p), Some((_, n, shown))) = (resp.inner, &net) {
+    // `pointer_coordinate` is known wherever the pointer is: only a pointer over the plot counts.
+    let pointer = resp.inner.filter(|_| resp.response.hovered());
+    if let (Some(p), Some((_, n, shown))) = (pointer, &net) {
         let x = [p.x, p.y];
         let on_all: Vec<usize> = shown
             .iter()
@@ -269,8 +291,35 @@ fn plane(app: &mut App, ui: &mut egui::Ui, sgd_lines: bool) {
         ));
     }
     app.panel_state.region_hover = text.clone();
-    ui.label(egui::RichText::new(text.unwrap_or_default()).small());
+    let text = match (text, &priced) {
+        (Some(t), _) => t,
+        (None, Some(ws)) if ws.added > 0 => format!(
+            "working set after round {}: {} regions, {} joined — dashed: the {}{} directions \
+             where the pricing found a violated region (the rest lie across active facets)",
+            ws.round,
+            ws.regions,
+            ws.added,
+            if ws.entered.len() > MAX_PRICED_LINES {
+                format!("first {MAX_PRICED_LINES} of ")
+            } else {
+                String::new()
+            },
+            ws.entered.len(),
+        ),
+        (None, Some(ws)) => format!(
+            "working set after round {}: {} regions, none joined",
+            ws.round, ws.regions
+        ),
+        (None, None) => String::new(),
+    };
+    ui.label(egui::RichText::new(text).small());
 }
+
+/// Colour of the directions the working-set solver priced in (distinct from the neurons' orange
+/// and blue and from the SGD seeds' pastel lines).
+const PRICED: Color32 = Color32::from_rgb(230, 40, 200);
+/// Most priced directions drawn (a cold start's seed brings hundreds).
+const MAX_PRICED_LINES: usize = 60;
 
 fn dist_to_segment(p: egui::Pos2, a: egui::Pos2, b: egui::Pos2) -> f32 {
     let ab = b - a;
