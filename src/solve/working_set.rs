@@ -40,6 +40,13 @@ pub struct WorkingSetSettings {
     pub columns_per_round: usize,
     /// Rounds a block may stay at zero before it leaves the working set.
     pub idle_rounds: u32,
+    /// Violated regions the pricing lists each round, best first; the ones added are chosen
+    /// among them for diversity ([`WorkingSetSettings::diversity_cos`]).
+    pub candidate_pool: usize,
+    /// A candidate is skipped when its direction is within this cosine of a better one already
+    /// chosen (same sign): the best regions crowd around one peak of the certificate, and one
+    /// region per peak per round halves the rounds (spiral n = 200: 15 → 7).
+    pub diversity_cos: f64,
     /// Full-batch Adam epochs of the network whose neurons' regions seed a cold start (0: seed
     /// with the regions the dual point at zero violates most). A trained network's regions are
     /// close to the optimum's: on spirals it halves the rounds.
@@ -53,6 +60,8 @@ impl Default for WorkingSetSettings {
             max_rounds: 200,
             columns_per_round: 40,
             idle_rounds: 3,
+            candidate_pool: 2000,
+            diversity_cos: 0.99,
             seed_epochs: 2000,
         }
     }
@@ -219,25 +228,46 @@ impl WorkingSetSolver {
         self.index.clear();
         // A block's region on the new data: the pattern of its last value (a direction inside
         // the old region), which is a region of the new arrangement by the strict rule.
-        let patterns: Vec<(Bitset, f64)> = old
-            .iter()
-            .filter(|b| norm3(&b.value) > 0.0)
-            .map(|b| (crate::geometry::pattern_of(&self.x, &b.value), b.sign))
-            .collect();
+        // A value on a facet of its cone (a point's line through it) belongs to the regions on
+        // both sides of that line: both join.
+        let mut patterns: Vec<(Bitset, f64)> = Vec::new();
+        for b in old.iter().filter(|b| norm3(&b.value) > 0.0) {
+            let u = b.value;
+            let pattern = crate::geometry::pattern_of(&self.x, &u);
+            let nu = norm3(&u);
+            let ties: Vec<usize> = (0..self.x.len())
+                .filter(|&j| {
+                    let p = self.x[j];
+                    (p[0] * u[0] + p[1] * u[1] + u[2]).abs()
+                        <= 1e-6 * nu * (1.0 + p[0].abs() + p[1].abs())
+                })
+                .collect();
+            if !ties.is_empty() {
+                let mut other = pattern.clone();
+                for &j in &ties {
+                    other.set(j, true);
+                }
+                patterns.push((other, b.sign));
+            }
+            patterns.push((pattern, b.sign));
+        }
         self.add_blocks(patterns);
         self.restart();
         // The previous certifying dual point, priced on the new data, is a lower bound at once,
         // and its most violated regions are where the edit moved the optimum.
         if old_dual.len() == self.x.len() {
-            let d = self.price(old_dual, self.settings.columns_per_round);
+            let s = self.settings;
+            let d = self.price(old_dual, s.candidate_pool.max(s.columns_per_round));
             self.offer_lower(&d);
-            let cands = d
-                .certificate
-                .top
-                .iter()
-                .filter(|c| c.value > self.beta * (1.0 + 1e-9))
-                .map(|c| (c.pattern.clone(), c.sign))
-                .collect();
+            let cands = diverse(
+                &d.certificate.top,
+                self.beta,
+                s.columns_per_round,
+                s.diversity_cos,
+            )
+            .into_iter()
+            .map(|c| (c.pattern, c.sign))
+            .collect();
             self.add_blocks(cands);
         }
         Ok(())
@@ -433,8 +463,14 @@ impl WorkingSetSolver {
         self.offer_network(recover_neurons(&cleaned));
         self.offer_network(recover_neurons(&signed));
         // The multipliers: a lower bound and the regions to add.
-        let d = self.price(dual, s.columns_per_round);
+        let mut d = self.price(dual, s.candidate_pool.max(s.columns_per_round));
         self.offer_lower(&d);
+        d.certificate.top = diverse(
+            &d.certificate.top,
+            self.beta,
+            s.columns_per_round,
+            s.diversity_cos,
+        );
         if self.bounds().rel_gap() <= s.tol {
             self.status = Status::Converged;
             self.added_last = 0;
@@ -626,6 +662,29 @@ impl WorkingSetSolver {
             status: self.status,
         }
     }
+}
+
+/// Up to `count` of the violated candidates (value above `β`), best first, none within
+/// `max_cos` of a better one of the same sign.
+fn diverse(
+    top: &[crate::certify::Candidate],
+    beta: f64,
+    count: usize,
+    max_cos: f64,
+) -> Vec<crate::certify::Candidate> {
+    let mut chosen: Vec<crate::certify::Candidate> = Vec::new();
+    for c in top.iter().filter(|c| c.value > beta * (1.0 + 1e-9)) {
+        if chosen.len() >= count {
+            break;
+        }
+        if chosen
+            .iter()
+            .all(|o| o.sign != c.sign || crate::vec3::dot3(&o.u, &c.u) < max_cos)
+        {
+            chosen.push(c.clone());
+        }
+    }
+    chosen
 }
 
 /// Points and targets of equal, non-zero length within [`MAX_SWEPT_POINTS`], finite, with
