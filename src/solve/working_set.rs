@@ -106,8 +106,8 @@ pub struct WorkingSetSolver {
     status: Status,
     /// Solve the restricted programs to full accuracy from now on.
     tight: bool,
-    /// The next round follows an edit (a warm start): its working set is likely complete, so
-    /// it is solved to full accuracy at once.
+    /// The run follows an edit (a warm start): its working set is nearly complete, so every
+    /// round is solved to full accuracy (a loose round would only cost one more).
     warm: bool,
     added_last: usize,
     /// See [`WorkingSetSolver::entered`].
@@ -433,7 +433,7 @@ impl WorkingSetSolver {
         }
         // While the gap is large the restricted optimum need not be accurate; blocks at the
         // interior point's tolerance count as zero.
-        let ip_tol = if self.tight || std::mem::take(&mut self.warm) {
+        let ip_tol = if self.tight || self.warm {
             1e-10
         } else {
             (1e-3 * self.bounds().rel_gap()).clamp(1e-10, 1e-6)
