@@ -153,13 +153,17 @@ impl PatternSet {
 
     /// Adds a pattern unless already present; returns its index.
     pub fn insert(&mut self, pattern: Bitset, generator: [f64; 3]) -> usize {
-        if let Some(i) = self.find(&pattern) {
-            return i;
-        }
         let i = self.patterns.len();
-        let h = fingerprint(&pattern);
-        match self.index.entry(h) {
-            std::collections::hash_map::Entry::Occupied(_) => {
+        // One fingerprint and one probe of the index per insert.
+        match self.index.entry(fingerprint(&pattern)) {
+            std::collections::hash_map::Entry::Occupied(e) => {
+                let first = *e.get();
+                if self.patterns[first] == pattern {
+                    return first;
+                }
+                if let Some(&k) = self.collisions.get(&pattern) {
+                    return k;
+                }
                 self.collisions.insert(pattern.clone(), i);
             }
             std::collections::hash_map::Entry::Vacant(v) => {
@@ -493,10 +497,11 @@ pub fn enumerate_sweep(x: &[[f64; 2]]) -> Option<PatternSet> {
         order.swap(qa, qb);
         pos[order[qa]] = qa;
         pos[order[qb]] = qb;
-        // Only the prefix of length qa + 1 changes.
-        let mut b = prefix[qa].clone();
-        b.set(order[qa], true);
-        prefix[qa + 1] = b.clone();
+        // Only the prefix of length qa + 1 changes: it trades the point now at qb for the one
+        // now at qa (in place, no allocation).
+        prefix[qa + 1].set(order[qb], false);
+        prefix[qa + 1].set(order[qa], true);
+        let b = prefix[qa + 1].clone();
         // The other swaps of the cluster touch other positions, so this prefix and its two
         // bounding points stay as they are until after the cluster.
         let theta = mid_after(last[w]);
