@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use convex_nn_explorer::data::{Dataset, LabelMode, read_csv};
+use convex_nn_explorer::model::Loss;
 use rand::{RngExt, SeedableRng, rngs::StdRng};
 
 pub fn data_dir() -> PathBuf {
@@ -16,6 +17,50 @@ pub fn reference_json() -> serde_json::Value {
 
 pub fn load_reference(file: &str) -> Dataset {
     read_csv(&data_dir().join(file), LabelMode::Auto).unwrap()
+}
+
+/// One `relu_*` entry of reference.json: its case and key, data, loss, β, the reference optimum
+/// and the relative tolerance a solver must reproduce it to.
+pub struct ReluReference {
+    pub name: String,
+    pub key: String,
+    pub ds: Dataset,
+    pub loss: Loss,
+    pub beta: f64,
+    pub value: f64,
+    pub tol: f64,
+}
+
+/// Every `relu_*` entry of reference.json (14: 2 losses × 2 β on each 30-point set, 3 β on
+/// xor_6 and spiral_8).
+pub fn relu_references() -> Vec<ReluReference> {
+    let refs = reference_json();
+    let mut out = Vec::new();
+    for (name, case) in refs["cases"].as_object().unwrap() {
+        let ds = load_reference(case["file"].as_str().unwrap());
+        for (key, value) in case.as_object().unwrap() {
+            let Some(rest) = key.strip_prefix("relu_") else {
+                continue;
+            };
+            let (loss, tol) = if rest.starts_with("logistic") {
+                (Loss::Logistic, 1e-5)
+            } else {
+                assert!(rest.starts_with("squared"), "unknown key {key}");
+                (Loss::Squared, 1e-6)
+            };
+            out.push(ReluReference {
+                name: name.clone(),
+                key: key.clone(),
+                ds: ds.clone(),
+                loss,
+                beta: key.split("beta").nth(1).unwrap().parse().unwrap(),
+                value: value.as_f64().unwrap(),
+                tol,
+            });
+        }
+    }
+    assert_eq!(out.len(), 14, "all ReLU entries of reference.json");
+    out
 }
 
 pub fn random_points(n: usize, seed: u64) -> Vec<[f64; 2]> {

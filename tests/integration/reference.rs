@@ -63,49 +63,29 @@ fn check_relu_references(method: Method) {
         method,
         ..SolveSettings::default()
     };
-    let refs = reference_json();
-    let mut checked = 0;
-    for (name, case) in refs["cases"].as_object().unwrap() {
-        let ds = load_reference(case["file"].as_str().unwrap());
-        for (key, value) in case.as_object().unwrap() {
-            let Some(rest) = key.strip_prefix("relu_") else {
-                continue;
-            };
-            let (loss, tol) = if rest.starts_with("logistic") {
-                (Loss::Logistic, 1e-5)
-            } else {
-                assert!(rest.starts_with("squared"), "unknown key {key}");
-                (Loss::Squared, 1e-6)
-            };
-            let beta: f64 = key.split("beta").nth(1).unwrap().parse().unwrap();
-            let reference = value.as_f64().unwrap();
-            let scale = reference.abs().max(1.0);
-            let problem =
-                ReluProblem::new(ds.x.clone(), ds.y.clone(), loss, beta, PatternMode::Exact)
-                    .unwrap();
-            let sol =
-                solve_relu(problem, &settings, |_| std::ops::ControlFlow::Continue(())).unwrap();
-            assert_eq!(sol.status, Status::Converged, "{method:?} {name} {key}");
-            // The reported objective is that of a real network, recomputed independently here.
-            let obj = sol.network.objective(&ds.x, &ds.y, loss, beta);
-            assert!((obj - sol.bounds.upper).abs() <= 1e-12 * scale);
-            assert!(
-                (obj - reference).abs() <= tol * scale,
-                "{method:?} {name} {key}: objective {obj} vs reference {reference}"
-            );
-            // The references are accurate to about 2e-8 relative; a certified interval may be
-            // tighter than they are.
-            assert!(
-                sol.bounds.lower <= reference + 3e-8 * scale,
-                "{name} {key}: lower bound {} above reference {reference}",
-                sol.bounds.lower
-            );
-            assert!(sol.bounds.rel_gap() <= 1e-6);
-            checked += 1;
-        }
+    for r in common::relu_references() {
+        let (name, key, ds, loss, beta) = (&r.name, &r.key, &r.ds, r.loss, r.beta);
+        let (reference, scale) = (r.value, r.value.abs().max(1.0));
+        let problem =
+            ReluProblem::new(ds.x.clone(), ds.y.clone(), loss, beta, PatternMode::Exact).unwrap();
+        let sol = solve_relu(problem, &settings, |_| std::ops::ControlFlow::Continue(())).unwrap();
+        assert_eq!(sol.status, Status::Converged, "{method:?} {name} {key}");
+        // The reported objective is that of a real network, recomputed independently here.
+        let obj = sol.network.objective(&ds.x, &ds.y, loss, beta);
+        assert!((obj - sol.bounds.upper).abs() <= 1e-12 * scale);
+        assert!(
+            (obj - reference).abs() <= r.tol * scale,
+            "{method:?} {name} {key}: objective {obj} vs reference {reference}"
+        );
+        // The references are accurate to about 2e-8 relative; a certified interval may be
+        // tighter than they are.
+        assert!(
+            sol.bounds.lower <= reference + 3e-8 * scale,
+            "{name} {key}: lower bound {} above reference {reference}",
+            sol.bounds.lower
+        );
+        assert!(sol.bounds.rel_gap() <= 1e-6);
     }
-    // 2 losses × 2 β on each 30-point set, 3 β on xor_6 and spiral_8.
-    assert_eq!(checked, 14, "all ReLU entries of reference.json");
 }
 
 /// The gated ReLU program (exact gates: one per non-empty region) reproduces the independent

@@ -6,7 +6,7 @@ use crate::common;
 
 use std::ops::ControlFlow;
 
-use common::{load_reference, random_labels, random_points, reference_json};
+use common::{random_labels, random_points};
 use convex_nn_explorer::certify::Bounds;
 use convex_nn_explorer::convex::ReluProblem;
 use convex_nn_explorer::data::{Preset, PresetParams, generate};
@@ -49,42 +49,26 @@ fn assert_overlap(a: Bounds, b: Bounds, what: &str) {
 
 #[test]
 fn working_set_solver_reproduces_the_relu_references_without_enumeration() {
-    let refs = reference_json();
-    let mut checked = 0;
-    for (name, case) in refs["cases"].as_object().unwrap() {
-        let ds = load_reference(case["file"].as_str().unwrap());
-        for (key, value) in case.as_object().unwrap() {
-            let Some(rest) = key.strip_prefix("relu_") else {
-                continue;
-            };
-            let (loss, tol) = if rest.starts_with("logistic") {
-                (Loss::Logistic, 1e-5)
-            } else {
-                (Loss::Squared, 1e-6)
-            };
-            let beta: f64 = key.split("beta").nth(1).unwrap().parse().unwrap();
-            let reference = value.as_f64().unwrap();
-            let scale = reference.abs().max(1.0);
-            let ws = solve_ws(&ds.x, &ds.y, loss, beta);
-            assert_eq!(ws.status(), Status::Converged, "{name} {key}");
-            let b = ws.bounds();
-            // The upper bound is the objective of the reported network, recomputed here.
-            let obj = ws.network().objective(&ds.x, &ds.y, loss, beta);
-            assert!((obj - b.upper).abs() <= 1e-12 * scale, "{name} {key}");
-            assert!(
-                (obj - reference).abs() <= tol * scale,
-                "{name} {key}: {obj} vs reference {reference}"
-            );
-            assert!(
-                b.lower <= reference + 3e-8 * scale,
-                "{name} {key}: lower bound {} above reference {reference}",
-                b.lower
-            );
-            assert!(b.rel_gap() <= 1e-6);
-            checked += 1;
-        }
+    for r in common::relu_references() {
+        let (name, key, ds, loss, beta) = (&r.name, &r.key, &r.ds, r.loss, r.beta);
+        let (reference, scale) = (r.value, r.value.abs().max(1.0));
+        let ws = solve_ws(&ds.x, &ds.y, loss, beta);
+        assert_eq!(ws.status(), Status::Converged, "{name} {key}");
+        let b = ws.bounds();
+        // The upper bound is the objective of the reported network, recomputed here.
+        let obj = ws.network().objective(&ds.x, &ds.y, loss, beta);
+        assert!((obj - b.upper).abs() <= 1e-12 * scale, "{name} {key}");
+        assert!(
+            (obj - reference).abs() <= r.tol * scale,
+            "{name} {key}: {obj} vs reference {reference}"
+        );
+        assert!(
+            b.lower <= reference + 3e-8 * scale,
+            "{name} {key}: lower bound {} above reference {reference}",
+            b.lower
+        );
+        assert!(b.rel_gap() <= 1e-6);
     }
-    assert_eq!(checked, 14, "all ReLU entries of reference.json");
 }
 
 proptest! {
