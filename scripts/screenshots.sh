@@ -27,7 +27,7 @@ trap cleanup EXIT
 sleep 1
 export DISPLAY="$DISP" XDG_RUNTIME_DIR="$TMP" XDG_STATE_HOME="$TMP/state"
 
-shoot() { # shoot NAME SESSION_OR_CSV SECONDS [xdotool key...]
+shoot() { # shoot NAME SESSION_OR_CSV SECONDS [xdotool key... | click:X,Y ...]
   local name="$1" file="$2" wait="$3"; shift 3
   "$BIN" --open "$file" >"$TMP/app.log" 2>&1 &
   APID=$!
@@ -39,7 +39,15 @@ shoot() { # shoot NAME SESSION_OR_CSV SECONDS [xdotool key...]
   done
   [ -n "$wid" ] || { echo "no window for $file (see $TMP/app.log)" >&2; cat "$TMP/app.log" >&2; return 1; }
   sleep "$wait"
-  for k in "$@"; do xdotool key --window "$wid" "$k"; sleep 1; done
+  for k in "$@"; do
+    case "$k" in
+      click:*) local xy="${k#click:}"
+               xdotool mousemove --window "$wid" "${xy%,*}" "${xy#*,}" click 1
+               xdotool mousemove --window "$wid" 150 5 ;;
+      *) xdotool key --window "$wid" "$k" ;;
+    esac
+    sleep 1
+  done
   import -window "$wid" "$OUT/$name.png"
   kill "$APID"; wait "$APID" 2>/dev/null || true; APID=""
   echo "wrote $OUT/$name.png"
@@ -53,3 +61,5 @@ shoot poly_xor assets/sessions/poly_xor.json 25
 shoot poly_spiral3 assets/sessions/poly_spiral3.json 25
 shoot gated_spiral assets/sessions/gated_spiral.json 25
 shoot robust_xor assets/sessions/robust_xor.json 25
+# the objective plot clicked at round 2: the regions that round priced in
+shoot spiral_working_set assets/sessions/spiral_working_set.json 20 click:502,600

@@ -425,7 +425,14 @@ fn example_sessions() -> Vec<(&'static str, Session)> {
     compare.solver.log_beta = -1.0;
     compare.view.comparison = true;
     compare.view.speed = 0;
+    // The working-set solver on the spiral (docs/math.md#working-set): every round an iterate,
+    // the regions each round prices in drawn dashed (the README shows round 2).
+    let mut working_set = session(Preset::Spiral, 60, false);
+    working_set.solver.method = convex_nn_explorer::solve::driver::Method::WorkingSet;
+    working_set.solver.snapshot_every = 1;
+    working_set.view.speed = 0;
     vec![
+        ("spiral_working_set", working_set),
         ("path3_spiral_comparison", compare),
         ("path3_spiral8", path3),
         ("maxmargin_counterexample", margin),

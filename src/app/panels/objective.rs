@@ -78,14 +78,6 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     );
     let axes = options_row(app, ui);
     let curves = curves(app, axes);
-    let names = (super::model_panels(app.model_kind()).legend)(app);
-    legend_row(ui, &curves, app.hovered, names);
-    let y_range = (app.panel_state.zoom_objective && !axes.log_gap).then(|| zoom_range(app));
-    let hovered_seed = match app.hovered {
-        Some(NeuronRef::Sgd(k, _)) => Some(k),
-        _ => None,
-    };
-    let marks = app.history.beta_marks.clone();
     // The working-set solver's rounds that priced regions in: (iteration, regions joined).
     let priced: Vec<(usize, usize)> = app
         .history
@@ -96,6 +88,14 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
             (ws.added > 0).then_some((s.iter, ws.added))
         })
         .collect();
+    let names = (super::model_panels(app.model_kind()).legend)(app);
+    legend_row(ui, &curves, app.hovered, names, !priced.is_empty());
+    let y_range = (app.panel_state.zoom_objective && !axes.log_gap).then(|| zoom_range(app));
+    let hovered_seed = match app.hovered {
+        Some(NeuronRef::Sgd(k, _)) => Some(k),
+        _ => None,
+    };
+    let marks = app.history.beta_marks.clone();
     // A change of view re-ranges the plot (the old range is meaningless in the new units).
     let rerange = app.panel_state.objective_axes != Some((axes.x_seconds, axes.log_gap));
     app.panel_state.objective_axes = Some((axes.x_seconds, axes.log_gap));
@@ -323,7 +323,13 @@ impl LegendNames {
 
 /// The legend, above the plot so it hides no data: the convex solver's curves, the optimum,
 /// and the SGD seeds in natural order.
-fn legend_row(ui: &mut egui::Ui, c: &Curves, hovered: Option<NeuronRef>, names: LegendNames) {
+fn legend_row(
+    ui: &mut egui::Ui,
+    c: &Curves,
+    hovered: Option<NeuronRef>,
+    names: LegendNames,
+    priced: bool,
+) {
     // Entries never wrap inside themselves: a whole entry moves to the next row.
     let entry = |ui: &mut egui::Ui, text: egui::RichText| {
         ui.add(egui::Label::new(text).extend());
@@ -351,6 +357,9 @@ fn legend_row(ui: &mut egui::Ui, c: &Curves, hovered: Option<NeuronRef>, names: 
             swatch(ui, RELAXES, name);
         }
         swatch(ui, CURSOR, "cursor");
+        if priced {
+            swatch(ui, paint::PRICED, "round that priced regions in (dotted)");
+        }
         if !c.sgd.is_empty() {
             entry(ui, egui::RichText::new(names.sgd).small());
             for k in 0..c.sgd.len() {
@@ -536,7 +545,7 @@ fn plot(
             for (it, added) in priced {
                 pui.vline(
                     VLine::new(format!("round {it}: {added} regions priced in"), *it as f64)
-                        .color(Color32::from_rgb(230, 40, 200).gamma_multiply(0.6))
+                        .color(paint::PRICED.gamma_multiply(0.6))
                         .style(LineStyle::dotted_loose())
                         .id(("priced", *it)),
                 );

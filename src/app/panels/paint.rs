@@ -11,6 +11,10 @@ use crate::geometry::grid::Grid;
 
 /// Colour of the +1 class / positive outputs (blue) and the −1 class (orange), as in
 /// TensorFlow Playground.
+/// The working-set solver's priced regions: their directions dashed in the regions plot, the
+/// rounds that priced them dotted on the objective plot (distinct from the neurons' orange and
+/// blue and from the SGD seeds' pastel lines).
+pub const PRICED: Color32 = Color32::from_rgb(230, 40, 200);
 pub const POS: Color32 = Color32::from_rgb(40, 110, 220);
 /// Negative class colour.
 pub const NEG: Color32 = Color32::from_rgb(240, 140, 30);

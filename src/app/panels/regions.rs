@@ -192,7 +192,7 @@ fn plane(app: &mut App, ui: &mut egui::Ui, sgd_lines: bool) {
                     if let Some(seg) = paint::clip_line(u, e) {
                         pui.line(
                             Line::new("priced in", PlotPoints::new(seg.to_vec()))
-                                .color(PRICED)
+                                .color(paint::PRICED)
                                 .width(1.5)
                                 .style(LineStyle::dashed_dense())
                                 .allow_hover(false),
@@ -315,9 +315,6 @@ fn plane(app: &mut App, ui: &mut egui::Ui, sgd_lines: bool) {
     ui.label(egui::RichText::new(text).small());
 }
 
-/// Colour of the directions the working-set solver priced in (distinct from the neurons' orange
-/// and blue and from the SGD seeds' pastel lines).
-const PRICED: Color32 = Color32::from_rgb(230, 40, 200);
 /// Most priced directions drawn (a cold start's seed brings hundreds).
 const MAX_PRICED_LINES: usize = 60;
 

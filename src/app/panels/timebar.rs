@@ -92,7 +92,13 @@ pub fn status_line(app: &App, t: usize) -> String {
         // The penalty in force, named by the method that has one.
         let penalty = match it.phase {
             Phase::Polish => {
-                s += " (exact polish)";
+                let working_set = app.session.solver.model == "relu"
+                    && app.session.solver.method == crate::solve::driver::Method::WorkingSet;
+                s += if working_set {
+                    " (working-set round)"
+                } else {
+                    " (exact polish)"
+                };
                 None
             }
             Phase::Fista => {
