@@ -407,7 +407,27 @@ fn sweep(
         let circle = &cc.circle;
         let events = &circle.events;
         if events.is_empty() {
-            continue; // a single distinct point: h = 0 on its circle
+            // A single distinct point: h = 0 on its circle, and its plane bounds the only two
+            // regions (the point on, or off).
+            if swept {
+                for (g, on) in [(g3, false), (own, true)] {
+                    let norm = norm3(&g);
+                    if norm > 0.0 {
+                        for sign in [1.0, -1.0] {
+                            cells.push(CellRecord {
+                                norm,
+                                fp: if on { fp ^ geom.keys[jg] } else { fp },
+                                group: jg,
+                                mid: 0.0,
+                                on,
+                                sign,
+                                g,
+                            });
+                        }
+                    }
+                }
+            }
+            continue;
         }
         let last = events[events.len() - 1].0 - TAU;
         let mut gsum = [0.0f64; 2];

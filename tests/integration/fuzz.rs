@@ -115,3 +115,64 @@ mod session {
         }
     }
 }
+
+/// The regression corpus (`tests/data/regressions/`, see its README): every hostile data file
+/// through `solve` (both solvers, bounded) and `patterns` — no panic or abort, a one-line error
+/// or finite JSON, and never a lower bound above the objective.
+#[test]
+fn regression_corpus_is_handled_cleanly() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/regressions");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 12, "the corpus is in place");
+    for f in files {
+        let data = f.to_str().unwrap();
+        let runs: Vec<Vec<&str>> = vec![
+            vec!["solve", "--data", data, "--max-iter", "30", "--json"],
+            vec![
+                "solve",
+                "--data",
+                data,
+                "--solver",
+                "admm",
+                "--max-iter",
+                "300",
+                "--json",
+            ],
+            vec!["patterns", "--data", data, "--json"],
+        ];
+        for args in runs {
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_convex-nn-explorer"))
+                .args(&args)
+                .output()
+                .unwrap();
+            let (stdout, stderr) = (
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr),
+            );
+            let code = out.status.code();
+            assert!(
+                matches!(code, Some(c) if c != 101),
+                "{args:?}: killed or panicked ({code:?}): {stderr}"
+            );
+            if code == Some(0) {
+                assert!(!stdout.contains("null"), "{args:?}: null after exit 0");
+                let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+                if let (Some(obj), Some(lower)) =
+                    (v["objective"].as_f64(), v["lower_bound"].as_f64())
+                {
+                    assert!(
+                        lower <= obj + 1e-9 * obj.abs().max(1.0),
+                        "{args:?}: lower bound {lower} above the objective {obj}"
+                    );
+                }
+            } else {
+                assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
+            }
+        }
+    }
+}

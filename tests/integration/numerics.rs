@@ -149,6 +149,10 @@ fn pricing_cases() -> Vec<Vec<[f64; 2]>> {
             .map(|k| [(k % 5) as f64 * 0.5 - 1.0, (k / 5) as f64 * 0.5 - 1.0])
             .collect(),
     );
+    // One distinct point (its circle has no crossings: two regions, on and off), and two.
+    out.push(vec![[0.3, -0.2]]);
+    out.push(vec![[0.3, -0.2]; 4]);
+    out.push(vec![[0.1, 0.2], [-0.3, 0.4]]);
     out
 }
 
@@ -194,10 +198,7 @@ fn swept_pricing_equals_the_certificate_over_the_listed_regions() {
 
 #[test]
 fn the_sweep_counts_the_regions_the_enumeration_lists() {
-    let mut cases = pricing_cases();
-    cases.push(vec![[0.3, -0.2]]);
-    cases.push(vec![[0.3, -0.2], [0.3, -0.2]]);
-    for (case, x) in cases.into_iter().enumerate() {
+    for (case, x) in pricing_cases().into_iter().enumerate() {
         let listed = enumerate_exact(&x).unwrap().len();
         assert_eq!(SweepGeometry::new(&x).region_count(), listed, "case {case}");
     }
