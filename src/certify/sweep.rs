@@ -72,7 +72,6 @@ enum Regions<'a> {
 /// A region met during the sweep whose interior candidate may matter.
 struct CellRecord {
     norm: f64,
-    fp: u64,
     group: usize,
     mid: f64,
     on: bool,
@@ -388,9 +387,8 @@ fn sweep(
         .collect();
     for (jg, cc) in geom.circles.iter().enumerate() {
         // Swept regions: `g` of the region on the point's negative side of the current arc
-        // (the positive side adds the point's own term) and the region's fingerprint.
+        // (the positive side adds the point's own term).
         let mut g3 = [0.0f64; 3];
-        let mut fp = 0u64;
         let own = {
             let p = geom.pts[jg];
             [vs[jg] * p[0], vs[jg] * p[1], vs[jg] * p[2]]
@@ -401,7 +399,6 @@ fn sweep(
                 for c in 0..3 {
                     g3[c] += vs[k] * p[c];
                 }
-                fp ^= geom.keys[k];
             }
         }
         let circle = &cc.circle;
@@ -416,7 +413,6 @@ fn sweep(
                         for sign in [1.0, -1.0] {
                             cells.push(CellRecord {
                                 norm,
-                                fp: if on { fp ^ geom.keys[jg] } else { fp },
                                 group: jg,
                                 mid: 0.0,
                                 on,
@@ -465,7 +461,6 @@ fn sweep(
                         if side_ok(jg, on) && sides.iter().all(|&(pk, pos)| side_ok(pk, pos)) {
                             cells.push(CellRecord {
                                 norm,
-                                fp: if on { fp ^ geom.keys[jg] } else { fp },
                                 group: jg,
                                 mid: 0.5 * (prev + cur),
                                 on,
@@ -544,7 +539,6 @@ fn sweep(
                 for c in 0..3 {
                     g3[c] += sgn * vs[k] * p[c];
                 }
-                fp ^= geom.keys[k];
             }
             prev = cur;
             prev_at = cur_at;
@@ -561,10 +555,15 @@ fn sweep(
             if c.norm <= floor(best.0) || (top_k > 0 && passed >= top_k) {
                 break;
             }
-            if !checked.insert((c.fp, c.sign > 0.0)) || !loosely_inside(geom, c) {
+            // A record whose arc rounding made inconsistent must not stand for its region:
+            // only the pattern actually built and checked marks the region as done.
+            if !loosely_inside(geom, c) {
                 continue;
             }
             let d = cell_pattern(geom, x, c.group, c.mid, c.on);
+            if !checked.insert((geom.fingerprint(&d), c.sign > 0.0)) {
+                continue;
+            }
             for (val, s, u) in interior_candidates(x, v, &d) {
                 passed += 1;
                 let w = Where::Cell {

@@ -196,6 +196,32 @@ fn swept_pricing_equals_the_certificate_over_the_listed_regions() {
     }
 }
 
+/// Collinear points 1e-12 and 1e-9 apart (their planes nearly coincide) with the dual point a
+/// working-set solve once certified with: the sweep met the all-on region first beside an arc
+/// whose rounding was inconsistent and skipped its good records, returning 7.6e-12 instead of
+/// 0.0100 (a lower bound above the objective). Regression from a process-level fuzz run.
+#[test]
+fn swept_pricing_on_near_identical_collinear_points() {
+    let mut x = vec![[-0.300256, -0.125896]; 4];
+    x.push([-0.30025599999900004, -0.125896]);
+    x.push([-0.300255998999, -0.125896]);
+    let v = [
+        0.0015849469664649687,
+        0.001584818653738057,
+        0.0015848102054260482,
+        0.0015844729847682734,
+        0.00158535907946735,
+        0.0015845138163855326,
+    ];
+    let listed = certificate(&x, &enumerate_exact(&x).unwrap(), &v, 0).value;
+    let swept = price(&SweepGeometry::new(&x), &x, &v, 0).value;
+    assert!(listed > 0.0099);
+    assert!(
+        (swept - listed).abs() <= 1e-12 * listed,
+        "swept {swept} vs listed {listed}"
+    );
+}
+
 #[test]
 fn the_sweep_counts_the_regions_the_enumeration_lists() {
     for (case, x) in pricing_cases().into_iter().enumerate() {
