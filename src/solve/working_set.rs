@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::polish::{PolishResult, RestrictedBlock, polish_blocks_to};
 use super::progress::{Iterate, Phase, Status};
+use super::sgd::{Optimizer, SgdSettings, SgdTrainer};
 use crate::certify::{Bounds, FeasibleDual, SweepGeometry, feasible_dual_swept};
 use crate::decompose::relu::recover_neurons;
 use crate::error::{Error, Result};
@@ -26,8 +27,6 @@ use crate::geometry::Bitset;
 use crate::limits::MAX_SWEPT_POINTS;
 use crate::model::{Loss, ReluNetwork};
 use crate::vec3::norm3;
-
-use super::sgd::{Optimizer, SgdSettings, SgdTrainer};
 
 /// Settings of [`WorkingSetSolver`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -172,7 +171,7 @@ impl WorkingSetSolver {
         let cands = net
             .neurons
             .iter()
-            .filter(|nr| nr.alpha != 0.0)
+            .filter(|nr| usable(nr))
             .map(|nr| {
                 (
                     crate::geometry::pattern_of(&self.x, &nr.u),
@@ -573,19 +572,17 @@ impl WorkingSetSolver {
         {
             tr.run(|_| std::ops::ControlFlow::Continue(()));
             let net = tr.network();
-            if net.neurons.iter().flat_map(|nr| nr.u).all(f64::is_finite) {
-                let before = self.blocks.len();
-                let mut seen = HashSet::new();
-                for nr in net.neurons.iter().filter(|nr| nr.alpha != 0.0) {
-                    let pattern = crate::geometry::pattern_of(&self.x, &nr.u);
-                    let key = (self.geom.fingerprint(&pattern), nr.alpha > 0.0);
-                    if !pattern.is_zero() && !self.index.contains(&key) && seen.insert(key) {
-                        self.entered.push((nr.u, nr.alpha.signum()));
-                    }
+            let before = self.blocks.len();
+            let mut seen = HashSet::new();
+            for nr in net.neurons.iter().filter(|nr| usable(nr)) {
+                let pattern = crate::geometry::pattern_of(&self.x, &nr.u);
+                let key = (self.geom.fingerprint(&pattern), nr.alpha > 0.0);
+                if !pattern.is_zero() && !self.index.contains(&key) && seen.insert(key) {
+                    self.entered.push((nr.u, nr.alpha.signum()));
                 }
-                self.seed_with(&net);
-                self.added_last += self.blocks.len() - before;
             }
+            self.seed_with(&net);
+            self.added_last += self.blocks.len() - before;
         }
     }
 
@@ -668,6 +665,12 @@ impl WorkingSetSolver {
             status: self.status,
         }
     }
+}
+
+/// A neuron whose region can seed the working set: a finite, non-zero output weight and finite
+/// `u` (a diverged training run seeds nothing).
+fn usable(nr: &crate::model::Neuron) -> bool {
+    nr.alpha != 0.0 && nr.alpha.is_finite() && nr.u.iter().all(|c| c.is_finite())
 }
 
 /// Up to `count` of the violated candidates (value above `β`), best first, none within
