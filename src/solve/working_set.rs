@@ -105,6 +105,8 @@ pub struct WorkingSetSolver {
     status: Status,
     /// Solve the restricted programs to full accuracy from now on.
     tight: bool,
+    /// Blocks that left the working set once: back again, they stay as long as used ones.
+    dropped: HashSet<(u64, bool)>,
     /// The run follows an edit (a warm start): its working set is nearly complete, so every
     /// round is solved to full accuracy (a loose round would only cost one more).
     warm: bool,
@@ -158,6 +160,7 @@ impl WorkingSetSolver {
             tight: false,
             warm: false,
             entered: Vec::new(),
+            dropped: HashSet::new(),
             added_last: 0,
         };
         s.offer_network(ReluNetwork::default());
@@ -280,6 +283,7 @@ impl WorkingSetSolver {
         self.dual.clear();
         self.status = Status::Running;
         self.tight = false;
+        self.dropped.clear();
         self.warm = !self.blocks.is_empty();
         self.rounds = 0;
         self.network = ReluNetwork::default();
@@ -408,7 +412,7 @@ impl WorkingSetSolver {
                 value: [0.0; 3],
                 idle: 0,
                 fp,
-                used: false,
+                used: self.dropped.contains(&(fp, sign > 0.0)),
             });
         }
         count
@@ -494,14 +498,16 @@ impl WorkingSetSolver {
             };
         }
         let limit = s.idle_rounds;
-        let index = &mut self.index;
+        let (index, dropped) = (&mut self.index, &mut self.dropped);
         // A block the restricted optimum has never used leaves after one round at zero (most
-        // priced regions are never used: ~60 % on spirals); one that was used stays `limit`
-        // rounds (the delay prevents cycling when the dual is degenerate, e.g. hinge).
+        // priced regions are never used: ~60 % on spirals); one that was used, or that comes
+        // back after leaving, stays `limit` rounds (the delay prevents cycling when the dual is
+        // degenerate, e.g. hinge: the same regions priced in and dropped every other round).
         self.blocks.retain(|b| {
             let keep = b.idle < limit && (b.used || b.idle < 1);
             if !keep {
                 index.remove(&(b.fp, b.sign > 0.0));
+                dropped.insert((b.fp, b.sign > 0.0));
             }
             keep
         });
