@@ -234,6 +234,7 @@ impl WorkingSetSolver {
         // A value on a facet of its cone (a point's line through it) belongs to the regions on
         // both sides of that line: both join.
         let mut patterns: Vec<(Bitset, f64)> = Vec::new();
+        let mut across: Vec<(Bitset, f64)> = Vec::new();
         for b in old.iter().filter(|b| norm3(&b.value) > 0.0) {
             let u = b.value;
             let pattern = crate::geometry::pattern_of(&self.x, &u);
@@ -250,11 +251,12 @@ impl WorkingSetSolver {
                 for &j in &ties {
                     other.set(j, true);
                 }
-                patterns.push((other, b.sign));
+                across.push((other, b.sign));
             }
             patterns.push((pattern, b.sign));
         }
         self.add_blocks(patterns);
+        self.add_blocks_checked(across, true);
         self.restart();
         // The previous certifying dual point, priced on the new data, is a lower bound at once,
         // and its most violated regions are where the edit moved the optimum.
@@ -385,6 +387,12 @@ impl WorkingSetSolver {
 
     /// Adds blocks not yet in the working set, with their facets; returns how many joined.
     fn add_blocks(&mut self, cands: Vec<(Bitset, f64)>) -> usize {
+        self.add_blocks_checked(cands, false)
+    }
+
+    /// [`Self::add_blocks`]; with `speculative`, a pattern the sweep does not find as a region
+    /// (a guess such as a flipped neighbour) is left out instead of kept with all `n` rows.
+    fn add_blocks_checked(&mut self, cands: Vec<(Bitset, f64)>, speculative: bool) -> usize {
         let mut fresh: Vec<(Bitset, f64, u64)> = Vec::new();
         for (pattern, sign) in cands {
             if pattern.is_zero() {
@@ -398,13 +406,18 @@ impl WorkingSetSolver {
         let pats: Vec<Bitset> = fresh.iter().map(|f| f.0.clone()).collect();
         let facets = self.geom.facets_of(self.x.len(), &pats);
         let n = self.x.len();
-        let count = fresh.len();
+        let mut count = 0;
         for ((pattern, sign, fp), mut f) in fresh.into_iter().zip(facets) {
             if f.is_empty() {
+                if speculative {
+                    self.index.remove(&(fp, sign > 0.0));
+                    continue;
+                }
                 // Not found by the sweep (a region thinner than its rounding): all n rows define
                 // the same cone.
                 f = (0..n).collect();
             }
+            count += 1;
             self.blocks.push(WorkingBlock {
                 pattern,
                 sign,
@@ -480,14 +493,14 @@ impl WorkingSetSolver {
             self.added_last = 0;
             return Some(self.iterate(t, convex_objective));
         }
-        let mut cands: Vec<(Bitset, f64)> = d
+        let cands: Vec<(Bitset, f64)> = d
             .certificate
             .top
             .iter()
             .filter(|c| c.value > self.beta * (1.0 + 1e-9))
             .map(|c| (c.pattern.clone(), c.sign))
             .collect();
-        cands.extend(self.neighbours_across_active_facets(vmax));
+        let neighbours = self.neighbours_across_active_facets(vmax);
         // Drop blocks idle for too long (before adding: they may be priced back in later).
         for b in self.blocks.iter_mut() {
             b.idle = if norm3(&b.value) > idle_floor * vmax {
@@ -512,7 +525,7 @@ impl WorkingSetSolver {
             keep
         });
         self.entered = self.new_directions(&d.certificate.top);
-        self.added_last = self.add_blocks(cands);
+        self.added_last = self.add_blocks(cands) + self.add_blocks_checked(neighbours, true);
         if self.added_last == 0 && ip_tol > 1e-10 {
             // Nothing new to add, but the restricted solve was loose: its multipliers may
             // misprice regions already in the set. Solve tightly before giving up.
@@ -629,11 +642,19 @@ impl WorkingSetSolver {
     /// presses against its cone, the optimum of the full program often continues next door.
     fn neighbours_across_active_facets(&self, vmax: f64) -> Vec<(Bitset, f64)> {
         let mut out = Vec::new();
-        for b in &self.blocks {
-            let nu = norm3(&b.value);
-            if nu <= 1e-6 * vmax {
-                continue;
+        // The largest blocks first, at most `columns()` neighbours a round (on degenerate data,
+        // e.g. all points on a line, a block lies on every facet).
+        let mut order: Vec<&WorkingBlock> = self
+            .blocks
+            .iter()
+            .filter(|b| norm3(&b.value) > 1e-6 * vmax)
+            .collect();
+        order.sort_by(|a, b| norm3(&b.value).total_cmp(&norm3(&a.value)));
+        for b in order {
+            if out.len() >= self.columns() {
+                break;
             }
+            let nu = norm3(&b.value);
             for &j in &b.facets {
                 let p = self.x[j];
                 let t = p[0] * b.value[0] + p[1] * b.value[1] + b.value[2];

@@ -183,3 +183,33 @@ fn bad_input_gets_an_error_not_a_run() {
     let mut ws = new(x, vec![1.0; 5], Loss::Squared).unwrap();
     assert!(ws.set_data(nan, vec![1.0; 5]).is_err());
 }
+
+/// All points on one line, coordinates in the hundreds, β = 1e-6 (from a process-level fuzz
+/// run): every block lies on every facet, and the neighbours across active facets once grew the
+/// working set to 24 000 blocks with 31 s interior-point rounds. Neighbours are now capped per
+/// round and must be regions: the run ends quickly with a small working set.
+#[test]
+fn degenerate_collinear_data_keep_the_working_set_small() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/regressions/collinear_scaled.csv");
+    let ds = convex_nn_explorer::data::read_csv(&path, convex_nn_explorer::data::LabelMode::Auto)
+        .unwrap();
+    let mut ws = WorkingSetSolver::new(
+        ds.x.clone(),
+        ds.y.clone(),
+        Loss::Squared,
+        1e-6,
+        WorkingSetSettings {
+            max_rounds: 60,
+            ..WorkingSetSettings::default()
+        },
+    )
+    .unwrap();
+    let mut largest = 0;
+    while ws.step().is_some() {
+        largest = largest.max(ws.blocks().len());
+    }
+    assert!(largest <= 1000, "working set grew to {largest} blocks");
+    let b = ws.bounds();
+    assert!(b.lower <= b.upper * (1.0 + 1e-9) + 1e-12);
+}
