@@ -489,7 +489,14 @@ impl WorkingSetSolver {
             .map(|&(sg, b)| (sg, if norm3(&b) > 1e-6 * vmax { b } else { [0.0; 3] }))
             .collect();
         self.offer_network(recover_neurons(&cleaned));
-        self.offer_network(recover_neurons(&signed));
+        // The network with the dust: its objective only (its residual is, up to the interior
+        // point's accuracy, the cleaned network's and the multipliers', both priced).
+        let full = recover_neurons(&signed);
+        let upper = full.objective(&self.x, &self.y, self.loss, self.beta);
+        if upper < self.upper {
+            self.upper = upper;
+            self.network = full;
+        }
         // The multipliers: a lower bound and the regions to add.
         let mut d = self.price(dual, s.candidate_pool.max(self.columns()));
         self.offer_lower(&d);
