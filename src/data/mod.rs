@@ -239,36 +239,14 @@ impl Dataset {
     /// At most three near-duplicate pairs are named (1-based point numbers).
     pub fn conditioning_warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
-        let scale = self
-            .x
-            .iter()
-            .map(|p| p[0].abs().max(p[1].abs()))
-            .fold(0.0, f64::max);
-        let tol = 1e-9 * (1.0 + scale);
-        let mut order: Vec<usize> = (0..self.len()).collect();
-        order.sort_by(|&a, &b| self.x[a][0].total_cmp(&self.x[b][0]));
-        let mut pairs = 0;
-        'outer: for (k, &i) in order.iter().enumerate() {
-            for &j in &order[k + 1..] {
-                if self.x[j][0] - self.x[i][0] > tol {
-                    break;
-                }
-                let d = (self.x[j][0] - self.x[i][0])
-                    .abs()
-                    .max((self.x[j][1] - self.x[i][1]).abs());
-                if d <= tol && self.x[i] != self.x[j] {
-                    let (a, b) = (i.min(j) + 1, i.max(j) + 1);
-                    out.push(format!(
-                        "points {a} and {b} are only {d:.1e} apart (not equal): the region \
-                         between them is thinner than rounding resolves; merge them or move \
-                         them apart"
-                    ));
-                    pairs += 1;
-                    if pairs == 3 {
-                        break 'outer;
-                    }
-                }
-            }
+        let scale = coordinate_scale(&self.x);
+        for (i, j, d) in near_duplicate_pairs(&self.x).into_iter().take(3) {
+            out.push(format!(
+                "points {} and {} are only {d:.1e} apart (not equal): the region between \
+                 them is thinner than rounding resolves; merge them or move them apart",
+                i + 1,
+                j + 1
+            ));
         }
         let spread = |c: usize| {
             let (lo, hi) = self
@@ -281,9 +259,31 @@ impl Dataset {
         };
         let widest = spread(0).max(spread(1));
         if self.len() > 1 && (scale > 1e3 || (widest > 0.0 && widest < 1e-3)) {
+            // The point with the largest coordinate, named when it stands out (an outlier).
+            let (far, size) = self
+                .x
+                .iter()
+                .map(|p| p[0].abs().max(p[1].abs()))
+                .enumerate()
+                .fold((0, 0.0), |b, (i, s)| if s > b.1 { (i, s) } else { b });
+            let second = self
+                .x
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| i != far)
+                .map(|(_, p)| p[0].abs().max(p[1].abs()))
+                .fold(0.0, f64::max);
+            let which = if scale > 1e3 && size > 1e3 * second.max(1.0) {
+                format!(
+                    " (point {}, an outlier: the others stay within {second:.1e})",
+                    far + 1
+                )
+            } else {
+                String::new()
+            };
             out.push(format!(
-                "coordinates reach {scale:.1e} and span {widest:.1e}: the solvers are tuned for \
-                 data of order 1 (the bias input is 1); standardize the data"
+                "coordinates reach {scale:.1e}{which} and span {widest:.1e}: the solvers are \
+                 tuned for data of order 1 (the bias input is 1); standardize the data"
             ));
         }
         out
@@ -372,6 +372,63 @@ impl Dataset {
     }
 }
 
+/// The largest coordinate magnitude of the data.
+fn coordinate_scale(x: &[[f64; 2]]) -> f64 {
+    x.iter()
+        .map(|p| p[0].abs().max(p[1].abs()))
+        .fold(0.0, f64::max)
+}
+
+/// Pairs `(i, j, distance)` (`i < j`, 0-based) of points closer than rounding can separate but
+/// not equal: ℓ∞ distance at most `10⁻⁹(1 + max(‖x_i‖∞, ‖x_j‖∞))` — the region between them is
+/// that thin beside the points themselves, whatever the rest of the data
+/// (docs/math.md#conditioning).
+pub fn near_duplicate_pairs(x: &[[f64; 2]]) -> Vec<(usize, usize, f64)> {
+    let size = |p: [f64; 2]| p[0].abs().max(p[1].abs());
+    let mut order: Vec<usize> = (0..x.len()).collect();
+    order.sort_by(|&a, &b| x[a][0].total_cmp(&x[b][0]));
+    let mut out = Vec::new();
+    for (k, &i) in order.iter().enumerate() {
+        // A pair within the tolerance is within twice the tolerance at point i alone.
+        let reach = 2e-9 * (1.0 + size(x[i]));
+        for &j in &order[k + 1..] {
+            if x[j][0] - x[i][0] > reach {
+                break;
+            }
+            let d = (x[j][0] - x[i][0]).abs().max((x[j][1] - x[i][1]).abs());
+            if d <= 1e-9 * (1.0 + size(x[i]).max(size(x[j]))) && x[i] != x[j] {
+                out.push((i.min(j), i.max(j), d));
+            }
+        }
+    }
+    out.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    out
+}
+
+/// The data with every group of near-duplicate points ([`near_duplicate_pairs`], joined
+/// transitively) moved onto its lowest-numbered point; `None` when there are none
+/// (docs/math.md#near-duplicates).
+pub fn merge_near_duplicates(x: &[[f64; 2]]) -> Option<Vec<[f64; 2]>> {
+    let pairs = near_duplicate_pairs(x);
+    if pairs.is_empty() {
+        return None;
+    }
+    let mut root: Vec<usize> = (0..x.len()).collect();
+    fn find(root: &mut [usize], mut i: usize) -> usize {
+        while root[i] != i {
+            root[i] = root[root[i]];
+            i = root[i];
+        }
+        i
+    }
+    for (i, j, _) in pairs {
+        let (a, b) = (find(&mut root, i), find(&mut root, j));
+        let (lo, hi) = (a.min(b), a.max(b));
+        root[hi] = lo;
+    }
+    Some((0..x.len()).map(|i| x[find(&mut root, i)]).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -387,6 +444,32 @@ mod tests {
             .map(|i| if i % 3 == 0 { 1.0 } else { -1.0 })
             .collect();
         Dataset::new(x, y, TargetKind::Binary).unwrap()
+    }
+
+    #[test]
+    fn near_duplicates_are_judged_beside_the_points_themselves() {
+        // 1e-15 apart near 0.4: a pair; 0.5 apart beside a 1e15 outlier: not a pair (the
+        // outlier does not make ordinary points near-duplicates).
+        let x = vec![
+            [0.4, 0.3],
+            [0.4 + 1e-15, 0.3],
+            [1e15, 0.0],
+            [0.9, 0.3],
+            [0.4, 0.3 + 2e-15],
+            [1e15, 1.0],
+        ];
+        let pairs: Vec<(usize, usize)> = near_duplicate_pairs(&x)
+            .into_iter()
+            .map(|(i, j, _)| (i, j))
+            .collect();
+        // 1.0 apart at 1e15 is below 1e-9·(1 + 1e15): a pair too.
+        assert_eq!(pairs, vec![(0, 1), (0, 4), (1, 4), (2, 5)]);
+        let merged = merge_near_duplicates(&x).unwrap();
+        assert_eq!(merged[1], x[0]);
+        assert_eq!(merged[4], x[0]);
+        assert_eq!(merged[5], x[2]);
+        assert_eq!(merged[3], x[3]);
+        assert!(merge_near_duplicates(&[[0.0, 0.0], [0.0, 0.0], [1.0, 0.0]]).is_none());
     }
 
     #[test]

@@ -113,6 +113,39 @@ pub struct WorkingSetSolver {
     added_last: usize,
     /// See [`WorkingSetSolver::entered`].
     entered: Vec<([f64; 3], f64)>,
+    /// The data as given while the rounds run on their near-duplicates merged
+    /// (docs/math.md#near-duplicates); `None` once the run is on the data as given.
+    given: Option<Given>,
+}
+
+/// The data as given, with the best bounds certified on them, while the restricted solves run on
+/// the data with near-duplicate points merged: a region between two points closer than rounding
+/// resolves makes an interior-point solve fail, but any network is a network of the data as given
+/// and any dual point is priced on their arrangement, so the bounds are exact for the problem
+/// the user posed.
+struct Given {
+    x: Vec<[f64; 2]>,
+    geom: SweepGeometry,
+    upper: f64,
+    lower: f64,
+    certificate: f64,
+    network: ReluNetwork,
+    dual: Vec<f64>,
+}
+
+impl Given {
+    fn new(x: Vec<[f64; 2]>, zero_network_objective: f64) -> Self {
+        let geom = SweepGeometry::new(&x);
+        Self {
+            x,
+            geom,
+            upper: zero_network_objective,
+            lower: f64::NEG_INFINITY,
+            certificate: f64::NAN,
+            network: ReluNetwork::default(),
+            dual: Vec::new(),
+        }
+    }
 }
 
 impl WorkingBlock {
@@ -140,6 +173,9 @@ impl WorkingSetSolver {
                 settings.tol
             )));
         }
+        let merged = crate::data::merge_near_duplicates(&x);
+        let given = merged.as_ref().map(|_| x.clone());
+        let x = merged.unwrap_or(x);
         let geom = SweepGeometry::new(&x);
         let mut s = Self {
             x,
@@ -162,8 +198,10 @@ impl WorkingSetSolver {
             entered: Vec::new(),
             dropped: HashSet::new(),
             added_last: 0,
+            given: None,
         };
         s.offer_zero_network();
+        s.given = given.map(|x| Given::new(x, s.upper));
         Ok(s)
     }
 
@@ -197,7 +235,7 @@ impl WorkingSetSolver {
             return Err(Error::InvalidSetting(format!("tol = {tol}: must be > 0")));
         }
         self.settings.tol = tol;
-        if self.status == Status::Converged && self.bounds().rel_gap() > tol {
+        if self.status == Status::Converged && self.own_bounds().rel_gap() > tol {
             self.status = Status::Running; // continue to the tighter tolerance
         }
         Ok(())
@@ -211,6 +249,9 @@ impl WorkingSetSolver {
         }
         self.beta = beta;
         self.restart();
+        if let Some(g) = self.given.take() {
+            self.given = Some(Given::new(g.x, self.upper));
+        }
         Ok(())
     }
 
@@ -219,8 +260,32 @@ impl WorkingSetSolver {
     /// region stays, with its new facets.
     pub fn set_data(&mut self, x: Vec<[f64; 2]>, y: Vec<f64>) -> Result<()> {
         check_data(&x, &y, self.loss)?;
-        if x == self.x && y == self.y {
+        if x == self.x() && y == self.y {
             return Ok(()); // the same problem: its bounds stand
+        }
+        match crate::data::merge_near_duplicates(&x) {
+            Some(merged) => {
+                self.move_to(merged, y);
+                self.given = Some(Given::new(x, self.upper));
+                // Merged data equal to the previous run's leave its state: run its end again
+                // so the switch to the data as given happens.
+                if self.status != Status::Running {
+                    self.status = Status::Running;
+                    self.tight = true;
+                }
+            }
+            None => {
+                self.given = None;
+                self.move_to(x, y);
+            }
+        }
+        Ok(())
+    }
+
+    /// The warm start of [`Self::set_data`] on the data the rounds run on.
+    fn move_to(&mut self, x: Vec<[f64; 2]>, y: Vec<f64>) {
+        if x == self.x && y == self.y {
+            return;
         }
         let geom = SweepGeometry::new(&x);
         let old = std::mem::take(&mut self.blocks);
@@ -233,7 +298,7 @@ impl WorkingSetSolver {
         // the old region), which is a region of the new arrangement by the strict rule.
         // A value on a facet of its cone (a point's line through it) belongs to the regions on
         // both sides of that line: both join.
-        let mut patterns: Vec<(Bitset, f64)> = Vec::new();
+        let mut patterns: Vec<(Bitset, f64, [f64; 3])> = Vec::new();
         let mut across: Vec<(Bitset, f64)> = Vec::new();
         for b in old.iter().filter(|b| norm3(&b.value) > 0.0) {
             let u = b.value;
@@ -253,9 +318,26 @@ impl WorkingSetSolver {
                 }
                 across.push((other, b.sign));
             }
-            patterns.push((pattern, b.sign));
+            patterns.push((pattern, b.sign, u));
         }
-        self.add_blocks(patterns);
+        // A block keeps its value (it lies in the new region), so the working set's objective is
+        // the old network's on the new data until the first round; two old blocks in one new
+        // region add up (the cone is convex).
+        let mut values: std::collections::HashMap<(u64, bool), [f64; 3]> = Default::default();
+        for (p, sign, u) in &patterns {
+            let e = values
+                .entry((self.geom.fingerprint(p), *sign > 0.0))
+                .or_insert([0.0; 3]);
+            for k in 0..3 {
+                e[k] += u[k];
+            }
+        }
+        self.add_blocks(patterns.into_iter().map(|(p, s, _)| (p, s)).collect());
+        for b in self.blocks.iter_mut() {
+            if let Some(u) = values.get(&(b.fp, b.sign > 0.0)) {
+                b.value = *u;
+            }
+        }
         self.add_blocks_checked(across, true);
         self.restart();
         // The previous certifying dual point, priced on the new data, is a lower bound at once,
@@ -275,7 +357,6 @@ impl WorkingSetSolver {
             .collect();
             self.add_blocks(cands);
         }
-        Ok(())
     }
 
     fn restart(&mut self) {
@@ -292,8 +373,20 @@ impl WorkingSetSolver {
         self.offer_zero_network();
     }
 
-    /// Best certified bounds so far.
+    /// Best certified bounds so far (on the data as given).
     pub fn bounds(&self) -> Bounds {
+        match &self.given {
+            Some(g) => Bounds {
+                upper: g.upper,
+                lower: g.lower,
+                certificate: g.certificate,
+            },
+            None => self.own_bounds(),
+        }
+    }
+
+    /// The bounds on the data the rounds run on.
+    fn own_bounds(&self) -> Bounds {
         Bounds {
             upper: self.upper,
             lower: self.lower,
@@ -303,12 +396,24 @@ impl WorkingSetSolver {
 
     /// The best network so far (its objective is the upper bound).
     pub fn network(&self) -> &ReluNetwork {
-        &self.network
+        match &self.given {
+            Some(g) => &g.network,
+            None => &self.network,
+        }
     }
 
     /// The scaled dual point behind the best lower bound.
     pub fn certifying_dual(&self) -> &[f64] {
-        &self.dual
+        match &self.given {
+            Some(g) => &g.dual,
+            None => &self.dual,
+        }
+    }
+
+    /// Whether the rounds run on data with near-duplicate points merged (the bounds are still
+    /// certified on the data as given; docs/math.md#near-duplicates).
+    pub fn merged_near_duplicates(&self) -> bool {
+        self.given.is_some()
     }
 
     /// The working set.
@@ -323,11 +428,18 @@ impl WorkingSetSolver {
 
     /// The number of regions of the arrangement (counted by the sweep, not listed).
     pub fn region_count(&self) -> usize {
-        self.geom.region_count()
+        match &self.given {
+            Some(g) => g.geom.region_count(),
+            None => self.geom.region_count(),
+        }
     }
 
-    /// The objective of (C) at the working set's last restricted solution.
+    /// The objective of (C) at the working set's last restricted solution (NaN while the rounds
+    /// run on merged data: that is another program).
     pub fn convex_objective(&self) -> f64 {
+        if self.given.is_some() {
+            return f64::NAN;
+        }
         let values: Vec<[f64; 3]> = self.blocks.iter().map(|b| b.value).collect();
         let yhat = self.predict_blocks(&values);
         self.loss.total(&yhat, &self.y) + self.beta * values.iter().map(norm3).sum::<f64>()
@@ -335,7 +447,11 @@ impl WorkingSetSolver {
 
     /// Current status.
     pub fn status(&self) -> Status {
-        self.status
+        if self.given.is_some() {
+            Status::Running
+        } else {
+            self.status
+        }
     }
 
     /// Regions that joined the working set in the last round.
@@ -350,14 +466,17 @@ impl WorkingSetSolver {
         &self.entered
     }
 
-    /// The data.
+    /// The data (as given).
     pub fn x(&self) -> &[[f64; 2]] {
-        &self.x
+        match &self.given {
+            Some(g) => &g.x,
+            None => &self.x,
+        }
     }
 
     /// Whether the run is over (converged, stalled or at the round limit).
     pub fn is_done(&self) -> bool {
-        self.status != Status::Running
+        self.status != Status::Running && self.given.is_none()
     }
 
     /// Offers a network as an upper bound and its residual's scaled dual point as a lower bound.
@@ -449,6 +568,76 @@ impl WorkingSetSolver {
         }
         let t = Instant::now();
         self.rounds += 1;
+        if self.status != Status::Running {
+            return Some(self.leave_merged_data(t));
+        }
+        let it = self.round(t);
+        self.update_given();
+        Some(it)
+    }
+
+    /// The run on merged data is over: the data as given take over, warm-started from its
+    /// working set (its network and certifying dual point are priced on them). The rounds go on
+    /// if the certified gap there is above tolerance.
+    fn leave_merged_data(&mut self, t: Instant) -> Iterate {
+        let Some(g) = self.given.take() else {
+            return self.iterate(t, f64::NAN);
+        };
+        let rounds = self.rounds;
+        let net = self.network.clone();
+        self.move_to(g.x, self.y.clone());
+        self.rounds = rounds;
+        self.offer_network(net);
+        // The bounds met on the way stand (they are certified on these data).
+        if g.upper < self.upper {
+            self.upper = g.upper;
+            self.network = g.network;
+        }
+        if g.lower > self.lower {
+            self.lower = g.lower;
+            self.certificate = g.certificate;
+            self.dual = g.dual;
+        }
+        if self.own_bounds().rel_gap() <= self.settings.tol {
+            self.status = Status::Converged;
+        }
+        self.added_last = 0;
+        self.entered.clear();
+        let convex_objective = self.convex_objective();
+        self.iterate(t, convex_objective)
+    }
+
+    /// Prices the round's best network and dual point on the data as given.
+    fn update_given(&mut self) {
+        let Some(g) = self.given.as_mut() else {
+            return;
+        };
+        let yhat = self.network.predict(&g.x);
+        let upper = self.loss.total(&yhat, &self.y) + self.network.weight_decay(self.beta);
+        if upper < g.upper {
+            g.upper = upper;
+            g.network = self.network.clone();
+        }
+        if !self.dual.is_empty() {
+            let d = feasible_dual_swept(
+                &g.geom,
+                &g.x,
+                &self.y,
+                self.loss,
+                self.beta,
+                self.dual.clone(),
+                0,
+            );
+            if d.lower > g.lower {
+                g.lower = d.lower;
+                g.certificate = d.c_over_beta;
+                g.dual = d.v;
+            }
+        }
+    }
+
+    /// One round on the data the rounds run on.
+    fn round(&mut self, t: Instant) -> Iterate {
         self.entered.clear();
         let s = self.settings;
         if self.blocks.is_empty() {
@@ -456,21 +645,21 @@ impl WorkingSetSolver {
             if self.blocks.is_empty() {
                 self.status = Status::Stalled;
             }
-            return Some(self.iterate(t, f64::NAN));
+            return self.iterate(t, f64::NAN);
         }
         // While the gap is large the restricted optimum need not be accurate; blocks at the
         // interior point's tolerance count as zero.
         let ip_tol = if self.tight || self.warm {
             1e-10
         } else {
-            (1e-3 * self.bounds().rel_gap()).clamp(1e-10, 1e-6)
+            (1e-3 * self.own_bounds().rel_gap()).clamp(1e-10, 1e-6)
         };
         let idle_floor = (1e3 * ip_tol).max(1e-7);
         let (values, dual) = match self.exact_solve(ip_tol) {
             Ok(r) => (r.values, r.dual),
             Err(_) => {
                 self.status = Status::Stalled;
-                return Some(self.iterate(t, f64::NAN));
+                return self.iterate(t, f64::NAN);
             }
         };
         for (b, v) in self.blocks.iter_mut().zip(&values) {
@@ -506,10 +695,10 @@ impl WorkingSetSolver {
             self.columns(),
             s.diversity_cos,
         );
-        if self.bounds().rel_gap() <= s.tol {
+        if self.own_bounds().rel_gap() <= s.tol {
             self.status = Status::Converged;
             self.added_last = 0;
-            return Some(self.iterate(t, convex_objective));
+            return self.iterate(t, convex_objective);
         }
         let cands: Vec<(Bitset, f64)> = d
             .certificate
@@ -551,7 +740,7 @@ impl WorkingSetSolver {
         } else if self.added_last == 0 || self.rounds >= s.max_rounds {
             self.status = Status::Stalled;
         }
-        Some(self.iterate(t, convex_objective))
+        self.iterate(t, convex_objective)
     }
 
     /// Regions added per round: the setting, at least `n/10`.
@@ -693,6 +882,11 @@ impl WorkingSetSolver {
 
     fn iterate(&self, t: Instant, convex_objective: f64) -> Iterate {
         let b = self.bounds();
+        let convex_objective = if self.given.is_some() {
+            f64::NAN
+        } else {
+            convex_objective
+        };
         Iterate {
             iter: self.rounds,
             phase: Phase::Polish,
@@ -707,7 +901,7 @@ impl WorkingSetSolver {
             rho: f64::NAN,
             seconds: t.elapsed().as_secs_f64(),
             active_blocks: self.blocks.len(),
-            status: self.status,
+            status: self.status(),
         }
     }
 }

@@ -213,3 +213,101 @@ fn degenerate_collinear_data_keep_the_working_set_small() {
     let b = ws.bounds();
     assert!(b.lower <= b.upper * (1.0 + 1e-9) + 1e-12);
 }
+
+/// Two points 1e-15 apart (not equal) bound a region thinner than rounding: the restricted
+/// solves used to fail there ("stalled" at a 22 % gap). The rounds now run on the data with the
+/// pair merged, and every bound is certified on the data as given: the network's objective is
+/// recomputed there, and its dual point re-priced over the listed regions of the given data.
+#[test]
+fn near_duplicates_are_merged_for_the_rounds_and_certified_as_given() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/regressions/near_duplicate_1e-15.csv");
+    let ds = convex_nn_explorer::data::read_csv(&path, convex_nn_explorer::data::LabelMode::Auto)
+        .unwrap();
+    let (x, y, loss, beta) = (ds.x.clone(), ds.y.clone(), Loss::Squared, 0.1);
+    let mut ws = WorkingSetSolver::new(
+        x.clone(),
+        y.clone(),
+        loss,
+        beta,
+        WorkingSetSettings::default(),
+    )
+    .unwrap();
+    assert!(ws.merged_near_duplicates());
+    assert_eq!(ws.x(), &x[..], "the solver reports the data as given");
+    while let Some(it) = ws.step() {
+        let b = ws.bounds();
+        assert!(b.lower <= b.upper, "round {}: {b:?}", it.iter);
+        let obj = ws.network().objective(&x, &y, loss, beta);
+        assert!(
+            (obj - b.upper).abs() <= 1e-12 * obj.max(1.0),
+            "round {}",
+            it.iter
+        );
+    }
+    assert!(
+        !ws.merged_near_duplicates(),
+        "the run ends on the data as given"
+    );
+    assert_eq!(ws.status(), Status::Converged);
+    let b = ws.bounds();
+    assert!(b.rel_gap() <= 1e-6, "{b:?}");
+    // The certifying dual point, priced over every listed region of the data as given.
+    let patterns = convex_nn_explorer::geometry::enumerate_exact(&x).unwrap();
+    let (lower, c_over_beta, _) = convex_nn_explorer::certify::lower_bound_from_dual(
+        &x,
+        &y,
+        &patterns,
+        loss,
+        beta,
+        ws.certifying_dual().to_vec(),
+        0,
+    );
+    assert!(c_over_beta <= 1.0 + 1e-9, "c(v)/β = {c_over_beta}");
+    assert!(
+        (lower - b.lower).abs() <= 1e-9 * b.lower.abs().max(1.0),
+        "{lower} vs {b:?}"
+    );
+    // Independent value: the full program (ADMM and polish over all listed regions) on the data
+    // with the pair made exactly equal, 1e-15 away from the given problem.
+    let (i, j, _) = convex_nn_explorer::data::near_duplicate_pairs(&x)[0];
+    let mut xd = x.clone();
+    xd[j] = xd[i];
+    let full = ReluProblem::new(xd, y.clone(), loss, beta, PatternMode::Exact).unwrap();
+    let sol = solve_relu(full, &SolveSettings::default(), |_| {
+        ControlFlow::Continue(())
+    })
+    .unwrap();
+    assert_eq!(sol.status, Status::Converged);
+    assert_overlap(b, sol.bounds, "near-duplicates merged vs exact duplicates");
+}
+
+/// Dragging a point to within 1e-14 of another keeps the warm start and still certifies.
+#[test]
+fn dragging_onto_a_near_duplicate_re_certifies() {
+    let (mut x, y) = spiral(30);
+    let (loss, beta) = (Loss::Squared, 0.1);
+    let mut ws = solve_ws(&x, &y, loss, beta);
+    x[7] = [x[3][0] + 1e-14, x[3][1]];
+    ws.set_data(x.clone(), y.clone()).unwrap();
+    assert!(ws.merged_near_duplicates());
+    let warm = run(&mut ws);
+    assert_eq!(ws.status(), Status::Converged, "{warm:?}");
+    let obj = ws.network().objective(&x, &y, loss, beta);
+    assert!((obj - warm.upper).abs() <= 1e-12 * obj.max(1.0));
+    let mut xd = x.clone();
+    xd[7] = xd[3];
+    let full = ReluProblem::new(xd, y.clone(), loss, beta, PatternMode::Exact).unwrap();
+    let sol = solve_relu(full, &SolveSettings::default(), |_| {
+        ControlFlow::Continue(())
+    })
+    .unwrap();
+    assert_overlap(warm, sol.bounds, "drag onto a near-duplicate");
+    // Moving it away again leaves the merged mode.
+    x[7] = [x[3][0] + 0.2, x[3][1] - 0.1];
+    ws.set_data(x.clone(), y.clone()).unwrap();
+    assert!(!ws.merged_near_duplicates());
+    let warm = run(&mut ws);
+    assert_eq!(ws.status(), Status::Converged);
+    assert_overlap(warm, solve_ws(&x, &y, loss, beta).bounds(), "moved away");
+}
