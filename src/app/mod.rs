@@ -159,8 +159,13 @@ pub struct App {
     free_running: bool,
     /// Playing.
     pub playing: bool,
+    /// Playing through the stored history (the cursor advances at the chosen speed) rather than
+    /// running the solvers; at the newest step the live run takes over if it has work left.
+    pub replaying: bool,
     /// The iteration shown (`None`: follow the newest).
     pub cursor: Option<usize>,
+    /// The plot shown alone over the whole plot area (double-click a title, or its Max button).
+    pub maximized: Option<PlotId>,
     pending: Option<(Instant, Restart)>,
     /// Messages shown at the top of the plots.
     pub messages: Vec<Message>,
@@ -217,6 +222,7 @@ impl App {
             undo: Vec::new(),
             redo: Vec::new(),
             playing: options.autoplay,
+            replaying: false,
             options,
             generation: 0,
             live: [0; 3],
@@ -237,6 +243,7 @@ impl App {
             sgd_busy: false,
             free_running: false,
             cursor: None,
+            maximized: None,
             pending: None,
             messages: Vec::new(),
             dialog_request: None,
@@ -693,6 +700,7 @@ impl App {
             self.convex_busy = false;
             self.free_running = false;
             self.cursor = None;
+            self.replaying = false;
             let sink = self.sink(Role::Convex);
             self.build_started = Some(Instant::now());
             self.convex = Some(worker::spawn_convex(
@@ -787,6 +795,7 @@ impl App {
             self.retire(w);
         }
         self.playing = false;
+        self.replaying = false;
     }
 
     /// Handles worker events (within a time budget) and drives playing. Called once per frame
@@ -810,7 +819,9 @@ impl App {
         {
             self.flush_pending();
         }
-        if self.playing {
+        if self.replaying {
+            self.advance_replay();
+        } else if self.playing {
             self.drive();
         }
         if let Some(p) = self.options.autosave.clone()
@@ -913,18 +924,60 @@ impl App {
         }
     }
 
-    /// Play / pause.
+    /// Play / pause. Scrubbed back, Play replays the stored history from there at the chosen
+    /// speed (then the live run goes on, if it has work left); at the end of a finished run it
+    /// replays from the start.
     pub fn toggle_play(&mut self) {
         if self.playing {
             self.pause();
-        } else {
-            self.cursor = None;
+            return;
+        }
+        if self.cursor.is_some() {
             self.playing = true;
-            self.start_if_stopped();
-            if self.convex_status.is_some() && (self.sgd_done || self.sgd.is_none()) {
-                // Nothing left to run: playing from the end means replaying the history.
-                self.playing = false;
-            }
+            self.replaying = true;
+            return;
+        }
+        if self.run_finished() && self.history.latest() > 0 && self.pending.is_none() {
+            self.replay_from_start();
+            return;
+        }
+        self.playing = true;
+        self.start_if_stopped();
+    }
+
+    /// Replays the stored history from step 0 at the chosen speed.
+    pub fn replay_from_start(&mut self) {
+        if self.history.latest() == 0 {
+            return;
+        }
+        self.pause();
+        self.cursor = Some(0);
+        self.playing = true;
+        self.replaying = true;
+    }
+
+    /// Whether neither the convex solver nor SGD has work left.
+    pub fn run_finished(&self) -> bool {
+        self.convex_status.is_some() && (self.sgd_done || self.sgd.is_none())
+    }
+
+    /// One frame of a replay: the cursor moves `speed` steps (at "max", the whole history in
+    /// about two seconds); at the newest step the live run takes over, or playing stops.
+    fn advance_replay(&mut self) {
+        let latest = self.history.latest();
+        let k = match self.speed() {
+            0 => (latest / 50).max(1),
+            k => k,
+        };
+        let t = self.cursor.unwrap_or(latest) + k;
+        if t < latest {
+            self.cursor = Some(t);
+            return;
+        }
+        self.cursor = None;
+        self.replaying = false;
+        if self.run_finished() {
+            self.playing = false;
         }
     }
 
@@ -938,6 +991,7 @@ impl App {
     /// Pause.
     pub fn pause(&mut self) {
         self.playing = false;
+        self.replaying = false;
         self.free_running = false;
         for w in [&self.convex, &self.sgd].into_iter().flatten() {
             w.send(Cmd::Pause);
@@ -973,9 +1027,14 @@ impl App {
         self.cursor = Some(t.saturating_sub(1));
     }
 
-    /// Home: restart the run from iteration 0.
+    /// Home: back to iteration 0. A finished run of an unchanged problem is kept (the view
+    /// rewinds to step 0, ready to replay); otherwise the run restarts from scratch.
     pub fn reset(&mut self) {
         self.pause();
+        if self.run_finished() && self.pending.is_none() && self.history.latest() > 0 {
+            self.cursor = Some(0);
+            return;
+        }
         self.restart(Restart::All);
     }
 
@@ -1021,8 +1080,11 @@ impl App {
         self.hovered = self.hover_next.take();
         panels::install_fonts(ui.ctx());
         panels::apply_theme(ui.ctx(), self.session.view.dark);
+        self.apply_zoom(ui.ctx());
         panels::keyboard(self, ui.ctx());
-        panels::side_panel(self, ui);
+        if !self.session.view.hide_controls {
+            panels::side_panel(self, ui);
+        }
         panels::time_bar(self, ui);
         panels::central(self, ui);
         panels::scenario::window(self, ui.ctx());
@@ -1044,6 +1106,40 @@ impl App {
             ui.ctx().request_repaint_after(Duration::from_millis(40));
         }
         self.record_frame(t0.elapsed().as_secs_f64() * 1e3);
+    }
+
+    /// Applies the session's zoom (the one source of truth: the slider and Ctrl +/−/0, handled
+    /// in [`panels::keyboard`], change the session, never the context directly).
+    fn apply_zoom(&mut self, ctx: &egui::Context) {
+        if ctx.options(|o| o.zoom_with_keyboard) {
+            ctx.options_mut(|o| o.zoom_with_keyboard = false);
+        }
+        let range = session::ZOOM_RANGE;
+        let z = self.session.view.zoom.clamp(*range.start(), *range.end());
+        if (ctx.zoom_factor() - z).abs() > 1e-4 {
+            ctx.set_zoom_factor(z);
+        }
+    }
+
+    /// Changes the zoom by `delta` (0: back to 100 %), within [`session::ZOOM_RANGE`].
+    pub fn zoom_by(&mut self, delta: f32) {
+        let range = session::ZOOM_RANGE;
+        let z = if delta == 0.0 {
+            1.0
+        } else {
+            ((self.session.view.zoom + delta) * 10.0).round() / 10.0
+        };
+        self.session.view.zoom = z.clamp(*range.start(), *range.end());
+        self.session_changed = true;
+    }
+
+    /// Shows `id` alone over the plot area, or all plots again.
+    pub fn toggle_maximized(&mut self, id: PlotId) {
+        self.maximized = if self.maximized == Some(id) {
+            None
+        } else {
+            Some(id)
+        };
     }
 
     fn take_screenshot(&mut self, ctx: &egui::Context) {

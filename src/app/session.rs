@@ -157,7 +157,20 @@ pub struct ViewSettings {
     /// The two-layer / three-layer comparison window is open (path-regularized model).
     #[serde(default)]
     pub comparison: bool,
+    /// The controls panel is hidden (more room for the plots, e.g. on a projector).
+    #[serde(default)]
+    pub hide_controls: bool,
+    /// Size of everything on screen, text included (1 = 100 %; Ctrl +/− change it too).
+    #[serde(default = "unit_zoom")]
+    pub zoom: f32,
 }
+
+fn unit_zoom() -> f32 {
+    1.0
+}
+
+/// The range of [`ViewSettings::zoom`].
+pub const ZOOM_RANGE: std::ops::RangeInclusive<f32> = 0.6..=2.5;
 
 /// A whole session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -230,6 +243,8 @@ impl Default for Session {
                 line_space: false,
                 builtin_file_chooser: false,
                 comparison: false,
+                hide_controls: false,
+                zoom: 1.0,
             },
         }
     }
@@ -294,6 +309,14 @@ impl Session {
         }
         if self.sgd.seeds == 0 || self.sgd.seeds > 64 {
             return bad(format!("{} seeds: must be 1..=64", self.sgd.seeds));
+        }
+        if !ZOOM_RANGE.contains(&self.view.zoom) {
+            return bad(format!(
+                "zoom {} must be from {} to {}",
+                self.view.zoom,
+                ZOOM_RANGE.start(),
+                ZOOM_RANGE.end()
+            ));
         }
         Ok(())
     }

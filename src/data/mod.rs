@@ -401,7 +401,7 @@ pub fn near_duplicate_pairs(x: &[[f64; 2]]) -> Vec<(usize, usize, f64)> {
             }
         }
     }
-    out.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    out.sort_by_key(|a| (a.0, a.1));
     out
 }
 

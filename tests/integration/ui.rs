@@ -1283,3 +1283,121 @@ fn working_set_rounds_show_the_regions_entering() {
         first.1.round, first.1.regions, first.1.added
     ));
 }
+
+/// Replay: scrubbed back, Play walks the stored history forward at the chosen speed (it used to
+/// jump to the newest step); "Replay" starts from step 0; Reset on a finished run rewinds to
+/// step 0 and keeps the run.
+#[test]
+fn play_replays_the_history_and_reset_keeps_a_finished_run() {
+    let mut s = session(Preset::Xor, 24, false);
+    s.view.speed = 0;
+    let mut h = harness(app(s));
+    wait(&mut h, "the problem", |a| a.problem.is_some());
+    h.get_by_label("Play").click();
+    wait(&mut h, "the end of the run", |a| {
+        a.convex_status.is_some() && !a.playing
+    });
+    let latest = h.state().history.latest();
+    assert!(latest >= 10, "a run of {latest} steps");
+    let last_upper = h.state().history.iterates.last().unwrap().upper;
+    h.state_mut().session.view.speed = 1;
+    for _ in 0..6 {
+        h.key_press(egui::Key::ArrowLeft);
+        h.step();
+    }
+    assert_eq!(h.state().shown_iter(), latest - 6);
+    h.get_by_label("Play").click();
+    // One step a frame: every stored step is shown on the way, then the newest, then it stops.
+    let mut seen = vec![h.state().shown_iter()];
+    for _ in 0..30 {
+        h.step();
+        seen.push(h.state().shown_iter());
+        if !h.state().playing {
+            break;
+        }
+    }
+    assert!(!h.state().playing && !h.state().replaying);
+    assert_eq!(h.state().cursor, None);
+    let expected: Vec<usize> = (latest - 6..=latest).collect();
+    seen.dedup();
+    assert_eq!(seen, expected, "the replay shows each step in turn");
+    // The run was not recomputed: same history, same last iterate.
+    assert_eq!(h.state().history.latest(), latest);
+    assert_eq!(h.state().history.iterates.last().unwrap().upper, last_upper);
+
+    // "Replay" from step 0, with the status line saying so.
+    h.get_by_label("Replay").click();
+    h.step();
+    assert!(h.state().replaying);
+    assert!(h.state().shown_iter() <= 2);
+    h.get_by_label_contains("replaying");
+    h.step();
+    h.get_by_label("Pause").click();
+    h.step();
+    let paused_at = h.state().shown_iter();
+    assert!(paused_at < latest && !h.state().playing);
+
+    // Reset on the finished run: back to step 0, the history kept.
+    h.get_by_label("Reset").click();
+    h.step();
+    assert_eq!(h.state().shown_iter(), 0);
+    assert_eq!(h.state().history.latest(), latest);
+    assert_eq!(
+        h.state().convex_status,
+        Some(convex_nn_explorer::solve::Status::Converged)
+    );
+    // Play at the end of a finished run replays it from the start.
+    h.get_by_label("Live").click();
+    h.step();
+    h.get_by_label("Play").click();
+    h.step();
+    assert!(h.state().replaying && h.state().shown_iter() < latest);
+}
+
+/// For a lecture: the controls panel folds away, one plot fills the plot area (its Max button;
+/// a double-click on its title too, which kittest's clicks cannot make) and back, and the zoom (buttons or Ctrl +/−/0) scales
+/// everything and is kept in the session.
+#[test]
+fn controls_collapse_plots_maximize_and_the_zoom_scales_everything() {
+    let mut h = harness(app(session(Preset::Xor, 24, false)));
+    wait(&mut h, "the problem", |a| a.problem.is_some());
+    let all = h.state().plot_rects.clone();
+    assert_eq!(all.len(), 5);
+    let boundary_w = all[&PlotId::Boundary].width();
+
+    // Controls hidden: the plots take the room.
+    assert!(h.query_by_label("Dataset").is_some());
+    h.get_by_label("Controls").click();
+    h.run_steps(2);
+    assert!(h.state().session.view.hide_controls);
+    assert!(h.query_by_label("Dataset").is_none());
+    let wider = h.state().plot_rects[&PlotId::Boundary].width();
+    assert!(wider > boundary_w + 50.0, "{boundary_w} → {wider}");
+
+    // Max on the boundary plot (the first Max button): it alone fills the plot area.
+    h.get_all_by_label("Max").next().unwrap().click();
+    h.run_steps(2);
+    assert_eq!(h.state().maximized, Some(PlotId::Boundary));
+    let rects = h.state().plot_rects.clone();
+    assert_eq!(rects.len(), 1, "only the maximized plot is drawn");
+    let big = rects[&PlotId::Boundary];
+    assert!(big.width() > 3.0 * wider && big.height() > 600.0, "{big:?}");
+    h.get_by_label("All").click();
+    h.run_steps(2);
+    assert_eq!(h.state().maximized, None);
+    assert_eq!(h.state().plot_rects.len(), 5);
+
+    // Zoom: Ctrl + twice, then the 100 % button; the context follows the session.
+    h.get_by_label("Controls").click();
+    h.run_steps(2);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Plus);
+    h.run_steps(2);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Equals);
+    h.run_steps(3);
+    assert!((h.state().session.view.zoom - 1.2).abs() < 1e-6);
+    assert!((h.ctx.zoom_factor() - 1.2).abs() < 1e-6);
+    h.get_by_label("120 %").click();
+    h.run_steps(3);
+    assert!((h.state().session.view.zoom - 1.0).abs() < 1e-6);
+    assert!((h.ctx.zoom_factor() - 1.0).abs() < 1e-6);
+}

@@ -70,6 +70,29 @@ pub fn side_panel(app: &mut App, ui: &mut egui::Ui) {
                         app.session.view.dark = dark;
                         app.session_changed = true;
                     }
+                    ui.separator();
+                    if ui
+                        .small_button("−")
+                        .on_hover_text("Smaller text and plots (Ctrl −)")
+                        .clicked()
+                    {
+                        app.zoom_by(-0.1);
+                    }
+                    let pct = format!("{:.0} %", 100.0 * app.session.view.zoom);
+                    if ui
+                        .small_button(pct)
+                        .on_hover_text("Size of everything on screen; click for 100 % (Ctrl 0)")
+                        .clicked()
+                    {
+                        app.zoom_by(0.0);
+                    }
+                    if ui
+                        .small_button("+")
+                        .on_hover_text("Larger text and plots, e.g. for a projector (Ctrl +)")
+                        .clicked()
+                    {
+                        app.zoom_by(0.1);
+                    }
                 });
                 ui.separator();
                 egui::CollapsingHeader::new("Dataset")

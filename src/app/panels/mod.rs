@@ -194,8 +194,23 @@ pub fn apply_theme(ctx: &egui::Context, dark: bool) {
 }
 
 /// Space = play/pause, → = step, ← = step back, Home = reset, Ctrl+Z / Ctrl+Shift+Z = undo /
-/// redo (only when no text field has the keyboard).
+/// redo (only when no text field has the keyboard); Ctrl +/−/0 zoom everything (always).
 pub fn keyboard(app: &mut App, ctx: &egui::Context) {
+    let zoom = ctx.input_mut(|i| {
+        let cmd = egui::Modifiers::COMMAND;
+        if i.consume_key(cmd, Key::Num0) {
+            Some(0.0)
+        } else if i.consume_key(cmd, Key::Plus) || i.consume_key(cmd, Key::Equals) {
+            Some(0.1)
+        } else if i.consume_key(cmd, Key::Minus) {
+            Some(-0.1)
+        } else {
+            None
+        }
+    });
+    if let Some(dz) = zoom {
+        app.zoom_by(dz);
+    }
     if ctx.egui_wants_keyboard_input() {
         return;
     }
@@ -248,6 +263,7 @@ pub fn central(app: &mut App, ui: &mut egui::Ui) {
         };
         let x0 = area.min.x;
         let model = model_panels(app.model_kind());
+        app.plot_rects.clear();
         let cells: [(PlotId, egui::Rect, PlotFn); 5] = [
             (
                 PlotId::Boundary,
@@ -281,6 +297,11 @@ pub fn central(app: &mut App, ui: &mut egui::Ui) {
             ),
         ];
         for (id, rect, body) in cells {
+            let rect = match app.maximized {
+                Some(m) if m == id => area,
+                Some(_) => continue,
+                None => rect,
+            };
             ui.scope_builder(
                 egui::UiBuilder::new()
                     .max_rect(rect)
@@ -489,29 +510,85 @@ fn title_row_with(
     help: &str,
     fits: bool,
 ) {
+    let text = egui::WidgetText::from(egui::RichText::new(title).strong());
+    let title_w = text
+        .clone()
+        .into_galley(
+            ui,
+            Some(egui::TextWrapMode::Extend),
+            f32::INFINITY,
+            egui::TextStyle::Body,
+        )
+        .size()
+        .x;
+    // The buttons (Fit, Max, PNG) take about 45 points each; where they would cover the title
+    // (a narrow window), one "⋯" menu holds them instead.
+    let buttons_w = if fits { 135.0 } else { 90.0 };
+    let compact = title_w + buttons_w + 12.0 > ui.available_width();
     ui.horizontal(|ui| {
-        ui.strong(title).on_hover_text(help);
+        let t = ui
+            .add(
+                egui::Label::new(text)
+                    .selectable(false)
+                    .truncate()
+                    .sense(egui::Sense::click()),
+            )
+            .on_hover_text(format!(
+                "{help}\n\nDouble-click the title: this plot alone, large"
+            ));
+        if t.double_clicked() {
+            app.toggle_maximized(id);
+        }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            if ui
-                .small_button("PNG")
-                .on_hover_text("Save this plot as a PNG image")
-                .clicked()
-            {
-                app.dialog_request = Some(super::DialogKind::Png(ShotTarget::Plot(id)));
-            }
-            if fits
-                && ui
-                    .small_button("Fit")
-                    .on_hover_text(
-                        "Show all the data again (the plot also fits itself whenever the data \
-                         change; scroll pans, Ctrl+scroll zooms)",
-                    )
-                    .clicked()
-            {
-                app.panel_state.fit.request(id);
+            if compact {
+                ui.menu_button("⋯", |ui| plot_actions(app, ui, id, fits))
+                    .response
+                    .on_hover_text("Fit, show alone, save as PNG");
+            } else {
+                plot_actions(app, ui, id, fits);
             }
         });
     });
+}
+
+/// A plot's buttons: save as PNG, show alone (or all again), fit the data.
+fn plot_actions(app: &mut App, ui: &mut egui::Ui, id: PlotId, fits: bool) {
+    if ui
+        .small_button("PNG")
+        .on_hover_text("Save this plot as a PNG image")
+        .clicked()
+    {
+        app.dialog_request = Some(super::DialogKind::Png(ShotTarget::Plot(id)));
+        ui.close();
+    }
+    let (label, tip) = if app.maximized == Some(id) {
+        (
+            "All",
+            "Show all the plots again (or double-click the title)",
+        )
+    } else {
+        (
+            "Max",
+            "Show this plot alone over the plot area, e.g. on a projector (or double-click the \
+             title)",
+        )
+    };
+    if ui.small_button(label).on_hover_text(tip).clicked() {
+        app.toggle_maximized(id);
+        ui.close();
+    }
+    if fits
+        && ui
+            .small_button("Fit")
+            .on_hover_text(
+                "Show all the data again (the plot also fits itself whenever the data change; \
+                 scroll pans, Ctrl+scroll zooms)",
+            )
+            .clicked()
+    {
+        app.panel_state.fit.request(id);
+        ui.close();
+    }
 }
 
 /// A large problem waiting for the go-ahead (with its cost and the proposed alternative), or a

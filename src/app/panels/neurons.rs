@@ -88,7 +88,16 @@ pub fn body(app: &mut App, ui: &mut egui::Ui) {
         src,
         hovered: app.hovered,
     };
-    if let Some(h) = table(ui, &rows) {
+    // A narrow panel (a laptop screen) scrolls the table sideways rather than cutting columns.
+    let full: f32 = W.iter().sum::<f32>() + ui.spacing().item_spacing.x * W.len() as f32;
+    if full > ui.available_width() {
+        ui.label(egui::RichText::new("scroll sideways for α, ‖u‖·|α|, points on and KKT").small());
+    }
+    let hovered = egui::ScrollArea::horizontal()
+        .auto_shrink([false, false])
+        .show(ui, |ui| table(ui, &rows))
+        .inner;
+    if let Some(h) = hovered {
         hover(app, h);
     }
 }

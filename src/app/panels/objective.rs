@@ -57,12 +57,7 @@ struct Curves {
     epoch_scale: f64,
 }
 
-/// Colours of the convex solver's curves.
-const UPPER: Color32 = Color32::from_rgb(220, 60, 60);
-const LOWER: Color32 = Color32::from_rgb(60, 150, 220);
-const CURSOR: Color32 = Color32::from_rgb(230, 200, 40);
-/// The optimum of the program a relaxation relaxes (the ReLU optimum above the gated one).
-const RELAXES: Color32 = Color32::from_rgb(170, 90, 200);
+use super::paint::{CURSOR, LOWER, RELAXES, UPPER};
 
 pub fn show(app: &mut App, ui: &mut egui::Ui) {
     title_row(

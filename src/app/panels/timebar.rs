@@ -13,16 +13,45 @@ pub fn time_bar(app: &mut App, ui: &mut egui::Ui) {
         .resizable(false)
         .show(ui, |ui| {
             ui.add_space(2.0);
-            ui.horizontal(|ui| {
-                if ui.button("Reset").on_hover_text("Restart from iteration 0 (Home)").clicked() {
+            let scrubber_fits = ui
+                .horizontal(|ui| {
+                let shown = !app.session.view.hide_controls;
+                if ui
+                    .selectable_label(shown, "Controls")
+                    .on_hover_text("Show or hide the controls panel (more room for the plots)")
+                    .clicked()
+                {
+                    app.session.view.hide_controls = shown;
+                    app.session_changed = true;
+                }
+                let reset_tip = if app.run_finished() {
+                    "Back to step 0, keeping the finished run (Home); a changed problem restarts"
+                } else {
+                    "Restart from iteration 0 (Home)"
+                };
+                if ui.button("Reset").on_hover_text(reset_tip).clicked() {
                     app.reset();
                 }
                 if ui.button("Back").on_hover_text("One iteration back in the history (←)").clicked() {
                     app.step_back();
                 }
                 let play = if app.playing { "Pause" } else { "Play" };
-                if ui.button(play).on_hover_text("Play / pause (space)").clicked() {
+                let play_tip = if app.cursor.is_some() {
+                    "Replay the stored steps from here at the chosen speed (space)"
+                } else if app.run_finished() {
+                    "The run is over: replay it from the start (space)"
+                } else {
+                    "Play / pause (space)"
+                };
+                if ui.button(play).on_hover_text(play_tip).clicked() {
                     app.toggle_play();
+                }
+                if ui
+                    .add_enabled(app.history.latest() > 0, egui::Button::new("Replay"))
+                    .on_hover_text("Replay the stored history from step 0 at the chosen speed")
+                    .clicked()
+                {
+                    app.replay_from_start();
                 }
                 if ui.button("Step").on_hover_text("One iteration and one SGD epoch (→)").clicked() {
                     app.step_forward();
@@ -45,21 +74,17 @@ pub fn time_bar(app: &mut App, ui: &mut egui::Ui) {
                         app.playing = true;
                     }
                 }
-                let latest = app.history.latest();
-                let mut t = app.shown_iter();
-                let w = (ui.available_width() - 70.0).max(80.0);
-                ui.spacing_mut().slider_width = w;
-                let r = ui
-                    .add(egui::Slider::new(&mut t, 0..=latest.max(1)).text("step"))
-                    .on_hover_text(
-                        "One step = one convex solver iteration and one SGD epoch; the status \
-                         line shows where each of them is at this step",
-                    );
-                if r.changed() {
-                    app.pause();
-                    app.cursor = (t < latest).then_some(t);
+                // The scrubber shares the row when there is room for it (else its own row).
+                let fits = ui.available_width() >= 300.0;
+                if fits {
+                    scrubber(app, ui);
                 }
-            });
+                fits
+            })
+            .inner;
+            if !scrubber_fits {
+                ui.horizontal(|ui| scrubber(app, ui));
+            }
             // One line that never wraps (a wrapping line made the bar jump and the buttons
             // move under the pointer); the whole text is in the tooltip.
             ui.horizontal(|ui| {
@@ -80,6 +105,25 @@ pub fn time_bar(app: &mut App, ui: &mut egui::Ui) {
             });
             ui.add_space(2.0);
         });
+}
+
+/// The scrubber over the stored history (dragging it pauses and shows that step).
+fn scrubber(app: &mut App, ui: &mut egui::Ui) {
+    let latest = app.history.latest();
+    let mut t = app.shown_iter();
+    // Room for the value box and the "step" label beside the slider.
+    let w = (ui.available_width() - 120.0).max(80.0);
+    ui.spacing_mut().slider_width = w;
+    let r = ui
+        .add(egui::Slider::new(&mut t, 0..=latest.max(1)).text("step"))
+        .on_hover_text(
+            "One step = one convex solver iteration and one SGD epoch; the status line shows \
+             where each of them is at this step",
+        );
+    if r.changed() {
+        app.pause();
+        app.cursor = (t < latest).then_some(t);
+    }
 }
 
 /// The status line at step `t`: the convex solver's iteration and bounds, SGD's epoch, and the
@@ -134,6 +178,8 @@ pub fn status_line(app: &App, t: usize) -> String {
     }
     let state = if app.restart_pending() {
         "restarting".to_string()
+    } else if app.replaying {
+        "replaying".to_string()
     } else if app.playing {
         "playing".to_string()
     } else if let Some(st) = app.convex_status {
