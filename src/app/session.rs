@@ -160,6 +160,12 @@ pub struct ViewSettings {
     /// The controls panel is hidden (more room for the plots, e.g. on a projector).
     #[serde(default)]
     pub hide_controls: bool,
+    /// Decision-boundary plot: colour the output by its sign only (the class a point would get).
+    #[serde(default)]
+    pub discretize: bool,
+    /// Decision-boundary plot: hide the held-out test points.
+    #[serde(default)]
+    pub hide_test: bool,
     /// Size of everything on screen, text included (1 = 100 %; Ctrl +/− change it too).
     #[serde(default = "unit_zoom")]
     pub zoom: f32,
@@ -244,6 +250,8 @@ impl Default for Session {
                 builtin_file_chooser: false,
                 comparison: false,
                 hide_controls: false,
+                discretize: false,
+                hide_test: false,
                 zoom: 1.0,
             },
         }

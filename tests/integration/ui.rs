@@ -1401,3 +1401,24 @@ fn controls_collapse_plots_maximize_and_the_zoom_scales_everything() {
     assert!((h.state().session.view.zoom - 1.0).abs() < 1e-6);
     assert!((h.ctx.zoom_factor() - 1.0).abs() < 1e-6);
 }
+
+/// The playground toggles under the boundary plot: "Discretize output" and "Show test data"
+/// (only offered when there are test points), kept in the session.
+#[test]
+fn discretize_and_show_test_toggles() {
+    let mut s = session(Preset::Xor, 40, false);
+    s.data.test_fraction = 0.25;
+    let mut h = harness(app(s));
+    wait(&mut h, "the problem", |a| a.problem.is_some());
+    assert!(!h.state().session.view.discretize && !h.state().session.view.hide_test);
+    h.get_by_label("Discretize output").click();
+    h.get_by_label("Show test data").click();
+    h.run_steps(2);
+    assert!(h.state().session.view.discretize);
+    assert!(h.state().session.view.hide_test);
+    // Without test points the toggle is not offered.
+    let mut h = harness(app(session(Preset::Xor, 40, false)));
+    wait(&mut h, "the problem", |a| a.problem.is_some());
+    assert!(h.query_by_label("Show test data").is_none());
+    h.get_by_label("Discretize output");
+}

@@ -50,6 +50,24 @@ pub fn data_dots(pui: &mut egui_plot::PlotUi, ds: &Dataset, dark: bool) {
     }
 }
 
+/// The colour of the network's output `v` at a point of the plane: the predicted class with
+/// several outputs; else orange → blue through the background (`scale` = the largest |output|),
+/// or, discretized, the full class colour of the output's sign (the background where it is 0).
+pub fn output_color(v: f64, scale: f64, classes: usize, discretize: bool, dark: bool) -> Color32 {
+    if classes > 1 {
+        let bg = if dark {
+            Color32::from_gray(30)
+        } else {
+            Color32::from_gray(245)
+        };
+        return paint::lerp(paint::seed_color(v.round() as usize), bg, 0.65);
+    }
+    if discretize {
+        return paint::diverging(0.7 * v.signum() * f64::from(u8::from(v != 0.0)), dark);
+    }
+    paint::diverging((v / scale).tanh() * 1.6, dark)
+}
+
 pub fn show(app: &mut App, ui: &mut egui::Ui) {
     fit_title_row(
         app,
@@ -78,24 +96,39 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         .collect();
     // Several outputs: the field is the predicted class.
     let classes = snap.as_ref().map_or(1, |s| s.classes);
+    let discretize = app.session.view.discretize;
     let tex = snap.as_ref().map(|s| {
         let scale = s.output.max_abs().max(1e-9);
-        let key = paint::key(&[app.run_id(), s.iter as u64, dark as u64, 1]);
-        let bg = if dark {
-            Color32::from_gray(30)
-        } else {
-            Color32::from_gray(245)
-        };
+        let key = paint::key(&[
+            app.run_id(),
+            s.iter as u64,
+            dark as u64,
+            1,
+            discretize as u64,
+        ]);
         app.panel_state.textures.get(ui.ctx(), "boundary", key, || {
             paint::grid_image(&s.output, |v| {
-                if classes > 1 {
-                    paint::lerp(paint::seed_color(v.round() as usize), bg, 0.65)
-                } else {
-                    paint::diverging((v / scale).tanh() * 1.6, dark)
-                }
+                output_color(v, scale, classes, discretize, dark)
             })
         })
     });
+    // The playground toggles: the output by its sign only, the test points on or off.
+    ui.horizontal(|ui| {
+        let v = &mut app.session.view;
+        let before = (v.discretize, v.hide_test);
+        ui.checkbox(&mut v.discretize, "Discretize output")
+            .on_hover_text("Colour the plane by the class the network assigns (the sign of f)");
+        if !test.is_empty() {
+            let mut show = !v.hide_test;
+            ui.checkbox(&mut show, "Show test data")
+                .on_hover_text("The held-out points (hollow circles): not used for training");
+            v.hide_test = !show;
+        }
+        if (v.discretize, v.hide_test) != before {
+            app.session_changed = true;
+        }
+    });
+    let show_test = !app.session.view.hide_test;
     let outline = if dark { Color32::WHITE } else { Color32::BLACK };
     // What the model adds (a legend row, items in the plot, level sets over it).
     let model = super::model_panels(app.model_kind());
@@ -129,6 +162,9 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
             let mut groups: std::collections::BTreeMap<([u8; 4], bool), Vec<[f64; 2]>> =
                 Default::default();
             for (k, (p, y)) in ds.x.iter().zip(&ds.y).enumerate() {
+                if is_test[k] && !show_test {
+                    continue;
+                }
                 let c = target_color(ds.kind, *y, ymax, dark);
                 groups
                     .entry((c.to_array(), is_test[k]))
@@ -295,4 +331,37 @@ fn edit(
         new.y.push(y);
     }
     app.set_dataset(new);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Discretized, a single output takes exactly two colours (three with exact zeros), one per
+    /// sign; continuous, it shades with the output's size.
+    #[test]
+    fn discretized_output_has_one_colour_per_sign() {
+        for dark in [true, false] {
+            let values: Vec<f64> = (-50..=50).map(|k| k as f64 * 0.037).collect();
+            let colours = |disc: bool| {
+                let mut c: Vec<[u8; 4]> = values
+                    .iter()
+                    .map(|&v| output_color(v, 1.85, 1, disc, dark).to_array())
+                    .collect();
+                c.sort_unstable();
+                c.dedup();
+                c
+            };
+            assert_eq!(colours(true).len(), 3, "negative, zero, positive");
+            assert!(colours(false).len() > 20);
+            assert_eq!(
+                output_color(-0.01, 1.0, 1, true, dark),
+                output_color(-1.7, 1.0, 1, true, dark)
+            );
+            assert_ne!(
+                output_color(-0.01, 1.0, 1, true, dark),
+                output_color(0.01, 1.0, 1, true, dark)
+            );
+        }
+    }
 }
