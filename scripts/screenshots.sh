@@ -19,7 +19,7 @@ cargo build --quiet
 BIN="$CARGO_TARGET_DIR/debug/convex-nn-explorer"
 DISP=":$((90 + RANDOM % 9))"
 TMP="$(mktemp -d)"; chmod 700 "$TMP"
-Xvfb "$DISP" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+Xvfb "$DISP" -screen 0 1400x800x24 -nolisten tcp >/dev/null 2>&1 &
 XPID=$!
 APID=""
 cleanup() { [ -n "$APID" ] && kill "$APID" 2>/dev/null; kill "$XPID" 2>/dev/null; rm -rf "$TMP"; }
@@ -27,7 +27,7 @@ trap cleanup EXIT
 sleep 1
 export DISPLAY="$DISP" XDG_RUNTIME_DIR="$TMP" XDG_STATE_HOME="$TMP/state"
 
-shoot() { # shoot NAME SESSION_OR_CSV SECONDS [xdotool key... | click:X,Y ...]
+shoot() { # shoot NAME SESSION_OR_CSV SECONDS [xdotool key... | click:X,Y | size:W,H ...]
   local name="$1" file="$2" wait="$3"; shift 3
   "$BIN" --open "$file" >"$TMP/app.log" 2>&1 &
   APID=$!
@@ -41,6 +41,8 @@ shoot() { # shoot NAME SESSION_OR_CSV SECONDS [xdotool key... | click:X,Y ...]
   sleep "$wait"
   for k in "$@"; do
     case "$k" in
+      size:*) local wh="${k#size:}"
+              xdotool windowsize "$wid" "${wh%,*}" "${wh#*,}" ;;
       click:*) local xy="${k#click:}"
                xdotool mousemove --window "$wid" "${xy%,*}" "${xy#*,}" click 1
                xdotool mousemove --window "$wid" 150 5 ;;
@@ -63,3 +65,7 @@ shoot gated_spiral assets/sessions/gated_spiral.json 25
 shoot robust_xor assets/sessions/robust_xor.json 25
 # the objective plot clicked at round 2: the regions that round priced in
 shoot spiral_working_set assets/sessions/spiral_working_set.json 20 click:502,600
+# laptop screens: nothing clipped (narrow plots fold their buttons into a menu, the neuron table
+# scrolls sideways, the scrubber takes its own row)
+shoot laptop_1366x768 assets/sessions/spiral.json 20 size:1366,768
+shoot laptop_1024x700 assets/sessions/spiral.json 20 size:1024,700

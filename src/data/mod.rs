@@ -289,6 +289,65 @@ impl Dataset {
         out
     }
 
+    /// What a learner should know about the data before reading the plots: points at one
+    /// position with different targets (no network fits both: the loss cannot reach 0 there),
+    /// and class numbers with no point (labels are read as class numbers 0…C−1, so labels
+    /// {1, 2, 5} make six classes).
+    pub fn learner_notes(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut order: Vec<usize> = (0..self.len()).collect();
+        order.sort_by(|&a, &b| {
+            (self.x[a][0], self.x[a][1])
+                .partial_cmp(&(self.x[b][0], self.x[b][1]))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        let (mut places, mut points) = (0, 0);
+        let mut k = 0;
+        while k < order.len() {
+            let mut e = k + 1;
+            while e < order.len() && self.x[order[e]] == self.x[order[k]] {
+                e += 1;
+            }
+            let group = &order[k..e];
+            if group.iter().any(|&i| self.y[i] != self.y[group[0]]) {
+                places += 1;
+                points += group.len();
+            }
+            k = e;
+        }
+        if places > 0 {
+            let where_ = if places == 1 {
+                "1 position holds".to_string()
+            } else {
+                format!("{places} positions hold")
+            };
+            out.push(format!(
+                "{where_} {points} points with different targets: no network fits them all, so \
+                 the training loss cannot reach 0 there"
+            ));
+        }
+        if let TargetKind::MultiClass(c) = self.kind {
+            let mut seen = vec![false; c];
+            for &y in &self.y {
+                if let Some(f) = seen.get_mut(y as usize) {
+                    *f = true;
+                }
+            }
+            let empty = seen.iter().filter(|f| !**f).count();
+            if empty > 0 {
+                let used: Vec<String> =
+                    (0..c).filter(|&k| seen[k]).map(|k| k.to_string()).collect();
+                out.push(format!(
+                    "labels {} are read as class numbers 0…{}: {empty} of the {c} classes have \
+                     no point (renumber the labels 0, 1, 2… to drop them)",
+                    used.join(", "),
+                    c - 1
+                ));
+            }
+        }
+        out
+    }
+
     /// Whether ±1-labelled data are orthogonal separable with the bias column
     /// (docs/math.md#max-margin): `x̃_iᵀx̃_j > 0` within a class and `≤ 0` across classes.
     /// `None` for other targets.
@@ -444,6 +503,29 @@ mod tests {
             .map(|i| if i % 3 == 0 { 1.0 } else { -1.0 })
             .collect();
         Dataset::new(x, y, TargetKind::Binary).unwrap()
+    }
+
+    #[test]
+    fn learner_notes_name_conflicting_duplicates_and_empty_classes() {
+        let ds = Dataset::new(
+            vec![[0.0, 0.0], [0.0, 0.0], [1.0, 0.0], [1.0, 0.0], [2.0, 0.0]],
+            vec![1.0, -1.0, 1.0, 1.0, -1.0],
+            TargetKind::Binary,
+        )
+        .unwrap();
+        let notes = ds.learner_notes();
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].starts_with("1 position holds 2 points with different targets"));
+        let ds = Dataset::new(
+            vec![[0.0, 0.0], [1.0, 0.0], [2.0, 0.0]],
+            vec![1.0, 2.0, 5.0],
+            TargetKind::MultiClass(6),
+        )
+        .unwrap();
+        let notes = ds.learner_notes();
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].starts_with("labels 1, 2, 5 are read as class numbers 0…5: 3 of the 6"));
+        assert!(sample().learner_notes().is_empty());
     }
 
     #[test]

@@ -1422,3 +1422,29 @@ fn discretize_and_show_test_toggles() {
     assert!(h.query_by_label("Show test data").is_none());
     h.get_by_label("Discretize output");
 }
+
+/// Learner notes beside the data: points at one position with different labels are named, as
+/// are labels read as class numbers with empty classes in between.
+#[test]
+fn learner_notes_show_beside_the_data() {
+    use convex_nn_explorer::data::{Dataset, TargetKind};
+    let mut s = session(Preset::Xor, 20, false);
+    let mut x = s.data.dataset.x.clone();
+    let mut y = s.data.dataset.y.clone();
+    x.push(x[0]);
+    y.push(-y[0]);
+    s.data.dataset = Dataset::new(x, y, TargetKind::Binary).unwrap();
+    let mut h = harness(app(s));
+    h.run_steps(3);
+    h.get_by_label_contains("Note: 1 position holds 2 points with different targets");
+    let mut s = session(Preset::Xor, 20, false);
+    s.data.dataset = Dataset::new(
+        vec![[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]],
+        vec![1.0, 2.0, 5.0, 1.0],
+        TargetKind::MultiClass(6),
+    )
+    .unwrap();
+    let mut h = harness(app(s));
+    h.run_steps(3);
+    h.get_by_label_contains("Note: labels 1, 2, 5 are read as class numbers 0…5");
+}

@@ -166,6 +166,14 @@ fn dataset(app: &mut App, ui: &mut egui::Ui) {
             (p[0].to_bits(), p[1].to_bits(), y.to_bits()).hash(&mut h);
         }
         let key = h.finish();
+        if app
+            .panel_state
+            .data_notes
+            .as_ref()
+            .is_none_or(|(k, _)| *k != key)
+        {
+            app.panel_state.data_notes = Some((key, ds.learner_notes()));
+        }
         match app.panel_state.orthogonal {
             Some((k, v)) if k == key => v,
             _ => {
@@ -187,6 +195,15 @@ fn dataset(app: &mut App, ui: &mut egui::Ui) {
         train.len(),
         test.len()
     ));
+    if let Some((_, notes)) = &app.panel_state.data_notes {
+        for n in notes {
+            ui.label(
+                RichText::new(format!("Note: {n}"))
+                    .small()
+                    .color(ui.visuals().warn_fg_color),
+            );
+        }
+    }
     if ds.kind == TargetKind::Regression {
         let mut v = app.session.data.click_value;
         ui.add(egui::Slider::new(&mut v, -2.0..=2.0).text("target of a click"));

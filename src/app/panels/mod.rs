@@ -57,6 +57,9 @@ pub struct PanelState {
     pub scenario: scenario::ScenarioState,
     /// Whether the data are orthogonal separable, with the data's fingerprint.
     pub orthogonal: Option<(u64, bool)>,
+    /// Notes for a learner about the data ([`crate::data::Dataset::learner_notes`]), with the
+    /// data's fingerprint.
+    pub data_notes: Option<(u64, Vec<String>)>,
     /// The max-margin model's gradient-flow panel.
     pub margin: margin::MarginPanelState,
     /// The two-layer / three-layer comparison window.
@@ -144,6 +147,7 @@ impl Default for PanelState {
             dual_choice: Default::default(),
             scenario: Default::default(),
             orthogonal: None,
+            data_notes: None,
             margin: Default::default(),
             compare: Default::default(),
         }
