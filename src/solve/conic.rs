@@ -103,6 +103,14 @@ pub(crate) fn interior_point(
 
 /// [`interior_point`] to the tolerance `tol` (gap and feasibility): a looser one suffices while
 /// a solver's certified gap is still large (its bounds are certified whatever the accuracy).
+/// Constraint-matrix size from which the KKT systems are factorized by the supernodal LDLᵀ
+/// of `faer` instead of the simplicial QDLDL. The restricted programs of the working set are
+/// dense in their prediction rows (a block touches about half the points), so their factors
+/// fill in: the supernodal method's dense kernels halve a round at n = 1000, while below about
+/// 10⁵ nonzeros (n ≈ 200) its overhead makes it slower. One thread: a second one gained
+/// nothing at n = 1000 and cost 20 % at n = 400 (docs/math.md#working-set).
+const SUPERNODAL_FROM_NNZ: usize = 100_000;
+
 pub(crate) fn interior_point_to(
     diag: &[(usize, f64)],
     q: &[f64],
@@ -128,6 +136,12 @@ pub(crate) fn interior_point_to(
         tol_gap_rel: tol,
         tol_feas: tol,
         tol_ktratio: 10.0 * tol,
+        direct_solve_method: if amat.nnz() >= SUPERNODAL_FROM_NNZ {
+            "faer".into()
+        } else {
+            "qdldl".into()
+        },
+        max_threads: 1,
         ..DefaultSettings::default()
     };
     let mut solver = DefaultSolver::new(&pmat, q, &amat, &a.b, cones, settings)

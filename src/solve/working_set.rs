@@ -28,6 +28,12 @@ use crate::limits::MAX_SWEPT_POINTS;
 use crate::model::{Loss, ReluNetwork};
 use crate::vec3::norm3;
 
+/// Widest network trained to seed a cold start (its width is `n` up to this). A seed as wide
+/// as the data brings its regions close to the optimum's: spiral n = 1000 needed 13 rounds
+/// after a width-1000 seed, 18 after width 500 and 27 after width 200 (the training takes
+/// 7.5 s of the 36 s there; docs/math.md#working-set).
+const SEED_WIDTH_MAX: usize = 1000;
+
 /// Settings of [`WorkingSetSolver`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct WorkingSetSettings {
@@ -783,7 +789,7 @@ impl WorkingSetSolver {
         }
         let n = self.x.len();
         let adam = SgdSettings {
-            width: n.clamp(1, 200),
+            width: n.clamp(1, SEED_WIDTH_MAX),
             epochs: s.seed_epochs,
             lr: 0.01,
             lr_final: 1e-4,
