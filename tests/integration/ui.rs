@@ -1448,3 +1448,59 @@ fn learner_notes_show_beside_the_data() {
     h.run_steps(3);
     h.get_by_label_contains("Note: labels 1, 2, 5 are read as class numbers 0…5");
 }
+
+/// A click on a neuron's row shows that neuron's own output α(uᵀx̃)₊ in the boundary plot (with
+/// what it is and a way back); a second click, or "Whole network", shows the network again.
+#[test]
+fn clicking_a_neuron_shows_its_own_output() {
+    use convex_nn_explorer::app::panels::neurons::Source;
+    let mut s = session(Preset::Xor, 20, false);
+    s.view.speed = 0;
+    let mut h = harness(app(s));
+    wait(&mut h, "the problem", |a| a.problem.is_some());
+    h.get_by_label("Play").click();
+    wait(&mut h, "a converged run", |a| {
+        a.optimum.is_some()
+            && a.history
+                .snapshots
+                .last()
+                .is_some_and(|s| s.bounds.rel_gap() < 1e-3)
+    });
+    h.run_steps(3);
+    let net = h
+        .state()
+        .history
+        .snapshot_at(h.state().shown_iter())
+        .and_then(|s| s.relu().map(|r| r.network.clone()))
+        .unwrap();
+    // The largest neuron (the table's first row).
+    let i = (0..net.neurons.len())
+        .max_by(|&a, &b| {
+            let w = |k: usize| net.neurons[k].norm_u() * net.neurons[k].alpha.abs();
+            w(a).total_cmp(&w(b))
+        })
+        .unwrap();
+    let alpha = net.neurons[i].alpha;
+    assert!(h.query_by_label_contains("alone, α·(uᵀx̃)₊").is_none());
+    h.get_by_label(&format!("neuron {} row", i + 1)).click();
+    h.run_steps(3);
+    assert_eq!(
+        h.state().panel_state.focus_neuron,
+        Some((Source::Convex, i))
+    );
+    h.get_by_label_contains(&format!(
+        "Neuron {} alone, α·(uᵀx̃)₊ with α = {alpha:+.3} (the convex iterate)",
+        i + 1
+    ));
+    h.get_by_label("Whole network").click();
+    h.run_steps(3);
+    assert_eq!(h.state().panel_state.focus_neuron, None);
+    assert!(h.query_by_label_contains("alone, α·(uᵀx̃)₊").is_none());
+    // The row toggles too.
+    h.get_by_label(&format!("neuron {} row", i + 1)).click();
+    h.run_steps(2);
+    assert!(h.state().panel_state.focus_neuron.is_some());
+    h.get_by_label(&format!("neuron {} row", i + 1)).click();
+    h.run_steps(2);
+    assert_eq!(h.state().panel_state.focus_neuron, None);
+}

@@ -97,7 +97,36 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     // Several outputs: the field is the predicted class.
     let classes = snap.as_ref().map_or(1, |s| s.classes);
     let discretize = app.session.view.discretize;
-    let tex = snap.as_ref().map(|s| {
+    // A neuron picked in the neuron table: its own output α(uᵀx̃)₊ instead of the network's.
+    let focus = app.panel_state.focus_neuron.and_then(|(src, i)| {
+        let (net, key) = super::neurons::network(app, src, t)?;
+        Some((src, i, net.neurons.get(i)?.clone(), key))
+    });
+    let focus_tex = focus.as_ref().map(|(src, i, nr, net_key)| {
+        let (nx, ny) = snap
+            .as_ref()
+            .map_or((160, 160), |s| (s.output.nx, s.output.ny));
+        let src_key = match src {
+            super::neurons::Source::Convex => 1,
+            super::neurons::Source::Optimum => 2,
+            super::neurons::Source::Sgd(k) => 3 + *k as u64,
+        };
+        let key = paint::key(&[
+            app.run_id(),
+            src_key,
+            *net_key,
+            *i as u64,
+            dark as u64,
+            discretize as u64,
+            6,
+        ]);
+        app.panel_state.textures.get(ui.ctx(), "focus", key, || {
+            let g = crate::geometry::grid::Grid::sample(nx, ny, extent, |x, y| nr.output([x, y]));
+            let scale = g.max_abs().max(1e-9);
+            paint::grid_image(&g, |v| output_color(v, scale, 1, discretize, dark))
+        })
+    });
+    let tex = snap.as_ref().filter(|_| focus.is_none()).map(|s| {
         let scale = s.output.max_abs().max(1e-9);
         let key = paint::key(&[
             app.run_id(),
@@ -128,6 +157,39 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
             app.session_changed = true;
         }
     });
+    if let Some((src, i, nr, _)) = &focus {
+        let whose = match src {
+            super::neurons::Source::Convex => "the convex iterate".to_string(),
+            super::neurons::Source::Optimum => "the certified optimum".to_string(),
+            super::neurons::Source::Sgd(k) => format!("SGD seed {}", k + 1),
+        };
+        ui.horizontal(|ui| {
+            if ui
+                .button("Whole network")
+                .on_hover_text("Show the network's output again")
+                .clicked()
+            {
+                app.panel_state.focus_neuron = None;
+            }
+            ui.add(
+                egui::Label::new(
+                    egui::RichText::new(format!(
+                        "Neuron {} alone, α·(uᵀx̃)₊ with α = {:+.3} ({whose})",
+                        i + 1,
+                        nr.alpha
+                    ))
+                    .color(paint::highlight_text(dark)),
+                )
+                .truncate(),
+            )
+            .on_hover_text(
+                "This neuron's output by itself: zero on the far side of the yellow line                  (where uᵀx̃ ≤ 0), growing linearly on the other. The network's output is the                  sum of all of them.",
+            );
+        });
+    } else if app.panel_state.focus_neuron.is_some() {
+        // The picked neuron does not exist at this iteration (or in this network).
+        app.panel_state.focus_neuron = None;
+    }
     let show_test = !app.session.view.hide_test;
     let outline = if dark { Color32::WHITE } else { Color32::BLACK };
     // What the model adds (a legend row, items in the plot, level sets over it).
@@ -154,6 +216,9 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
             fit.keep(pui, PlotId::Boundary, "boundary", extent, data_box(&ds));
             if let Some(tex) = tex {
                 pui.image(paint::plot_image("output", tex, extent));
+            }
+            if let Some(tex) = focus_tex {
+                pui.image(paint::plot_image("neuron output", tex, extent));
             }
             if let Some(s) = &snap {
                 (model.boundary_items)(s, &train_points, outline, pui);
@@ -203,7 +268,17 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     app.panel_state
         .fit
         .record(PlotId::Boundary, &resp.transform);
-    if let Some(s) = &snap {
+    if let Some((_, _, nr, _)) = &focus
+        && let Some(seg) = paint::clip_line(&nr.u, extent)
+    {
+        paint::paint_segments(
+            ui,
+            &resp.transform,
+            &[seg],
+            Stroke::new(3.0, Color32::YELLOW),
+        );
+    }
+    if let Some(s) = snap.as_ref().filter(|_| focus.is_none()) {
         let levels: Vec<f64> = if classes > 1 {
             (0..classes - 1).map(|k| k as f64 + 0.5).collect()
         } else {

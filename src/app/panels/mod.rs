@@ -7,7 +7,7 @@ pub mod compare;
 mod controls;
 mod gated;
 mod margin;
-mod neurons;
+pub mod neurons;
 mod objective;
 pub mod paint;
 mod path3;
@@ -64,6 +64,9 @@ pub struct PanelState {
     pub margin: margin::MarginPanelState,
     /// The two-layer / three-layer comparison window.
     pub compare: compare::CompareState,
+    /// The neuron whose own output the boundary plot shows instead of the network's (a click
+    /// on its row in the neuron table): which network, and the neuron's index in it.
+    pub focus_neuron: Option<(neurons::Source, usize)>,
 }
 
 /// Fit-to-data of the plots that show the data plane or line space.
@@ -150,6 +153,7 @@ impl Default for PanelState {
             data_notes: None,
             margin: Default::default(),
             compare: Default::default(),
+            focus_neuron: None,
         }
     }
 }

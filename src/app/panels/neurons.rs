@@ -1,7 +1,8 @@
 //! Plot 5, the neurons of a network at the cursor (convex solver, certified optimum or an SGD
 //! seed): u, α, ‖u‖·|α|, how many points each is on for, its KKT residual |h(ū)/β − sign α|
 //! (docs/math.md#kkt; 0 at an optimum) and a thumbnail of its output α(uᵀx̃)₊ over the plane. Hovering a row
-//! highlights the neuron in every plot.
+//! highlights the neuron in every plot; clicking it shows the neuron's own output large in the
+//! boundary plot (a second click, or the plot's button, goes back to the whole network).
 
 use eframe::egui;
 use egui::Color32;
@@ -93,12 +94,20 @@ pub fn body(app: &mut App, ui: &mut egui::Ui) {
     if full > ui.available_width() {
         ui.label(egui::RichText::new("scroll sideways for α, ‖u‖·|α|, points on and KKT").small());
     }
-    let hovered = egui::ScrollArea::horizontal()
+    let (hovered, clicked) = egui::ScrollArea::horizontal()
         .auto_shrink([false, false])
-        .show(ui, |ui| table(ui, &rows))
+        .show(ui, |ui| table(ui, &rows, app.panel_state.focus_neuron))
         .inner;
     if let Some(h) = hovered {
         hover(app, h);
+    }
+    if let Some(i) = clicked {
+        let f = &mut app.panel_state.focus_neuron;
+        *f = if *f == Some((src, i)) {
+            None
+        } else {
+            Some((src, i))
+        };
     }
 }
 
@@ -128,7 +137,7 @@ fn source_picker(app: &mut App, ui: &mut egui::Ui, t: usize) -> Source {
 }
 
 /// The chosen network at iteration `t` and a key of its version (for the texture cache).
-fn network(app: &App, src: Source, t: usize) -> Option<(ReluNetwork, u64)> {
+pub(super) fn network(app: &App, src: Source, t: usize) -> Option<(ReluNetwork, u64)> {
     match src {
         Source::Convex => {
             let s = app.history.snapshot_at(t)?;
@@ -206,8 +215,13 @@ struct Rows<'a> {
 /// Fixed column widths.
 const W: [f32; 9] = [36.0, 26.0, 58.0, 58.0, 62.0, 58.0, 62.0, 34.0, 56.0];
 
-/// The header and a virtualised list (only visible rows are laid out); returns the hovered row.
-fn table(ui: &mut egui::Ui, t: &Rows) -> Option<NeuronRef> {
+/// The header and a virtualised list (only visible rows are laid out); returns the hovered row
+/// and the neuron whose row was clicked.
+fn table(
+    ui: &mut egui::Ui,
+    t: &Rows,
+    focus: Option<(Source, usize)>,
+) -> (Option<NeuronRef>, Option<usize>) {
     let row_h = THUMB as f32 + 4.0;
     ui.horizontal(|ui| {
         for (h, w) in [
@@ -227,7 +241,7 @@ fn table(ui: &mut egui::Ui, t: &Rows) -> Option<NeuronRef> {
             ui.add_sized([w, 16.0], egui::Label::new(egui::RichText::new(h).strong()));
         }
     });
-    let mut new_hover = None;
+    let (mut new_hover, mut clicked) = (None, None);
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .show_rows(ui, row_h, t.rows.len(), |ui, range| {
@@ -237,13 +251,45 @@ fn table(ui: &mut egui::Ui, t: &Rows) -> Option<NeuronRef> {
                     Source::Sgd(k) => NeuronRef::Sgd(k, i),
                     _ => NeuronRef::Convex(i),
                 };
+                let focused = focus == Some((t.src, i));
                 let r = ui.horizontal(|ui| row(ui, t, row_no, t.hovered == Some(me)));
-                if ui.rect_contains_pointer(r.response.rect) {
+                let rect = r.response.rect;
+                if focused {
+                    ui.painter().rect_stroke(
+                        rect,
+                        2.0,
+                        egui::Stroke::new(1.5, paint::highlight_text(ui.visuals().dark_mode)),
+                        egui::StrokeKind::Inside,
+                    );
+                }
+                let hint = if focused {
+                    "Click: back to the whole network in the boundary plot"
+                } else {
+                    "Click: show this neuron's own output large in the boundary plot"
+                };
+                let resp = ui
+                    .interact(
+                        rect,
+                        ui.make_persistent_id(("neuron_row", i)),
+                        egui::Sense::click(),
+                    )
+                    .on_hover_text(hint);
+                resp.widget_info(|| {
+                    egui::WidgetInfo::labeled(
+                        egui::Role::Button,
+                        true,
+                        format!("neuron {} row", i + 1),
+                    )
+                });
+                if resp.clicked() {
+                    clicked = Some(i);
+                }
+                if ui.rect_contains_pointer(rect) {
                     new_hover = Some(me);
                 }
             }
         });
-    new_hover
+    (new_hover, clicked)
 }
 
 /// One row: number, thumbnail, u, α, ‖u‖·|α|, points on, KKT residual.
@@ -251,9 +297,10 @@ fn row(ui: &mut egui::Ui, t: &Rows, row_no: usize, hl: bool) {
     let row_h = THUMB as f32 + 4.0;
     let i = t.rows[row_no];
     let nr = &t.net.neurons[i];
+    let hl_color = paint::highlight_text(ui.visuals().dark_mode);
     let txt = |s: String| {
         let r = egui::RichText::new(s).monospace();
-        if hl { r.color(Color32::YELLOW) } else { r }
+        if hl { r.color(hl_color) } else { r }
     };
     ui.set_height(row_h);
     ui.add_sized([W[0], row_h], egui::Label::new(txt(format!("{}", i + 1))));

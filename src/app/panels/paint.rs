@@ -25,6 +25,15 @@ pub const UPPER: Color32 = Color32::from_rgb(220, 60, 60);
 pub const LOWER: Color32 = Color32::from_rgb(60, 150, 220);
 /// The cursor (the step shown).
 pub const CURSOR: Color32 = Color32::from_rgb(230, 200, 40);
+/// Highlighted text (the hovered or picked neuron): yellow on the dark theme, a dark amber
+/// that keeps its contrast on the light one (yellow on white does not read).
+pub fn highlight_text(dark: bool) -> Color32 {
+    if dark {
+        Color32::YELLOW
+    } else {
+        Color32::from_rgb(150, 100, 0)
+    }
+}
 /// The optimum of the program a relaxation relaxes (the ReLU optimum above the gated one).
 pub const RELAXES: Color32 = Color32::from_rgb(170, 90, 200);
 
