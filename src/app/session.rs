@@ -169,6 +169,9 @@ pub struct ViewSettings {
     /// Size of everything on screen, text included (1 = 100 %; Ctrl +/− change it too).
     #[serde(default = "unit_zoom")]
     pub zoom: f32,
+    /// Objective plot: show the training and test loss per point instead of the objective.
+    #[serde(default)]
+    pub loss_curves: bool,
 }
 
 fn unit_zoom() -> f32 {
@@ -252,6 +255,7 @@ impl Default for Session {
                 hide_controls: false,
                 discretize: false,
                 hide_test: false,
+                loss_curves: false,
                 zoom: 1.0,
             },
         }

@@ -450,6 +450,10 @@ impl SgdRun for MarginSeeds {
                     certificate: f64::NAN,
                 })
                 .collect(),
+            train: networks
+                .iter()
+                .map(|n| metrics(n, &i.x, &i.y, self.loss.training_loss()))
+                .collect(),
             test: networks
                 .iter()
                 .map(|n| metrics(n, &view.test_x, &view.test_y, self.loss.training_loss()))

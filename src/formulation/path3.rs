@@ -381,6 +381,10 @@ impl SgdRun for Path3Seeds {
                     certificate: f64::NAN,
                 })
                 .collect(),
+            train: networks
+                .iter()
+                .map(|n| metrics(n, &self.input.x, &self.input.y))
+                .collect(),
             test: networks
                 .iter()
                 .map(|n| metrics(n, &view.test_x, &view.test_y))

@@ -438,11 +438,16 @@ impl SgdRun for ReluSeeds {
             .iter()
             .map(|n| metrics(n, &view.test_x, &view.test_y, i.loss))
             .collect();
+        let train = networks
+            .iter()
+            .map(|n| metrics(n, &i.x, &i.y, i.loss))
+            .collect();
         SgdSnapshot {
             dual_estimates: Vec::new(),
             epoch,
             networks: networks.into_iter().map(ModelNetwork::Relu).collect(),
             bounds,
+            train,
             test,
             score: None,
         }

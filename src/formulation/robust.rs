@@ -190,11 +190,16 @@ impl SgdRun for RobustSeeds {
             .iter()
             .map(|n| metrics(n, &view.test_x, &view.test_y, self.input.loss))
             .collect();
+        let train = networks
+            .iter()
+            .map(|n| metrics(n, &self.input.x, &self.input.y, self.input.loss))
+            .collect();
         SgdSnapshot {
             dual_estimates: Vec::new(),
             epoch,
             networks: networks.into_iter().map(ModelNetwork::Relu).collect(),
             bounds,
+            train,
             test,
             score: Some(SeedScore {
                 name: "robust acc.",

@@ -578,6 +578,8 @@ pub struct SgdSnapshot {
     pub networks: Vec<ModelNetwork>,
     /// Certified bounds per seed (its objective and the lower bound from its own residual).
     pub bounds: Vec<Bounds>,
+    /// Training metrics per seed (on the clean training points).
+    pub train: Vec<Option<Metrics>>,
     /// Test metrics per seed.
     pub test: Vec<Option<Metrics>>,
     /// A per-seed score some models add to the seeds' table, with its name: the robust model's

@@ -1504,3 +1504,60 @@ fn clicking_a_neuron_shows_its_own_output() {
     h.run_steps(2);
     assert_eq!(h.state().panel_state.focus_neuron, None);
 }
+
+/// The objective plot's "Train/test loss" view: its curves are the loss per point of the
+/// shown networks on the training and on the test points (checked here from the networks
+/// themselves), with SGD seeds beside the solver's network.
+#[test]
+fn train_and_test_loss_curves_over_the_iterations() {
+    use convex_nn_explorer::app::panels::losses;
+    use convex_nn_explorer::model::Loss;
+    let mut s = session(Preset::Xor, 40, true);
+    s.data.test_fraction = 0.25;
+    s.sgd.epochs = 200;
+    s.view.speed = 0;
+    let mut h = harness(app(s));
+    wait(&mut h, "the problem", |a| a.problem.is_some());
+    assert!(h.query_by_label("Train/test loss vs iteration").is_none());
+    h.get_by_label("Train/test loss").click();
+    h.run_steps(2);
+    assert!(h.state().session.view.loss_curves);
+    h.get_by_label("Train/test loss vs iteration");
+    h.get_by_label("Play").click();
+    wait(&mut h, "iterates and SGD epochs", |a| {
+        a.history.snapshots.len() >= 3 && a.history.sgd_snapshots.len() >= 3
+    });
+    h.get_by_label("Pause").click();
+    h.run_steps(2);
+    let a = h.state();
+    let c = losses::curves(a);
+    let (train, test) = a.split();
+    let ds = &a.session.data.dataset;
+    let (trn, tst) = (ds.subset(&train), ds.subset(&test));
+    let per_point = |net: &convex_nn_explorer::model::ReluNetwork,
+                     d: &convex_nn_explorer::data::Dataset| {
+        Loss::Squared.total(&net.predict(&d.x), &d.y) / d.len() as f64
+    };
+    // The solver's network at the last snapshot.
+    let last = a.history.snapshots.last().unwrap();
+    let net = &last.relu().unwrap().network;
+    let [x, y] = *c.convex_train.last().unwrap();
+    assert_eq!(x, last.iter as f64);
+    assert!((10f64.powf(y) / per_point(net, &trn) - 1.0).abs() < 1e-9);
+    let [_, y] = *c.convex_test.last().unwrap();
+    assert!((10f64.powf(y) / per_point(net, &tst) - 1.0).abs() < 1e-9);
+    // Each SGD seed, at its last snapshot.
+    let sl = a.history.sgd_snapshots.last().unwrap();
+    assert_eq!(c.sgd.len(), sl.networks.len());
+    for (k, (tr_curve, te_curve)) in c.sgd.iter().enumerate() {
+        let net = sl.networks[k].relu().unwrap();
+        let [_, y] = *tr_curve.last().unwrap();
+        assert!((10f64.powf(y) / per_point(net, &trn) - 1.0).abs() < 1e-9);
+        let [_, y] = *te_curve.last().unwrap();
+        assert!((10f64.powf(y) / per_point(net, &tst) - 1.0).abs() < 1e-9);
+    }
+    // Back to the objective.
+    h.get_by_label("Train/test loss").click();
+    h.run_steps(2);
+    h.get_by_label("Objective vs iteration");
+}

@@ -6,6 +6,7 @@ mod certificate;
 pub mod compare;
 mod controls;
 mod gated;
+pub mod losses;
 mod margin;
 pub mod neurons;
 mod objective;

@@ -60,18 +60,36 @@ struct Curves {
 use super::paint::{CURSOR, LOWER, RELAXES, UPPER};
 
 pub fn show(app: &mut App, ui: &mut egui::Ui) {
-    title_row(
-        app,
-        ui,
-        PlotId::Objective,
-        "Objective vs iteration",
-        "Upper bound: the objective of the convex solver's network. Lower bound: the dual \
+    if app.session.view.loss_curves {
+        title_row(
+            app,
+            ui,
+            PlotId::Objective,
+            "Train/test loss vs iteration",
+            "The loss per point of the solver's network (thick) and of each SGD seed (thin) on \
+             the training points (solid) and on the held-out test points (dashed), over the \
+             iterations; no regularizer. Click to move the cursor.",
+        );
+    } else {
+        title_row(
+            app,
+            ui,
+            PlotId::Objective,
+            "Objective vs iteration",
+            "Upper bound: the objective of the convex solver's network. Lower bound: the dual \
          objective at a scaled dual point, certified over every region, so p* lies between \
          them. Thin lines: SGD seeds. In iteration mode the bottom axis counts convex solver \
          iterations and the top axis SGD epochs, each on its own scale. Dashed: the certified \
          optimum. Click to move the cursor.",
-    );
+        );
+    }
     let axes = options_row(app, ui);
+    if app.session.view.loss_curves {
+        let (clicked, transform) = super::losses::show(app, ui);
+        app.panel_state.fit.record(PlotId::Objective, &transform);
+        move_cursor(app, clicked);
+        return;
+    }
     let curves = curves(app, axes);
     // The working-set solver's rounds that priced regions in: (iteration, regions joined).
     let priced: Vec<(usize, usize)> = app
@@ -102,9 +120,12 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     };
     let (clicked, transform) = plot(ui, &view, curves, &marks, &priced);
     app.panel_state.fit.record(PlotId::Objective, &transform);
-    if let Some(x) = clicked
-        && !axes.x_seconds
-    {
+    move_cursor(app, clicked.filter(|_| !axes.x_seconds));
+}
+
+/// A click at iteration `x` pauses and moves the cursor there.
+fn move_cursor(app: &mut App, clicked: Option<f64>) {
+    if let Some(x) = clicked {
         let latest = app.history.latest();
         let t = x.round().clamp(0.0, latest as f64) as usize;
         app.pause();
@@ -117,14 +138,24 @@ fn options_row(app: &mut App, ui: &mut egui::Ui) -> Axes {
     let view = app.session.view.clone();
     let mut x_seconds = view.x_seconds;
     let mut log_gap = view.log_gap;
+    let mut loss_curves = view.loss_curves;
     ui.horizontal_wrapped(|ui| {
-        ui.checkbox(&mut log_gap, "Gap to optimum (log)")
-            .on_hover_text("Plot value − certified lower bound of p*, on a log₁₀ axis");
-        ui.checkbox(&mut x_seconds, "x in seconds");
-        ui.checkbox(&mut app.panel_state.zoom_objective, "Zoom")
+        ui.checkbox(&mut loss_curves, "Train/test loss")
             .on_hover_text(
-                "Keep the y axis on the optimum and the current values (off: pan and zoom freely)",
+                "Instead of the objective: the loss per point on the training and on the test \
+             points over the iterations (no regularizer), for the solver's network and each SGD \
+             seed",
             );
+        ui.add_enabled_ui(!loss_curves, |ui| {
+            ui.checkbox(&mut log_gap, "Gap to optimum (log)")
+                .on_hover_text("Plot value − certified lower bound of p*, on a log₁₀ axis");
+            ui.checkbox(&mut x_seconds, "x in seconds");
+            ui.checkbox(&mut app.panel_state.zoom_objective, "Zoom")
+                .on_hover_text(
+                    "Keep the y axis on the optimum and the current values (off: pan and zoom \
+                     freely)",
+                );
+        });
         if let Some(o) = app.optimum.as_ref().filter(|o| !o.certified) {
             ui.label(
                 egui::RichText::new(format!(
@@ -167,9 +198,10 @@ fn options_row(app: &mut App, ui: &mut egui::Ui) -> Axes {
             ui.label("certifying the optimum…");
         }
     });
-    if x_seconds != view.x_seconds || log_gap != view.log_gap {
+    if x_seconds != view.x_seconds || log_gap != view.log_gap || loss_curves != view.loss_curves {
         app.session.view.x_seconds = x_seconds;
         app.session.view.log_gap = log_gap;
+        app.session.view.loss_curves = loss_curves;
         app.session_changed = true;
     }
     // Without a certified p* there is no gap to plot: the objective scale instead.

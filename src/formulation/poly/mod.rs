@@ -260,6 +260,10 @@ impl SgdRun for PolySeeds {
             dual_estimates: Vec::new(),
             epoch,
             bounds: self.trainers.iter().map(|o| self.bounds(o)).collect(),
+            train: networks
+                .iter()
+                .map(|nets| poly_metrics(nets, &self.input.x, &self.input.y, self.input.loss))
+                .collect(),
             test: networks
                 .iter()
                 .map(|nets| poly_metrics(nets, &view.test_x, &view.test_y, self.input.loss))
