@@ -100,7 +100,7 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     // A neuron picked in the neuron table: its own output α(uᵀx̃)₊ instead of the network's.
     let focus = app.panel_state.focus_neuron.and_then(|(src, i)| {
         let (net, key) = super::neurons::network(app, src, t)?;
-        Some((src, i, net.neurons.get(i)?.clone(), key))
+        Some((src, i, *net.neurons.get(i)?, key))
     });
     let focus_tex = focus.as_ref().map(|(src, i, nr, net_key)| {
         let (nx, ny) = snap

@@ -14,15 +14,18 @@ use super::paint::{self, CURSOR, UPPER};
 use crate::app::{App, NeuronRef};
 use crate::formulation::Metrics;
 
-/// Train and test curves, `[x, loss per point]`.
+/// A curve: `[x, log₁₀ loss per point]`.
+pub type Curve = Vec<[f64; 2]>;
+
+/// Train and test curves.
 #[derive(Debug, Default)]
 pub struct LossCurves {
     /// The convex solver's network on the training points (y: log₁₀ of the loss per point).
-    pub convex_train: Vec<[f64; 2]>,
+    pub convex_train: Curve,
     /// … and on the test points.
-    pub convex_test: Vec<[f64; 2]>,
+    pub convex_test: Curve,
     /// Per SGD seed: train, test.
-    pub sgd: Vec<(Vec<[f64; 2]>, Vec<[f64; 2]>)>,
+    pub sgd: Vec<(Curve, Curve)>,
     /// Plot x per SGD epoch.
     pub epoch_scale: f64,
     /// The cursor's x.
