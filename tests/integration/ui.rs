@@ -1561,3 +1561,51 @@ fn train_and_test_loss_curves_over_the_iterations() {
     h.run_steps(2);
     h.get_by_label("Objective vs iteration");
 }
+
+/// A certified optimum that fits few training points says why: the quadratic activation on
+/// three spirals (its boundaries are conics), a ReLU network under a large β (the weight decay);
+/// a ReLU optimum that fits gets no note.
+#[test]
+fn a_poor_fit_at_the_certified_optimum_is_explained() {
+    let mut poly = session(Preset::Spiral3, 60, false);
+    poly.solver.model = "poly".into();
+    poly.solver.log_beta = -2.0;
+    poly.view.speed = 0;
+    let mut relu_large_beta = session(Preset::Xor, 30, false);
+    relu_large_beta.solver.log_beta = 1.0;
+    relu_large_beta.view.speed = 0;
+    let mut relu_fits = session(Preset::Xor, 30, false);
+    relu_fits.solver.log_beta = -3.0;
+    relu_fits.view.speed = 0;
+    for (s, expect) in [
+        (poly, Some("quadratic function of x")),
+        (relu_large_beta, Some("Lower β to fit more")),
+        (relu_fits, None),
+    ] {
+        let mut h = harness(app(s));
+        wait(&mut h, "the problem", |a| a.problem.is_some());
+        h.get_by_label("Play").click();
+        wait(&mut h, "a converged run", |a| a.convex_status.is_some());
+        h.run_steps(3);
+        let a = h.state();
+        assert_eq!(
+            a.convex_status,
+            Some(convex_nn_explorer::solve::Status::Converged)
+        );
+        let acc = a.history.snapshots.last().unwrap().train.unwrap().accuracy;
+        match expect {
+            Some(why) => {
+                assert!(acc < 0.9, "{acc}");
+                h.get_by_label_contains(&format!(
+                    "classifies only {:.0} % of the training points",
+                    100.0 * acc
+                ));
+                h.get_by_label_contains(why);
+            }
+            None => {
+                assert!(acc >= 0.9, "{acc}");
+                assert!(h.query_by_label_contains("classifies only").is_none());
+            }
+        }
+    }
+}

@@ -7,10 +7,10 @@ use egui::{Color32, RichText};
 
 use crate::app::{App, DialogKind, Restart, ShotTarget};
 use crate::data::{Preset, TargetKind};
-use crate::formulation::{self, ProblemDetail};
+use crate::formulation::{self, ModelKind, ProblemDetail};
 use crate::geometry::PatternMode;
 use crate::model::Loss;
-use crate::solve::Optimizer;
+use crate::solve::{Optimizer, Status};
 
 /// How the SGD seeds' table reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -307,6 +307,45 @@ fn dataset(app: &mut App, ui: &mut egui::Ui) {
         };
         ui.label(RichText::new(format!("train: {}", fmt(s.train))).small());
         ui.label(RichText::new(format!("test: {}", fmt(s.test))).small());
+        if let Some(note) = fit_note(app, s) {
+            ui.label(
+                RichText::new(format!("Note: {note}"))
+                    .small()
+                    .color(ui.visuals().warn_fg_color),
+            );
+        }
+    }
+}
+
+/// Below this training accuracy a certified optimum gets a note saying why it does not fit.
+const POOR_FIT: f64 = 0.9;
+
+/// Why the certified global optimum classifies few training points, when it does: the shown
+/// iterate is the last of a converged run (its network is optimal to the tolerance), the data are
+/// classes, and its training accuracy is below [`POOR_FIT`]. A learner otherwise reads a poor
+/// fit as a solver that failed, when it is the model (or β) that cannot do better.
+fn fit_note(app: &App, s: &crate::formulation::Snapshot) -> Option<String> {
+    let acc = s.train?.accuracy;
+    let last = app.history.snapshots.last()?.iter;
+    if app.convex_status != Some(Status::Converged) || s.iter != last || !(acc < POOR_FIT) {
+        return None;
+    }
+    let pct = 100.0 * acc;
+    match app.model_kind() {
+        ModelKind::Poly => Some(format!(
+            "the certified global optimum classifies only {pct:.0} % of the training points. \
+             That is the model, not the solver: with a degree-2 activation every output is a \
+             quadratic function of x, whatever the width, so the class boundaries are conics \
+             (a ReLU network is not so limited); a large β flattens the outputs further."
+        )),
+        ModelKind::Relu | ModelKind::Gated => Some(format!(
+            "the certified global optimum classifies only {pct:.0} % of the training points. \
+             That is β, not the solver: at β = {:.3e} the weight decay outweighs fitting the \
+             rest (some network of at most n + 1 neurons fits any n points with distinct \
+             positions). Lower β to fit more.",
+            s.beta
+        )),
+        _ => None,
     }
 }
 
