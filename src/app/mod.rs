@@ -150,6 +150,12 @@ pub struct App {
     pub optimum_error: Option<String>,
     /// Final status of the convex solver, once reached.
     pub convex_status: Option<Status>,
+    /// The picture before the last restart: the snapshot that was shown and the kind of model
+    /// it came from. The boundary plot keeps showing its network over the edited data until
+    /// the new run has an iterate beyond the zero network (paused, that is until Play or Step).
+    pub stale_picture: Option<(formulation::ModelKind, Arc<formulation::Snapshot>)>,
+    /// The kind of model of the convex run shown.
+    run_kind: formulation::ModelKind,
     /// SGD did all its epochs.
     pub sgd_done: bool,
     /// Width SGD runs with.
@@ -237,6 +243,8 @@ impl App {
             optimum: None,
             optimum_error: None,
             convex_status: None,
+            stale_picture: None,
+            run_kind: formulation::ModelKind::Relu,
             sgd_done: false,
             sgd_width: None,
             convex_busy: false,
@@ -560,6 +568,13 @@ impl App {
         self.optimum.as_ref().filter(|o| o.certified)
     }
 
+    /// The earlier network the boundary plot shows while the new run has none beyond the zero
+    /// network (see [`App::stale_picture`]); `None` once it has, or for another kind of model.
+    pub fn stale_picture(&self) -> Option<&Arc<formulation::Snapshot>> {
+        let (kind, s) = self.stale_picture.as_ref()?;
+        (self.history.latest() == 0 && *kind == self.model_kind()).then_some(s)
+    }
+
     /// The kind of model chosen (ReLU panels for a planned or unknown id).
     pub fn model_kind(&self) -> formulation::ModelKind {
         self.formulation()
@@ -693,6 +708,15 @@ impl App {
         } else if what == Restart::All {
             let w = self.convex.take();
             self.retire(w);
+            // The network shown so far stays on screen until the new run has one of its own.
+            if let Some(s) = self
+                .history
+                .snapshot_at(self.shown_iter())
+                .filter(|s| s.iter > 0)
+            {
+                self.stale_picture = Some((self.run_kind, s.clone()));
+            }
+            self.run_kind = self.model_kind();
             self.history = History::default();
             self.history.beta_marks.push((0, beta));
             self.problem = None;

@@ -1609,3 +1609,40 @@ fn a_poor_fit_at_the_certified_optimum_is_explained() {
         }
     }
 }
+
+/// Editing while paused keeps the last picture: the boundary plot shows the network from before
+/// the edit (named as such) until the new run has an iterate beyond the zero network; Step
+/// brings the new run's own picture.
+#[test]
+fn a_paused_edit_keeps_the_last_picture_until_the_new_run_has_one() {
+    let mut s = session(Preset::Xor, 30, false);
+    s.view.speed = 0;
+    let mut h = harness(app(s));
+    wait(&mut h, "the problem", |a| a.problem.is_some());
+    h.get_by_label("Play").click();
+    wait(&mut h, "a converged run", |a| a.convex_status.is_some());
+    h.run_steps(2);
+    let before = h.state().history.snapshots.last().unwrap().clone();
+    assert!(before.iter > 0 && !h.state().playing);
+    assert!(h.query_by_label_contains("from before the edit").is_none());
+    h.state_mut().session.data.dataset.x[0][0] += 0.3;
+    h.state_mut().changed(convex_nn_explorer::app::Restart::All);
+    h.state_mut().flush_pending();
+    wait(&mut h, "the new problem", |a| a.problem.is_some());
+    h.run_steps(3);
+    // The new run has only its zero network; the picture is the old one, and says so.
+    assert_eq!(h.state().history.latest(), 0);
+    let shown = h.state().stale_picture().unwrap().clone();
+    assert!(std::sync::Arc::ptr_eq(&shown, &before));
+    h.get_by_label_contains(&format!(
+        "The network of iteration {} from before the edit",
+        before.iter
+    ));
+    h.get_by_label("Step").click();
+    wait(&mut h, "an iterate of the new run", |a| {
+        a.history.latest() > 0
+    });
+    h.run_steps(2);
+    assert!(h.state().stale_picture().is_none());
+    assert!(h.query_by_label_contains("from before the edit").is_none());
+}

@@ -80,7 +80,11 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     );
     let dark = app.session.view.dark;
     let t = app.shown_iter();
-    let snap = app.history.snapshot_at(t).cloned();
+    // After an edit, the earlier network until the new run has one beyond the zero network.
+    let stale = app.stale_picture().cloned();
+    let snap = stale
+        .clone()
+        .or_else(|| app.history.snapshot_at(t).cloned());
     let ds = app.session.data.dataset.clone();
     let extent = data_extent(&ds);
     let (_, test) = app.split();
@@ -157,6 +161,19 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
             app.session_changed = true;
         }
     });
+    if let Some(s) = &stale {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(
+                egui::RichText::new(format!(
+                    "The network of iteration {} from before the edit, over the edited data: \
+                     Play or Step solves the new problem.",
+                    s.iter
+                ))
+                .small()
+                .color(ui.visuals().warn_fg_color),
+            );
+        });
+    }
     if let Some((src, i, nr, _)) = &focus {
         let whose = match src {
             super::neurons::Source::Convex => "the convex iterate".to_string(),
