@@ -327,7 +327,11 @@ const POOR_FIT: f64 = 0.9;
 fn fit_note(app: &App, s: &crate::formulation::Snapshot) -> Option<String> {
     let acc = s.train?.accuracy;
     let last = app.history.snapshots.last()?.iter;
-    if app.convex_status != Some(Status::Converged) || s.iter != last || !(acc < POOR_FIT) {
+    if app.convex_status != Some(Status::Converged)
+        || s.iter != last
+        || acc.is_nan()
+        || acc >= POOR_FIT
+    {
         return None;
     }
     let pct = 100.0 * acc;
