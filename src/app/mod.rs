@@ -1102,6 +1102,7 @@ impl App {
         let t0 = Instant::now();
         self.logic();
         self.hovered = self.hover_next.take();
+        self.panel_state.formula_lit = self.panel_state.formula_term.take();
         panels::install_fonts(ui.ctx());
         panels::apply_theme(ui.ctx(), self.session.view.dark);
         self.apply_zoom(ui.ctx());

@@ -1646,3 +1646,101 @@ fn a_paused_edit_keeps_the_last_picture_until_the_new_run_has_one() {
     assert!(h.state().stale_picture().is_none());
     assert!(h.query_by_label_contains("from before the edit").is_none());
 }
+
+/// The program's terms are linked to the plots both ways: hovering a term highlights exactly
+/// its support at the shown iterate (Dᵢ: the points neuron i is on for; the group norm: every
+/// neuron it charges; the cone constraint: the points where it is tight; the dual constraint:
+/// its level set), and hovering a neuron lights up its block and pattern.
+#[test]
+fn hovering_a_term_highlights_its_support() {
+    use convex_nn_explorer::app::panels::formula::{self, Term};
+    use std::collections::BTreeSet;
+    let mut s = session(Preset::Xor, 30, false);
+    s.solver.log_beta = -2.0;
+    s.view.speed = 0;
+    let mut h = Harness::builder()
+        .with_size([1280.0, 1100.0])
+        .build_ui_state(|ui, app: &mut App| app.ui(ui), app(s));
+    wait(&mut h, "the problem", |a| a.problem.is_some());
+    h.get_by_label("Play").click();
+    wait(&mut h, "a converged run", |a| a.convex_status.is_some());
+    h.run_steps(3);
+    let net = h
+        .state()
+        .history
+        .snapshots
+        .last()
+        .unwrap()
+        .relu()
+        .unwrap()
+        .network
+        .clone();
+    let x = h.state().session.data.dataset.x.clone();
+    let pre = |i: usize, p: [f64; 2]| {
+        let u = net.neurons[i].u;
+        u[0] * p[0] + u[1] * p[1] + u[2]
+    };
+    let share = |i: usize| net.neurons[i].norm_u() * net.neurons[i].alpha.abs();
+    let largest = (0..net.neurons.len())
+        .max_by(|&a, &b| share(a).total_cmp(&share(b)))
+        .unwrap();
+    // Dᵢ: the points where neuron i's pre-activation is positive, and neuron i everywhere.
+    h.get_by_label("Dᵢ").hover();
+    h.run_steps(2);
+    let hl = formula::current(h.state());
+    assert_eq!(hl.term, Some(Term::Pattern));
+    let i = hl.block.unwrap();
+    assert_eq!(i, largest);
+    let support: BTreeSet<usize> = (0..x.len()).filter(|&j| pre(i, x[j]) > 0.0).collect();
+    assert!(!support.is_empty() && support.len() < x.len());
+    assert_eq!(hl.points.iter().copied().collect::<BTreeSet<_>>(), support);
+    assert_eq!(
+        h.state().hovered,
+        Some(convex_nn_explorer::app::NeuronRef::Convex(i))
+    );
+    // The group norm: every neuron with a non-zero block, none other.
+    h.get_by_label("β Σᵢ (‖vᵢ‖ + ‖wᵢ‖)").hover();
+    h.run_steps(2);
+    let hl = formula::current(h.state());
+    let charged: BTreeSet<usize> = (0..net.neurons.len()).filter(|&k| share(k) > 0.0).collect();
+    assert!(charged.len() > 1);
+    assert_eq!(
+        hl.neurons.iter().map(|n| n.0).collect::<BTreeSet<_>>(),
+        charged
+    );
+    assert!(hl.points.is_empty());
+    // The cone constraint: the points on neuron i's line (where it is tight).
+    h.get_by_label("(2Dᵢ − I) X̃ vᵢ ≥ 0").hover();
+    h.run_steps(2);
+    let hl = formula::current(h.state());
+    let i = hl.block.unwrap();
+    let tight: BTreeSet<usize> = (0..x.len())
+        .filter(|&j| {
+            let size = (x[j][0].powi(2) + x[j][1].powi(2) + 1.0).sqrt();
+            pre(i, x[j]).abs() <= 1e-6 * net.neurons[i].norm_u() * size
+        })
+        .collect();
+    assert!(
+        !tight.is_empty(),
+        "an optimum's neuron presses against a facet here"
+    );
+    assert_eq!(hl.points.iter().copied().collect::<BTreeSet<_>>(), tight);
+    // The dual constraint: the certificate plot's level set, nothing in the data plane.
+    h.get_by_label("|vᵀ(X̃u)₊| ≤ β  for ‖u‖ ≤ 1").hover();
+    h.run_steps(2);
+    let hl = formula::current(h.state());
+    assert!(hl.dual_level_set && hl.points.is_empty() && hl.neurons.is_empty());
+    // The other way: a neuron under the pointer lights its block and its pattern.
+    let other = (0..net.neurons.len())
+        .filter(|&k| k != largest && share(k) > 1e-3 * share(largest))
+        .max_by(|&a, &b| share(a).total_cmp(&share(b)))
+        .unwrap();
+    h.get_by_label(&format!("neuron {} row", other + 1)).hover();
+    h.run_steps(2);
+    let lit = formula::lit_terms(h.state());
+    assert!(
+        lit.contains(&Term::Block) && lit.contains(&Term::Pattern),
+        "{lit:?}"
+    );
+    h.get_by_label_contains(&format!("i = {}: the neuron under the pointer", other + 1));
+}

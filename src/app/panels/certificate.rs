@@ -81,14 +81,22 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         selected: app.panel_state.poly.selected.filter(|_| s.poly().is_some()),
         hovered: app.hovered,
         outline: if dark { Color32::WHITE } else { Color32::BLACK },
+        tight_lit: super::formula::current(app)
+            .dual_level_set
+            .then(|| paint::highlight_text(dark)),
     };
     let resp = plot(ui, &view, tex, e, &layers, &mut app.panel_state.fit);
     app.panel_state
         .fit
         .record(PlotId::Certificate, &resp.transform);
+    // The dual constraint's level set, highlighted while its term is hovered.
+    let stroke = match layers.tight_lit {
+        Some(c) => Stroke::new(3.5, c),
+        None => Stroke::new(1.5, layers.outline),
+    };
     for level in [1.0, -1.0] {
         let segs = view.grid.contour(level);
-        paint::paint_segments(ui, &resp.transform, &segs, Stroke::new(1.5, layers.outline));
+        paint::paint_segments(ui, &resp.transform, &segs, stroke);
     }
     pointer(app, &view, &resp);
 }
@@ -232,6 +240,8 @@ struct Layers {
     selected: Option<crate::model::PolyNeuron>,
     hovered: Option<NeuronRef>,
     outline: Color32,
+    /// The dual constraint's term is hovered: the directions where it is tight stand out.
+    tight_lit: Option<Color32>,
 }
 
 /// The map with the SGD seeds' neurons (×) and their paths so far, the iterate's neurons (◆),
@@ -287,6 +297,16 @@ fn plot(
                 .filter_map(|u| line_coords(u).map(|(a, b)| [a, b]))
                 .collect();
             if !tight.is_empty() {
+                if let Some(c) = layers.tight_lit {
+                    pui.points(
+                        Points::new("", tight.clone())
+                            .shape(MarkerShape::Circle)
+                            .filled(false)
+                            .radius(13.0)
+                            .color(c)
+                            .allow_hover(false),
+                    );
+                }
                 pui.points(
                     Points::new("|h|/β ≥ 1 − 10⁻³", tight)
                         .shape(MarkerShape::Asterisk)

@@ -377,6 +377,9 @@ fn formulation(app: &mut App, ui: &mut egui::Ui) {
         egui::Frame::group(ui.style()).show(ui, |ui| {
             ui.label(RichText::new(f.summary()).small());
         });
+        if f.kind() == ModelKind::Relu && model == s.model {
+            super::formula::show(app, ui);
+        }
     } else if let Some(p) = planned {
         egui::Frame::group(ui.style()).show(ui, |ui| {
             ui.label(RichText::new(p.summary).small());

@@ -5,6 +5,7 @@ mod boundary;
 mod certificate;
 pub mod compare;
 mod controls;
+pub mod formula;
 mod gated;
 pub mod losses;
 mod margin;
@@ -68,6 +69,10 @@ pub struct PanelState {
     /// The neuron whose own output the boundary plot shows instead of the network's (a click
     /// on its row in the neuron table): which network, and the neuron's index in it.
     pub focus_neuron: Option<(neurons::Source, usize)>,
+    /// The term of the program the pointer is over in this frame (the plots highlight it).
+    pub formula_term: Option<formula::Term>,
+    /// … and in the last frame (lights the term itself).
+    pub formula_lit: Option<formula::Term>,
 }
 
 /// Fit-to-data of the plots that show the data plane or line space.
@@ -155,6 +160,8 @@ impl Default for PanelState {
             margin: Default::default(),
             compare: Default::default(),
             focus_neuron: None,
+            formula_term: None,
+            formula_lit: None,
         }
     }
 }
