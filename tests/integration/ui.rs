@@ -1744,3 +1744,23 @@ fn hovering_a_term_highlights_its_support() {
     );
     h.get_by_label_contains(&format!("i = {}: the neuron under the pointer", other + 1));
 }
+
+/// The preset thumbnails pick a preset as the list does.
+#[test]
+fn preset_thumbnails_pick_a_preset() {
+    let mut h = harness(app(session(Preset::Spiral, 30, false)));
+    h.run_steps(2);
+    for p in Preset::ALL {
+        h.get_by_label(&format!("{} preset", p.name()));
+    }
+    h.get_by_label("moons preset").click();
+    h.run_steps(2);
+    assert_eq!(h.state().session.data.preset, Preset::Moons);
+    assert_eq!(
+        h.state().session.data.dataset.len(),
+        Preset::Moons.default_params().n
+    );
+    h.get_by_label("spiral3 preset").click();
+    h.run_steps(2);
+    assert_eq!(h.state().session.data.preset, Preset::Spiral3);
+}

@@ -125,6 +125,7 @@ fn dataset(app: &mut App, ui: &mut egui::Ui) {
                     .on_hover_text(p.description());
             }
         });
+    preset_thumbnails(app, ui, &mut preset);
     let mut params = d.params;
     if preset != d.preset {
         params = preset.default_params();
@@ -315,6 +316,84 @@ fn dataset(app: &mut App, ui: &mut egui::Ui) {
             );
         }
     }
+}
+
+/// Side of a preset thumbnail, in pixels.
+const THUMB: usize = 40;
+
+/// A row of thumbnails of the presets (their points at the default size, coloured by target):
+/// a click picks one, as the list above does.
+fn preset_thumbnails(app: &mut App, ui: &mut egui::Ui, preset: &mut Preset) {
+    let dark = app.session.view.dark;
+    let key = super::paint::key(&[dark as u64, THUMB as u64, Preset::ALL.len() as u64]);
+    let tex = app
+        .panel_state
+        .textures
+        .get(ui.ctx(), "preset_thumbs", key, || thumbnail_atlas(dark));
+    let k = Preset::ALL.len() as f32;
+    ui.horizontal_wrapped(|ui| {
+        ui.spacing_mut().item_spacing = egui::vec2(3.0, 3.0);
+        ui.spacing_mut().button_padding = egui::vec2(1.0, 1.0);
+        for (i, p) in Preset::ALL.into_iter().enumerate() {
+            let uv = egui::Rect::from_min_max(
+                egui::pos2(i as f32 / k, 0.0),
+                egui::pos2((i as f32 + 1.0) / k, 1.0),
+            );
+            let img = egui::Image::new((tex, egui::vec2(THUMB as f32, THUMB as f32))).uv(uv);
+            let r = ui
+                .add(egui::Button::image(img).selected(p == *preset))
+                .on_hover_text(format!("{}: {}", p.name(), p.description()));
+            r.widget_info(|| {
+                egui::WidgetInfo::selected(
+                    egui::Role::Button,
+                    true,
+                    p == *preset,
+                    format!("{} preset", p.name()),
+                )
+            });
+            if r.clicked() {
+                *preset = p;
+            }
+        }
+    });
+}
+
+/// One image with a `THUMB`-pixel tile per preset: its points at the default parameters.
+fn thumbnail_atlas(dark: bool) -> egui::ColorImage {
+    let n = Preset::ALL.len();
+    let bg = if dark {
+        Color32::from_gray(28)
+    } else {
+        Color32::from_gray(246)
+    };
+    let mut img = egui::ColorImage::filled([THUMB * n, THUMB], bg);
+    for (i, p) in Preset::ALL.into_iter().enumerate() {
+        let params = crate::data::PresetParams {
+            n: 120,
+            ..p.default_params()
+        };
+        let Ok(ds) = crate::data::generate(p, &params) else {
+            continue;
+        };
+        let e = super::data_extent(&ds);
+        let ymax = ds.y.iter().fold(0.0f64, |m, y| m.max(y.abs()));
+        let side = (THUMB - 4) as f64;
+        for (q, &y) in ds.x.iter().zip(&ds.y) {
+            let c = super::boundary::target_color(ds.kind, y, ymax, dark);
+            let px = 2.0 + side * (q[0] - e[0]) / (e[1] - e[0]);
+            let py = 2.0 + side * (e[3] - q[1]) / (e[3] - e[2]);
+            // A 2×2 dot.
+            for dy in 0..2 {
+                for dx in 0..2 {
+                    let (cx, cy) = (px as usize + dx, py as usize + dy);
+                    if cx < THUMB && cy < THUMB {
+                        img.pixels[cy * THUMB * n + i * THUMB + cx] = c;
+                    }
+                }
+            }
+        }
+    }
+    img
 }
 
 /// Below this training accuracy a certified optimum gets a note saying why it does not fit.
