@@ -27,7 +27,7 @@ trap cleanup EXIT
 sleep 1
 export DISPLAY="$DISP" XDG_RUNTIME_DIR="$TMP" XDG_STATE_HOME="$TMP/state"
 
-shoot() { # shoot NAME SESSION_OR_CSV SECONDS [xdotool key... | click:X,Y | size:W,H ...]
+shoot() { # shoot NAME SESSION_OR_CSV SECONDS [xdotool key... | click:X,Y | hover:X,Y | size:W,H ...]
   local name="$1" file="$2" wait="$3"; shift 3
   "$BIN" --open "$file" >"$TMP/app.log" 2>&1 &
   APID=$!
@@ -42,7 +42,11 @@ shoot() { # shoot NAME SESSION_OR_CSV SECONDS [xdotool key... | click:X,Y | size
   for k in "$@"; do
     case "$k" in
       size:*) local wh="${k#size:}"
-              xdotool windowsize "$wid" "${wh%,*}" "${wh#*,}" ;;
+              xdotool windowsize "$wid" "${wh%,*}" "${wh#*,}"
+              # The pointer off the plots (where the window appeared it raised a tooltip).
+              xdotool mousemove --window "$wid" 150 5 ;;
+      hover:*) local xy="${k#hover:}"
+               xdotool mousemove --window "$wid" "${xy%,*}" "${xy#*,}" ;;
       click:*) local xy="${k#click:}"
                xdotool mousemove --window "$wid" "${xy%,*}" "${xy#*,}" click 1
                xdotool mousemove --window "$wid" 150 5 ;;
@@ -69,3 +73,6 @@ shoot spiral_working_set assets/sessions/spiral_working_set.json 20 click:502,60
 # scrolls sideways, the scrubber takes its own row)
 shoot laptop_1366x768 assets/sessions/spiral.json 20 size:1366,768
 shoot laptop_1024x700 assets/sessions/spiral.json 20 size:1024,700
+# the program's terms linked to the plots: the cone constraint of the largest neuron hovered
+# (the points where it is tight ringed on its line)
+shoot formula_hover assets/sessions/sine_light.json 20 hover:80,620

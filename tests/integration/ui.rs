@@ -72,6 +72,11 @@ pub(crate) fn wait(h: &mut Harness<'_, App>, what: &str, cond: impl Fn(&App) -> 
 /// Picks `choice` in the combo box labelled `combo`, as a user would (open, click), and lets
 /// the debounced restart happen at once.
 fn choose(h: &mut Harness<'_, App>, combo: &str, choice: &str) {
+    // The side panel scrolls: bring the combo box on screen first.
+    h.get_by_role_and_label(egui::accesskit::Role::ComboBox, combo)
+        .scroll_to_me();
+    // (scrolling is animated)
+    h.run_steps(10);
     h.get_by_role_and_label(egui::accesskit::Role::ComboBox, combo)
         .click();
     h.run_steps(3);
@@ -981,7 +986,7 @@ fn augmented_lagrangian_plays_to_the_certified_optimum() {
             .is_some()
     };
     assert!(has_rho(&h), "ADMM shows its ρ");
-    choose(&mut h, "first-order solver", "Augmented Lagrangian");
+    choose(&mut h, "method", "Augmented Lagrangian");
     assert_eq!(
         h.state().session.solver.method,
         convex_nn_explorer::solve::driver::Method::Al

@@ -28,7 +28,7 @@ pub fn relu_options(s: &mut crate::app::session::SolverSettings, ui: &mut egui::
         Method::Al => "Augmented Lagrangian",
         Method::WorkingSet => "Working set (no first-order phase)",
     };
-    egui::ComboBox::from_label("first-order solver")
+    egui::ComboBox::from_label("method")
         .selected_text(label(s.method))
         .show_ui(ui, |ui| {
             ui.selectable_value(&mut s.method, Method::Admm, label(Method::Admm))

@@ -174,7 +174,8 @@ fn options_row(app: &mut App, ui: &mut egui::Ui) -> Axes {
             // Shown above; a gap to an uncertified value would mean nothing.
         } else if let Some(o) = app.certified_optimum() {
             let b = o.bounds;
-            ui.label(format!("p* ∈ [{:.6}, {:.6}]", b.lower, b.upper))
+            // One piece: the interval moves to the next row whole rather than breaking.
+            ui.add(egui::Label::new(format!("p* ∈ [{:.6}, {:.6}]", b.lower, b.upper)).extend())
                 .on_hover_text(format!(
                     "Certified optimum of the exact program ({} neurons, {}, {:.2} s)",
                     o.network.neurons(),
