@@ -333,39 +333,14 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
             );
         }
     }
-    formula_highlight(app, ui, &resp.transform, snap.as_deref(), extent);
+    super::formula::paint_on_plane(
+        app,
+        ui,
+        &resp.transform,
+        snap.as_deref().and_then(|s| s.relu()).map(|r| &r.network),
+        extent,
+    );
     edit(app, ui, &resp.response, &resp.transform, resp.inner, &ds);
-}
-
-/// What a hovered term of the program stands for: its points ringed, its neurons' lines.
-fn formula_highlight(
-    app: &App,
-    ui: &egui::Ui,
-    tr: &egui_plot::PlotTransform,
-    snap: Option<&crate::formulation::Snapshot>,
-    extent: [f64; 4],
-) {
-    let hl = super::formula::current(app);
-    let color = paint::highlight_text(app.session.view.dark);
-    let x = &app.session.data.dataset.x;
-    for &j in &hl.points {
-        if let Some(p) = x.get(j) {
-            let c = tr.position_from_point(&PlotPoint::new(p[0], p[1]));
-            ui.painter().circle_stroke(c, 8.5, Stroke::new(2.0, color));
-        }
-    }
-    let Some(net) = snap.and_then(|s| s.relu()).map(|r| &r.network) else {
-        return;
-    };
-    for &(i, w) in &hl.neurons {
-        if let Some(seg) = net
-            .neurons
-            .get(i)
-            .and_then(|nr| paint::clip_line(&nr.u, extent))
-        {
-            paint::paint_segments(ui, tr, &[seg], Stroke::new(w, color));
-        }
-    }
 }
 
 fn nearest(ds: &Dataset, tr: &egui_plot::PlotTransform, pos: egui::Pos2) -> Option<usize> {

@@ -249,6 +249,39 @@ pub fn lit_terms(app: &App) -> Vec<Term> {
     lit
 }
 
+/// What a hovered term stands for on a plot of the data plane: its points ringed, its neurons'
+/// lines (of `net`, the network the plot shows).
+pub(super) fn paint_on_plane(
+    app: &App,
+    ui: &egui::Ui,
+    tr: &egui_plot::PlotTransform,
+    net: Option<&ReluNetwork>,
+    extent: [f64; 4],
+) {
+    let hl = current(app);
+    let color = paint::highlight_text(app.session.view.dark);
+    let x = &app.session.data.dataset.x;
+    for &j in &hl.points {
+        if let Some(p) = x.get(j) {
+            let c = tr.position_from_point(&egui_plot::PlotPoint::new(p[0], p[1]));
+            ui.painter()
+                .circle_stroke(c, 8.5, egui::Stroke::new(2.0, color));
+        }
+    }
+    let Some(net) = net else {
+        return;
+    };
+    for &(i, w) in &hl.neurons {
+        if let Some(seg) = net
+            .neurons
+            .get(i)
+            .and_then(|nr| paint::clip_line(&nr.u, extent))
+        {
+            paint::paint_segments(ui, tr, &[seg], egui::Stroke::new(w, color));
+        }
+    }
+}
+
 /// What the plots highlight this frame (nothing unless a term is hovered).
 pub fn current(app: &App) -> Highlight {
     app.panel_state

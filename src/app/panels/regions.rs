@@ -203,6 +203,7 @@ fn plane(app: &mut App, ui: &mut egui::Ui, sgd_lines: bool) {
             pui.pointer_coordinate()
         });
     app.panel_state.fit.record(PlotId::Regions, &resp.transform);
+    super::formula::paint_on_plane(app, ui, &resp.transform, net.as_ref().map(|(_, n, _)| n), e);
     // Hover: the neurons on at the pointer, and the nearest line.
     let mut text = None;
     // `pointer_coordinate` is known wherever the pointer is: only a pointer over the plot counts.
