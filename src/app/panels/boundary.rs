@@ -285,15 +285,18 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     app.panel_state
         .fit
         .record(PlotId::Boundary, &resp.transform);
-    if let Some((_, _, nr, _)) = &focus
-        && let Some(seg) = paint::clip_line(&nr.u, extent)
-    {
-        paint::paint_segments(
-            ui,
-            &resp.transform,
-            &[seg],
-            Stroke::new(3.0, Color32::YELLOW),
-        );
+    let neuron_line = |u: &[f64; 3]| {
+        if let Some(seg) = paint::clip_line(u, extent) {
+            paint::paint_segments(
+                ui,
+                &resp.transform,
+                &[seg],
+                Stroke::new(3.0, Color32::YELLOW),
+            );
+        }
+    };
+    if let Some((_, _, nr, _)) = &focus {
+        neuron_line(&nr.u);
     }
     if let Some(s) = snap.as_ref().filter(|_| focus.is_none()) {
         let levels: Vec<f64> = if classes > 1 {
@@ -323,14 +326,8 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         // The hovered neuron (from any plot) as its line.
         if let Some(crate::app::NeuronRef::Convex(i)) = app.hovered
             && let Some(nr) = s.relu().and_then(|r| r.network.neurons.get(i))
-            && let Some(seg) = paint::clip_line(&nr.u, extent)
         {
-            paint::paint_segments(
-                ui,
-                &resp.transform,
-                &[seg],
-                Stroke::new(3.0, Color32::YELLOW),
-            );
+            neuron_line(&nr.u);
         }
     }
     super::formula::paint_on_plane(

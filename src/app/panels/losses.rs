@@ -7,9 +7,9 @@
 
 use eframe::egui;
 use egui::Color32;
-use egui_plot::{AxisHints, Line, LineStyle, Plot, PlotPoints, VLine, VPlacement};
+use egui_plot::{Line, LineStyle, Plot, PlotPoints, VLine};
 
-use super::objective::{decades, epoch_scale, power_of_ten};
+use super::objective::{decades, epoch_scale, iteration_axes, power_of_ten};
 use super::paint::{self, CURSOR, UPPER};
 use crate::app::{App, NeuronRef};
 use crate::formulation::Metrics;
@@ -129,27 +129,13 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) -> (Option<f64>, egui_plot::PlotTr
         _ => None,
     };
     let h = ui.available_height() - 4.0;
-    let scale = c.epoch_scale;
-    let mut plot = Plot::new("loss_plot")
+    let plot = Plot::new("loss_plot")
         .height(h)
         .y_axis_label("loss per point (log scale)")
         .y_grid_spacer(decades)
         .y_axis_formatter(|m, _| power_of_ten(m.value))
         .allow_double_click_reset(true);
-    plot = if c.sgd.is_empty() {
-        plot.x_axis_label("convex solver iteration")
-    } else {
-        plot.custom_x_axes(vec![
-            AxisHints::new_x()
-                .label("convex solver iteration")
-                .label_spacing(36.0..=50.0),
-            AxisHints::new_x()
-                .label("SGD epoch")
-                .label_spacing(36.0..=50.0)
-                .placement(VPlacement::Top)
-                .formatter(move |m, _| format!("{:.0}", m.value / scale)),
-        ])
-    };
+    let plot = iteration_axes(plot, !c.sgd.is_empty(), c.epoch_scale);
     let resp = plot.show(ui, |pui| {
         for (k, (train, test)) in c.sgd.into_iter().enumerate() {
             let w = if hovered_seed == Some(k) { 3.0 } else { 1.2 };

@@ -210,6 +210,26 @@ fn options_row(app: &mut App, ui: &mut egui::Ui) -> Axes {
     Axes { x_seconds, log_gap }
 }
 
+/// The x axes of a plot over iterations: the convex solver's iterations at the bottom and, with
+/// SGD curves, their epochs at the top (`scale` plot x per epoch).
+pub(super) fn iteration_axes(plot: Plot<'_>, sgd: bool, scale: f64) -> Plot<'_> {
+    if !sgd {
+        return plot.x_axis_label("convex solver iteration");
+    }
+    // Tick labels are short numbers: shown from 36 px apart (egui_plot's default of 60 px left a
+    // run of 8 iterations with no label but "0").
+    plot.custom_x_axes(vec![
+        AxisHints::new_x()
+            .label("convex solver iteration")
+            .label_spacing(36.0..=50.0),
+        AxisHints::new_x()
+            .label("SGD epoch")
+            .label_spacing(36.0..=50.0)
+            .placement(VPlacement::Top)
+            .formatter(move |m, _| format!("{:.0}", m.value / scale)),
+    ])
+}
+
 /// Plot x per SGD epoch that makes the SGD curves span the convex solver's iterations: each
 /// gets its own scale (bottom axis iterations, top axis epochs). 1 when either is missing.
 pub fn epoch_scale(last_iteration: usize, last_epoch: usize) -> f64 {
@@ -485,21 +505,8 @@ fn plot(
         .allow_double_click_reset(true);
     plot = if x_seconds {
         plot.x_axis_label("seconds (convex solver and each SGD seed)")
-    } else if c.sgd.is_empty() {
-        plot.x_axis_label("convex solver iteration")
     } else {
-        // Tick labels are short numbers: shown from 36 px apart (egui_plot's default of 60 px
-        // left a run of 8 iterations with no label but "0").
-        plot.custom_x_axes(vec![
-            AxisHints::new_x()
-                .label("convex solver iteration")
-                .label_spacing(36.0..=50.0),
-            AxisHints::new_x()
-                .label("SGD epoch")
-                .label_spacing(36.0..=50.0)
-                .placement(VPlacement::Top)
-                .formatter(move |m, _| format!("{:.0}", m.value / scale)),
-        ])
+        iteration_axes(plot, !c.sgd.is_empty(), scale)
     };
     if log_gap {
         plot = plot
