@@ -340,6 +340,16 @@ impl Session {
 
     /// Parses and validates JSON text.
     pub fn from_json(text: &str, source: &str) -> Result<Self> {
+        // A JSON file of another kind (a demo's results, the command line's `--json` output) is
+        // named as such rather than reported by its first missing field.
+        if let Ok(serde_json::Value::Object(m)) = serde_json::from_str::<serde_json::Value>(text)
+            && !m.contains_key("version")
+        {
+            return Err(Error::InvalidData(format!(
+                "{source} is JSON but not a session file (no \"version\" field): sessions are \
+                 written by Export → Save session; data files are CSV"
+            )));
+        }
         let mut s: Session = serde_json::from_str(text).map_err(|e| Error::Parse {
             source_name: source.into(),
             line: e.line(),
@@ -399,6 +409,17 @@ pub fn autosave_path() -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_of_another_kind_is_named_as_not_a_session() {
+        let e = Session::from_json(r#"{"about": "results", "beta": 0.1}"#, "demo.json")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("demo.json is JSON but not a session file"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn default_session_round_trips_and_validates() {

@@ -1699,6 +1699,14 @@ fn hovering_a_term_highlights_its_support() {
     let support: BTreeSet<usize> = (0..x.len()).filter(|&j| pre(i, x[j]) > 0.0).collect();
     assert!(!support.is_empty() && support.len() < x.len());
     assert_eq!(hl.points.iter().copied().collect::<BTreeSet<_>>(), support);
+    // Its cell in line space: the region whose pattern is exactly that support.
+    let d = convex_nn_explorer::geometry::Bitset::from_bools(
+        (0..x.len()).map(|j| support.contains(&j)),
+    );
+    assert_eq!(
+        hl.cell,
+        Some(convex_nn_explorer::geometry::grid::fingerprint(&d))
+    );
     assert_eq!(
         h.state().hovered,
         Some(convex_nn_explorer::app::NeuronRef::Convex(i))

@@ -3,7 +3,7 @@
 //! iterate, and hovering a plot element lights up its term.
 //!
 //! - `Dᵢ`, the activation pattern of block `i`: the training points it switches on (ringed in
-//!   the boundary plot) and neuron `i`'s line in every plot;
+//!   the plane plots), its cell in line space and neuron `i`'s line in every plot;
 //! - `vᵢ − wᵢ`, the block: neuron `i` in every plot;
 //! - `β Σ ‖vᵢ‖ + ‖wᵢ‖`, the group norm: every neuron it charges, drawn with a width that grows
 //!   with its share `‖u‖·|α|` of the norm;
@@ -50,6 +50,9 @@ pub struct Highlight {
     pub neurons: Vec<(usize, f32)>,
     /// The certificate plot's level set `h/β = ±1` is highlighted.
     pub dual_level_set: bool,
+    /// The region of pattern `Dᵢ` in line space (the fingerprint of its pattern on the training
+    /// points): its cell is highlighted when the regions plot shows line space.
+    pub cell: Option<u64>,
 }
 
 /// A cone constraint counts as tight where `|x̃ᵀu| ≤ TIGHT·‖u‖·‖x̃‖`.
@@ -98,6 +101,10 @@ pub fn highlight(app: &App, term: Term) -> Highlight {
                 .filter(|&j| nr.pre(x[j]) > 0.0)
                 .collect();
             h.neurons = vec![(i, 3.0)];
+            let xt: Vec<[f64; 2]> = train.iter().map(|&j| x[j]).collect();
+            h.cell = Some(crate::geometry::grid::fingerprint(
+                &crate::geometry::pattern_of(&xt, &nr.u),
+            ));
         }
         (Term::Block, Some(i)) => h.neurons = vec![(i, 3.0)],
         (Term::Cone, Some(i)) => {

@@ -347,6 +347,7 @@ fn line_space(app: &mut App, ui: &mut egui::Ui) {
         } => Some((line_regions.clone(), line_chosen.clone())),
         _ => None,
     });
+    let regions_now = regions.clone();
     let tex = regions.map(|(line_regions, line_chosen)| {
         let key = paint::key(&[app.run_id(), dark as u64, 4]);
         app.panel_state
@@ -362,6 +363,32 @@ fn line_space(app: &mut App, ui: &mut egui::Ui) {
                 })
             })
     });
+    // A hovered `Dᵢ`: its region's cell (every pixel whose direction has that pattern), and
+    // neuron i's point in it ringed (a cell can be a few pixels).
+    let hl = super::formula::current(app);
+    let ring = hl
+        .cell
+        .and(hl.block)
+        .and_then(|i| {
+            let s = app.history.snapshot_at(t)?;
+            let nr = s.relu()?.network.neurons.get(i)?;
+            crate::geometry::grid::line_coords(&nr.u)
+        })
+        .map(|(a, b)| [a, b]);
+    let cell_tex = hl.cell.and_then(|fp| {
+        let (line_regions, _) = regions_now.as_ref()?;
+        let key = paint::key(&[app.run_id(), fp, dark as u64, 7]);
+        let lit = paint::highlight_text(dark).gamma_multiply(0.75);
+        Some(
+            app.panel_state
+                .textures
+                .get(ui.ctx(), "linespace_cell", key, || {
+                    paint::label_image(nx, ny, line_regions, |_, f| {
+                        if f == fp { lit } else { Color32::TRANSPARENT }
+                    })
+                }),
+        )
+    });
     let h = ui.available_height() - 22.0;
     let fit = &mut app.panel_state.fit;
     let resp = Plot::new("linespace_plot")
@@ -374,6 +401,19 @@ fn line_space(app: &mut App, ui: &mut egui::Ui) {
             fit.keep(pui, PlotId::Regions, "regions_lines", e, e);
             if let Some(tex) = tex {
                 pui.image(paint::plot_image("regions", tex, e));
+            }
+            if let Some(tex) = cell_tex {
+                pui.image(paint::plot_image("Dᵢ", tex, e));
+            }
+            if let Some(p) = ring {
+                pui.points(
+                    Points::new("Dᵢ", vec![p])
+                        .shape(MarkerShape::Circle)
+                        .filled(false)
+                        .radius(12.0)
+                        .color(paint::highlight_text(dark))
+                        .allow_hover(false),
+                );
             }
             if let Some(n) = &net {
                 let mut pos = Vec::new();
