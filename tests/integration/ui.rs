@@ -622,7 +622,9 @@ fn drawing_on_the_boundary_plot_adds_points_and_undo_removes_them() {
     let mut h = harness(app(session(Preset::Blobs, 10, false)));
     // The layout settles once the first snapshot is in (rows above the plot appear with it):
     // the plot's rectangle is read after that.
-    wait(&mut h, "the first snapshot", |a| !a.history.snapshots.is_empty());
+    wait(&mut h, "the first snapshot", |a| {
+        !a.history.snapshots.is_empty()
+    });
     h.run_steps(3);
     let rect = h.state().plot_rects[&PlotId::Boundary];
     // An empty spot in the plot's lower-left quarter.
