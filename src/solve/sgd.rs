@@ -296,6 +296,14 @@ pub struct SgdTrainer {
     order: Vec<usize>,
     epoch: usize,
     grad: Vec<[f64; 4]>,
+    /// The points' coordinates as two contiguous arrays, and the outputs and loss derivatives
+    /// of a full-batch pass: the full-batch gradient's loops run over them.
+    xs: [Vec<f64>; 2],
+    out: Vec<f64>,
+    dl: Vec<f64>,
+    /// `out` holds the outputs of the current parameters (set after a full-batch step, so the
+    /// epoch's report and the next gradient share one forward pass).
+    out_fresh: bool,
 }
 
 impl SgdTrainer {
@@ -323,7 +331,15 @@ impl SgdTrainer {
             })
             .collect();
         let m = settings.width;
+        let n = x.len();
         Ok(Self {
+            xs: [
+                x.iter().map(|p| p[0]).collect(),
+                x.iter().map(|p| p[1]).collect(),
+            ],
+            out: vec![0.0; n],
+            dl: vec![0.0; n],
+            out_fresh: false,
             order: (0..x.len()).collect(),
             x,
             y,
@@ -348,6 +364,7 @@ impl SgdTrainer {
             .map(|n| [n.u[0], n.u[1], n.u[2], n.alpha])
             .collect();
         let m = self.theta.len();
+        self.out_fresh = false;
         self.m1 = vec![[0.0; 4]; m];
         self.m2 = vec![[0.0; 4]; m];
         self.grad = vec![[0.0; 4]; m];
@@ -376,6 +393,10 @@ impl SgdTrainer {
 
     /// Gradient of `J` over the samples `idx` (loss part scaled by `n/|idx|`) into `self.grad`.
     fn gradient(&mut self, idx: &[usize]) {
+        if idx.len() == self.x.len() && matches!(self.settings.adversarial, Adversarial::None) {
+            self.full_batch_gradient();
+            return;
+        }
         let scale = self.x.len() as f64 / idx.len() as f64;
         for (g, p) in self.grad.iter_mut().zip(&self.theta) {
             *g = [
@@ -405,6 +426,74 @@ impl SgdTrainer {
                     g[2] += ra;
                     g[3] += r * pre;
                 }
+            }
+        }
+    }
+
+    /// The full-batch gradient without attacks (the same sums as [`Self::gradient`], in another
+    /// order): neuron by neuron over the contiguous coordinate arrays, branch-free, with four
+    /// partial sums per component, so the compiler vectorizes the loops. About 4× faster than
+    /// point by point at n = width = 1000 (the working set's cold-start training).
+    fn full_batch_gradient(&mut self) {
+        let mut out = std::mem::take(&mut self.out);
+        if !self.out_fresh {
+            self.forward(&mut out);
+        }
+        for ((d, &f), &y) in self.dl.iter_mut().zip(&out).zip(&self.y) {
+            *d = self.loss.derivative(f, y);
+        }
+        self.out = out;
+        let [x0, x1] = &self.xs;
+        let dl = &self.dl;
+        let beta = self.beta;
+        for (g, p) in self.grad.iter_mut().zip(&self.theta) {
+            let (a, b, c, al) = (p[0], p[1], p[2], p[3]);
+            // Four lanes of (Σ r·x₁, Σ r·x₂, Σ r, Σ r·pre) over the points the neuron is on for.
+            let (mut s0, mut s1, mut s2, mut s3) =
+                ([0.0f64; 4], [0.0f64; 4], [0.0f64; 4], [0.0f64; 4]);
+            let chunks = x0
+                .chunks_exact(4)
+                .zip(x1.chunks_exact(4))
+                .zip(dl.chunks_exact(4));
+            for ((u, v), r) in chunks {
+                for l in 0..4 {
+                    let pre = a * u[l] + b * v[l] + c;
+                    let on = if pre > 0.0 { r[l] } else { 0.0 };
+                    s0[l] += on * u[l];
+                    s1[l] += on * v[l];
+                    s2[l] += on;
+                    s3[l] += on * pre;
+                }
+            }
+            let rest = x0.len() - x0.len() % 4;
+            for j in rest..x0.len() {
+                let pre = a * x0[j] + b * x1[j] + c;
+                let on = if pre > 0.0 { dl[j] } else { 0.0 };
+                s0[0] += on * x0[j];
+                s1[0] += on * x1[j];
+                s2[0] += on;
+                s3[0] += on * pre;
+            }
+            let t = |s: [f64; 4]| (s[0] + s[1]) + (s[2] + s[3]);
+            *g = [
+                beta * a + al * t(s0),
+                beta * b + al * t(s1),
+                beta * c + al * t(s2),
+                beta * al + t(s3),
+            ];
+        }
+    }
+
+    /// The network's outputs at every point, neuron by neuron over the contiguous coordinate
+    /// arrays (a loop the compiler vectorizes).
+    fn forward(&self, out: &mut [f64]) {
+        let [x0, x1] = &self.xs;
+        out.fill(0.0);
+        for p in &self.theta {
+            let (a, b, c, al) = (p[0], p[1], p[2], p[3]);
+            for ((o, &u), &v) in out.iter_mut().zip(x0).zip(x1) {
+                let pre = a * u + b * v + c;
+                *o += al * if pre > 0.0 { pre } else { 0.0 };
             }
         }
     }
@@ -460,6 +549,7 @@ impl SgdTrainer {
     }
 
     fn apply(&mut self) {
+        self.out_fresh = false;
         let lr = self.current_lr();
         match self.settings.optimizer {
             Optimizer::Gd | Optimizer::Sgd => {
@@ -486,7 +576,13 @@ impl SgdTrainer {
     /// Objective parts and accuracy of the current network on the full data.
     pub fn report(&self, seconds: f64) -> EpochReport {
         let net = self.network();
-        let yhat = net.predict(&self.x);
+        let yhat = if self.out_fresh {
+            self.out.clone()
+        } else {
+            let mut y = vec![0.0; self.x.len()];
+            self.forward(&mut y);
+            y
+        };
         let loss = self.loss.total(&yhat, &self.y);
         let wd = net.weight_decay(self.beta);
         let classification = self.y.iter().all(|&v| v == 1.0 || v == -1.0);
@@ -532,6 +628,13 @@ impl SgdTrainer {
             let all: Vec<usize> = (0..n).collect();
             self.gradient(&all);
             self.apply();
+            if matches!(self.settings.adversarial, Adversarial::None) {
+                // The new parameters' outputs: for this epoch's report and the next gradient.
+                let mut out = std::mem::take(&mut self.out);
+                self.forward(&mut out);
+                self.out = out;
+                self.out_fresh = true;
+            }
         } else {
             // Fisher–Yates shuffle with the trainer's own RNG (deterministic per seed).
             for i in (1..n).rev() {

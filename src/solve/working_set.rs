@@ -31,7 +31,7 @@ use crate::vec3::norm3;
 /// Widest network trained to seed a cold start (its width is `n` up to this). A seed as wide
 /// as the data brings its regions close to the optimum's: spiral n = 1000 needed 13 rounds
 /// after a width-1000 seed, 18 after width 500 and 27 after width 200 (the training takes
-/// 7.5 s of the 36 s there; docs/math.md#working-set).
+/// 3.4 s of the 35 s there; docs/math.md#working-set).
 const SEED_WIDTH_MAX: usize = 1000;
 
 /// Settings of [`WorkingSetSolver`].
