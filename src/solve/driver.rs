@@ -515,10 +515,17 @@ impl Driver {
     }
 
     fn finish_stage(&mut self) {
+        self.leave_first_order();
+        self.stage = Stage::Done;
+    }
+
+    /// Leaving the first-order stage: its last network stays the shown one (until a polish
+    /// round has its own), so the step that ends the stage does not show an empty network.
+    fn leave_first_order(&mut self) {
         if matches!(self.stage, Stage::Admm | Stage::Fallback) {
             self.admm_iterations = self.fo.iterations();
+            self.network = self.fo.network();
         }
-        self.stage = Stage::Done;
     }
 
     /// One ADMM iteration or one polish round; `None` once the run is over.
@@ -600,7 +607,7 @@ impl Driver {
     }
 
     fn start_polish(&mut self) {
-        self.admm_iterations = self.fo.iterations();
+        self.leave_first_order();
         self.status = Status::Stalled;
         let pr = self.fo.problem();
         let p = pr.p();

@@ -624,3 +624,60 @@ fn pruning_keeps_the_optimum_with_at_most_n_neurons() {
     }
     assert_eq!(checked, 14);
 }
+
+/// The network a driver shows never drops to the empty one when the first-order stage ends:
+/// on the step that starts the polish, and on the last step of a run that ends in ADMM (its
+/// iteration limit), it is the last ADMM iterate's (the explorer draws this network).
+#[test]
+fn the_shown_network_survives_the_end_of_the_first_order_stage() {
+    use convex_nn_explorer::solve::Phase;
+    use convex_nn_explorer::solve::driver::Driver;
+    let ds = common::load_reference("datasets/spiral_30_101.csv");
+    let empty = 0.5 * ds.y.iter().map(|v| v * v).sum::<f64>();
+    for (polish, max_iter) in [(true, 10_000), (false, 25)] {
+        let pr = ReluProblem::new(
+            ds.x.clone(),
+            ds.y.clone(),
+            Loss::Squared,
+            0.1,
+            PatternMode::Exact,
+        )
+        .unwrap();
+        let settings = SolveSettings {
+            polish,
+            polish_after: 20,
+            max_iter,
+            ..SolveSettings::default()
+        };
+        let mut d = Driver::new(pr, &settings).unwrap();
+        // (iteration, objective of the shown network) of the steps still in ADMM.
+        let mut admm: Vec<(usize, f64)> = Vec::new();
+        let mut ended_admm = None;
+        while let Some(it) = d.step() {
+            let obj = d.network().objective(&ds.x, &ds.y, Loss::Squared, 0.1);
+            match it.phase {
+                Phase::Admm => {
+                    admm.push((it.iter, obj));
+                    if d.is_done() {
+                        ended_admm = admm.last().copied();
+                    }
+                }
+                _ => {
+                    if ended_admm.is_none() {
+                        ended_admm = admm.last().copied();
+                    }
+                }
+            }
+        }
+        // The step that ended ADMM shows a network as good as the ADMM iterates before it, far
+        // below the empty network's objective ½‖y‖².
+        let (k, obj) = ended_admm.unwrap();
+        let before = admm[admm.len() - 2].1;
+        assert!(k >= 10, "polish {polish}: ADMM ended at {k}");
+        assert!(
+            obj < 0.9 * empty,
+            "polish {polish}, iteration {k}: {obj} vs empty {empty}"
+        );
+        assert!((obj - before).abs() <= 0.1 * before, "{obj} after {before}");
+    }
+}
