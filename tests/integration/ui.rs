@@ -1111,8 +1111,15 @@ fn gradient_flow_panel_certifies_gd_on_orthogonal_data() {
     h.state_mut().flush_pending();
     wait(&mut h, "the new problem", |a| a.problem.is_some());
     h.get_by_label("Play").click();
-    wait(&mut h, "the optimum and the last epoch", |a| {
-        a.optimum.is_some() && a.history.last_epoch() >= 20_000
+    // The last epoch's scalars arrive before its snapshot (certified on the worker): wait for
+    // both.
+    wait(&mut h, "the optimum and the last epoch's snapshot", |a| {
+        a.optimum.is_some()
+            && a.history.last_epoch() >= 20_000
+            && a.history
+                .sgd_snapshots
+                .last()
+                .is_some_and(|s| s.epoch >= 20_000)
     });
     h.run_steps(3);
     h.get_by_label_contains("seed 1: ✔ global max-margin certified");
