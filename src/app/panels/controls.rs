@@ -453,11 +453,19 @@ fn formulation(app: &mut App, ui: &mut egui::Ui) {
             }
         });
     if let Some(f) = formulation::by_id(&model) {
-        egui::Frame::group(ui.style()).show(ui, |ui| {
-            ui.label(RichText::new(f.summary()).small());
-        });
         if f.kind() == ModelKind::Relu && model == s.model {
-            super::formula::show(app, ui);
+            // The program itself, with its terms linked to the plots; the prose folded below
+            // (it writes the same program out once more).
+            egui::Frame::group(ui.style()).show(ui, |ui| {
+                super::formula::show(app, ui);
+            });
+            egui::CollapsingHeader::new(RichText::new("About this program").small())
+                .default_open(false)
+                .show(ui, |ui| ui.label(RichText::new(f.summary()).small()));
+        } else {
+            egui::Frame::group(ui.style()).show(ui, |ui| {
+                ui.label(RichText::new(f.summary()).small());
+            });
         }
     } else if let Some(p) = planned {
         egui::Frame::group(ui.style()).show(ui, |ui| {

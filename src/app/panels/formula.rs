@@ -155,7 +155,13 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
             hovered = Some(term);
         }
     };
-    ui.label(RichText::new("Hover a term to see it in the plots:").small());
+    ui.label(
+        RichText::new(
+            "Training f(x) = Σₖ αₖ (uₖᵀx̃)₊ with weight decay is exactly this convex program \
+             (hover a term to see it in the plots):",
+        )
+        .small(),
+    );
     let text = |ui: &mut egui::Ui, t: &str| {
         ui.label(t);
     };
