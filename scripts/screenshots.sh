@@ -75,4 +75,4 @@ shoot laptop_1366x768 assets/sessions/spiral.json 20 size:1366,768
 shoot laptop_1024x700 assets/sessions/spiral.json 20 size:1024,700
 # the program's terms linked to the plots: the cone constraint of the largest neuron hovered
 # (the points where it is tight ringed on its line)
-shoot formula_hover assets/sessions/sine_light.json 20 hover:80,580
+shoot formula_hover assets/sessions/sine_light.json 20 hover:80,601
