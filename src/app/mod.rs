@@ -1103,6 +1103,7 @@ impl App {
         self.logic();
         self.hovered = self.hover_next.take();
         self.panel_state.formula_lit = self.panel_state.formula_term.take();
+        self.panel_state.formula_highlight = Default::default();
         panels::install_fonts(ui.ctx());
         panels::apply_theme(ui.ctx(), self.session.view.dark);
         self.apply_zoom(ui.ctx());

@@ -110,14 +110,10 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         let (nx, ny) = snap
             .as_ref()
             .map_or((160, 160), |s| (s.output.nx, s.output.ny));
-        let src_key = match src {
-            super::neurons::Source::Convex => 1,
-            super::neurons::Source::Optimum => 2,
-            super::neurons::Source::Sgd(k) => 3 + *k as u64,
-        };
+
         let key = paint::key(&[
             app.run_id(),
-            src_key,
+            src.key(),
             *net_key,
             *i as u64,
             dark as u64,
@@ -176,9 +172,8 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     }
     if let Some((src, i, nr, _)) = &focus {
         let whose = match src {
-            super::neurons::Source::Convex => "the convex iterate".to_string(),
-            super::neurons::Source::Optimum => "the certified optimum".to_string(),
-            super::neurons::Source::Sgd(k) => format!("SGD seed {}", k + 1),
+            super::neurons::Source::Sgd(_) => src.name(),
+            _ => format!("the {}", src.name()),
         };
         ui.horizontal(|ui| {
             if ui
@@ -200,7 +195,9 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
                 .truncate(),
             )
             .on_hover_text(
-                "This neuron's output by itself: zero on the far side of the yellow line                  (where uᵀx̃ ≤ 0), growing linearly on the other. The network's output is the                  sum of all of them.",
+                "This neuron's output by itself: zero on the far side of the yellow line \
+                 (where uᵀx̃ ≤ 0), growing linearly on the other. The network's output is the \
+                 sum of all of them.",
             );
         });
     } else if app.panel_state.focus_neuron.is_some() {

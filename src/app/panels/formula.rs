@@ -95,16 +95,14 @@ pub fn highlight(app: &App, term: Term) -> Highlight {
     match (term, i) {
         (Term::Pattern, Some(i)) => {
             let nr = &net.neurons[i];
-            h.points = train
-                .iter()
-                .copied()
-                .filter(|&j| nr.pre(x[j]) > 0.0)
+            let xt: Vec<[f64; 2]> = train.iter().map(|&j| x[j]).collect();
+            let d = crate::geometry::pattern_of(&xt, &nr.u);
+            h.points = (0..train.len())
+                .filter(|&k| d.get(k))
+                .map(|k| train[k])
                 .collect();
             h.neurons = vec![(i, 3.0)];
-            let xt: Vec<[f64; 2]> = train.iter().map(|&j| x[j]).collect();
-            h.cell = Some(crate::geometry::grid::fingerprint(
-                &crate::geometry::pattern_of(&xt, &nr.u),
-            ));
+            h.cell = Some(crate::geometry::grid::fingerprint(&d));
         }
         (Term::Block, Some(i)) => h.neurons = vec![(i, 3.0)],
         (Term::Cone, Some(i)) => {
@@ -136,25 +134,66 @@ pub fn highlight(app: &App, term: Term) -> Highlight {
     h
 }
 
-/// The program with hoverable terms (ReLU models); records the hovered term for the plots.
+/// A piece of the written-out program: plain text, or a hoverable term with its explanation.
+enum Piece {
+    Text(&'static str),
+    Term(&'static str, Term, &'static str),
+}
+
+/// The program, row by row.
+const ROWS: [&[Piece]; 4] = [
+    &[
+        Piece::Text("min  ℓ( Σᵢ"),
+        Piece::Term(
+            "Dᵢ",
+            Term::Pattern,
+            "Dᵢ: the activation pattern of block i, a diagonal 0/1 matrix: the training points \
+             neuron i is on for (ringed in the plane plots; its cell in line space)",
+        ),
+        Piece::Text("X̃"),
+        Piece::Term(
+            "(vᵢ − wᵢ)",
+            Term::Block,
+            "Block i: one neuron, u = v/√‖v‖, α = ±√‖v‖ (highlighted in every plot)",
+        ),
+        Piece::Text(", y )"),
+    ],
+    &[
+        Piece::Text("        +"),
+        Piece::Term(
+            "β Σᵢ (‖vᵢ‖ + ‖wᵢ‖)",
+            Term::GroupNorm,
+            "The group norm: it charges every non-zero block its length, neuron by neuron \
+             ‖u‖·|α| (line widths in the plane plots grow with it)",
+        ),
+    ],
+    &[
+        Piece::Text("s.t."),
+        Piece::Term(
+            "(2Dᵢ − I) X̃ vᵢ ≥ 0",
+            Term::Cone,
+            "The cone constraint of block i: neuron i keeps its pattern. Ringed: the points \
+             where it is tight (the neuron's line passes through them)",
+        ),
+        Piece::Text("(and wᵢ)"),
+    ],
+    &[
+        Piece::Text("dual:"),
+        Piece::Term(
+            "|vᵀ(X̃u)₊| ≤ β  for ‖u‖ ≤ 1",
+            Term::DualConstraint,
+            "The dual constraint for every direction u: the certificate plot's map stays within \
+             ±1; ringed there, the directions where it is tight. At an optimum every neuron \
+             sits on one of them",
+        ),
+    ],
+];
+
+/// The program with hoverable terms (ReLU models); records the hovered term, and what it
+/// highlights, for the plots drawn after it in this frame.
 pub fn show(app: &mut App, ui: &mut egui::Ui) {
     let lit = lit_terms(app);
     let dark = ui.visuals().dark_mode;
-    let mut hovered = None;
-    let mut chip = |ui: &mut egui::Ui, text: &str, term: Term, help: &str| {
-        let mut t = RichText::new(text).strong();
-        if lit.contains(&term) {
-            t = t
-                .color(paint::highlight_text(dark))
-                .background_color(ui.visuals().faint_bg_color);
-        }
-        let r = ui
-            .add(egui::Label::new(t).sense(egui::Sense::hover()))
-            .on_hover_text(help);
-        if r.hovered() {
-            hovered = Some(term);
-        }
-    };
     ui.label(
         RichText::new(
             "Training f(x) = Σₖ αₖ (uₖᵀx̃)₊ with weight decay is exactly this convex program \
@@ -162,63 +201,33 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         )
         .small(),
     );
-    let text = |ui: &mut egui::Ui, t: &str| {
-        ui.label(t);
-    };
-    ui.horizontal_wrapped(|ui| {
-        ui.spacing_mut().item_spacing.x = 3.0;
-        text(ui, "min  ℓ( Σᵢ");
-        chip(
-            ui,
-            "Dᵢ",
-            Term::Pattern,
-            "Dᵢ: the activation pattern of block i, a diagonal 0/1 matrix: the training points \
-             neuron i is on for (ringed in the boundary plot)",
-        );
-        text(ui, "X̃");
-        chip(
-            ui,
-            "(vᵢ − wᵢ)",
-            Term::Block,
-            "Block i: one neuron, u = v/√‖v‖, α = ±√‖v‖ (highlighted in every plot)",
-        );
-        text(ui, ", y )");
-    });
-    ui.horizontal_wrapped(|ui| {
-        ui.spacing_mut().item_spacing.x = 3.0;
-        text(ui, "        +");
-        chip(
-            ui,
-            "β Σᵢ (‖vᵢ‖ + ‖wᵢ‖)",
-            Term::GroupNorm,
-            "The group norm: it charges every non-zero block its length, neuron by neuron \
-             ‖u‖·|α| (line widths in the boundary plot grow with it)",
-        );
-    });
-    ui.horizontal_wrapped(|ui| {
-        ui.spacing_mut().item_spacing.x = 3.0;
-        text(ui, "s.t.");
-        chip(
-            ui,
-            "(2Dᵢ − I) X̃ vᵢ ≥ 0",
-            Term::Cone,
-            "The cone constraint of block i: neuron i keeps its pattern. Ringed: the points \
-             where it is tight (the neuron's line passes through them)",
-        );
-        text(ui, "(and wᵢ)");
-    });
-    ui.horizontal_wrapped(|ui| {
-        ui.spacing_mut().item_spacing.x = 3.0;
-        text(ui, "dual:");
-        chip(
-            ui,
-            "|vᵀ(X̃u)₊| ≤ β  for ‖u‖ ≤ 1",
-            Term::DualConstraint,
-            "The dual constraint for every direction u: the certificate plot's map stays within \
-             ±1; ringed there, the directions where it is tight. At an optimum every neuron \
-             sits on one of them",
-        );
-    });
+    let mut hovered = None;
+    for row in ROWS {
+        ui.horizontal_wrapped(|ui| {
+            ui.spacing_mut().item_spacing.x = 3.0;
+            for piece in row {
+                match *piece {
+                    Piece::Text(t) => {
+                        ui.label(t);
+                    }
+                    Piece::Term(text, term, help) => {
+                        let mut t = RichText::new(text).strong();
+                        if lit.contains(&term) {
+                            t = t
+                                .color(paint::highlight_text(dark))
+                                .background_color(ui.visuals().faint_bg_color);
+                        }
+                        let r = ui
+                            .add(egui::Label::new(t).sense(egui::Sense::hover()))
+                            .on_hover_text(help);
+                        if r.hovered() {
+                            hovered = Some(term);
+                        }
+                    }
+                }
+            }
+        });
+    }
     let i = app
         .history
         .snapshot_at(app.shown_iter())
@@ -235,6 +244,9 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         );
     }
     app.panel_state.formula_term = hovered;
+    // Computed once here; every plot reads it this frame.
+    app.panel_state.formula_highlight =
+        hovered.map_or_else(Highlight::default, |t| highlight(app, t));
     // A term of block i highlights neuron i in every plot, as hovering the neuron does.
     if matches!(hovered, Some(Term::Pattern | Term::Block | Term::Cone))
         && let Some(i) = i
@@ -296,8 +308,6 @@ pub(super) fn paint_on_plane(
 }
 
 /// What the plots highlight this frame (nothing unless a term is hovered).
-pub fn current(app: &App) -> Highlight {
-    app.panel_state
-        .formula_term
-        .map_or_else(Highlight::default, |t| highlight(app, t))
+pub fn current(app: &App) -> &Highlight {
+    &app.panel_state.formula_highlight
 }

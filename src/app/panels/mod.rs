@@ -73,6 +73,8 @@ pub struct PanelState {
     pub formula_term: Option<formula::Term>,
     /// … and in the last frame (lights the term itself).
     pub formula_lit: Option<formula::Term>,
+    /// What the hovered term highlights in the plots this frame.
+    pub formula_highlight: formula::Highlight,
 }
 
 /// Fit-to-data of the plots that show the data plane or line space.
@@ -162,6 +164,7 @@ impl Default for PanelState {
             focus_neuron: None,
             formula_term: None,
             formula_lit: None,
+            formula_highlight: Default::default(),
         }
     }
 }

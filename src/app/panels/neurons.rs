@@ -30,6 +30,26 @@ pub enum Source {
     Sgd(usize),
 }
 
+impl Source {
+    /// Its name in the picker ("convex iterate", "certified optimum", "SGD seed k").
+    pub fn name(self) -> String {
+        match self {
+            Source::Convex => "convex iterate".to_string(),
+            Source::Optimum => "certified optimum".to_string(),
+            Source::Sgd(k) => format!("SGD seed {}", k + 1),
+        }
+    }
+
+    /// A number telling the sources apart in texture keys.
+    pub fn key(self) -> u64 {
+        match self {
+            Source::Convex => 1,
+            Source::Optimum => 2,
+            Source::Sgd(k) => 3 + k as u64,
+        }
+    }
+}
+
 pub fn show(app: &mut App, ui: &mut egui::Ui) {
     title_row(
         app,
@@ -118,11 +138,7 @@ fn source_picker(app: &mut App, ui: &mut egui::Ui, t: usize) -> Source {
         .sgd_snapshot_at(t)
         .map_or(0, |s| s.networks.len());
     let mut src = app.panel_state.neuron_source;
-    let name = |s: Source| match s {
-        Source::Convex => "convex iterate".to_string(),
-        Source::Optimum => "certified optimum".to_string(),
-        Source::Sgd(k) => format!("SGD seed {}", k + 1),
-    };
+    let name = Source::name;
     egui::ComboBox::from_label("network")
         .selected_text(name(src))
         .show_ui(ui, |ui| {
@@ -171,12 +187,7 @@ fn thumbnails(
     let m = rows.len();
     let dark = app.session.view.dark;
     let e = data_extent(&app.session.data.dataset);
-    let src_key = match src {
-        Source::Convex => 1,
-        Source::Optimum => 2,
-        Source::Sgd(k) => 3 + k as u64,
-    };
-    let key = paint::key(&[app.run_id(), src_key, iter_key, dark as u64, 5]);
+    let key = paint::key(&[app.run_id(), src.key(), iter_key, dark as u64, 5]);
     (m > 0).then(|| {
         app.panel_state.textures.get(ui.ctx(), "thumbs", key, || {
             // A grid atlas (ATLAS_COLS per row) keeps every side far below texture limits.

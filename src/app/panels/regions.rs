@@ -339,21 +339,22 @@ fn line_space(app: &mut App, ui: &mut egui::Ui) {
         .map(|r| ReluNetwork {
             neurons: r.shown.iter().map(|&i| r.network.neurons[i]).collect(),
         });
-    let regions = app.problem.clone().and_then(|info| match &info.detail {
+    // The problem is shared (an `Arc`): its region labels are borrowed, not copied every frame.
+    let info = app.problem.clone();
+    let regions = info.as_deref().and_then(|info| match &info.detail {
         ProblemDetail::Relu {
             line_regions,
             line_chosen,
             ..
-        } => Some((line_regions.clone(), line_chosen.clone())),
+        } => Some((line_regions, line_chosen)),
         _ => None,
     });
-    let regions_now = regions.clone();
     let tex = regions.map(|(line_regions, line_chosen)| {
         let key = paint::key(&[app.run_id(), dark as u64, 4]);
         app.panel_state
             .textures
             .get(ui.ctx(), "linespace", key, || {
-                paint::label_image(nx, ny, &line_regions, |k, fp| {
+                paint::label_image(nx, ny, line_regions, |k, fp| {
                     let c = paint::region_color(fp, dark);
                     if line_chosen[k] {
                         c
@@ -365,18 +366,20 @@ fn line_space(app: &mut App, ui: &mut egui::Ui) {
     });
     // A hovered `Dᵢ`: its region's cell (every pixel whose direction has that pattern), and
     // neuron i's point in it ringed (a cell can be a few pixels).
-    let hl = super::formula::current(app);
-    let ring = hl
-        .cell
-        .and(hl.block)
+    let (cell, block) = {
+        let hl = super::formula::current(app);
+        (hl.cell, hl.block)
+    };
+    let ring = cell
+        .and(block)
         .and_then(|i| {
             let s = app.history.snapshot_at(t)?;
             let nr = s.relu()?.network.neurons.get(i)?;
             crate::geometry::grid::line_coords(&nr.u)
         })
         .map(|(a, b)| [a, b]);
-    let cell_tex = hl.cell.and_then(|fp| {
-        let (line_regions, _) = regions_now.as_ref()?;
+    let cell_tex = cell.and_then(|fp| {
+        let (line_regions, _) = regions?;
         let key = paint::key(&[app.run_id(), fp, dark as u64, 7]);
         let lit = paint::highlight_text(dark).gamma_multiply(0.75);
         Some(
