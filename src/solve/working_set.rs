@@ -618,8 +618,7 @@ impl WorkingSetSolver {
         let Some(g) = self.given.as_mut() else {
             return;
         };
-        let yhat = self.network.predict(&g.x);
-        let upper = self.loss.total(&yhat, &self.y) + self.network.weight_decay(self.beta);
+        let upper = self.network.objective(&g.x, &self.y, self.loss, self.beta);
         if upper < g.upper {
             g.upper = upper;
             g.network = self.network.clone();

@@ -198,11 +198,7 @@ fn dataset(app: &mut App, ui: &mut egui::Ui) {
     ));
     if let Some((_, notes)) = &app.panel_state.data_notes {
         for n in notes {
-            ui.label(
-                RichText::new(format!("Note: {n}"))
-                    .small()
-                    .color(ui.visuals().warn_fg_color),
-            );
+            note(ui, n);
         }
     }
     if ds.kind == TargetKind::Regression {
@@ -308,14 +304,19 @@ fn dataset(app: &mut App, ui: &mut egui::Ui) {
         };
         ui.label(RichText::new(format!("train: {}", fmt(s.train))).small());
         ui.label(RichText::new(format!("test: {}", fmt(s.test))).small());
-        if let Some(note) = fit_note(app, s) {
-            ui.label(
-                RichText::new(format!("Note: {note}"))
-                    .small()
-                    .color(ui.visuals().warn_fg_color),
-            );
+        if let Some(n) = fit_note(app, s) {
+            note(ui, &n);
         }
     }
+}
+
+/// A learner note beside the data.
+fn note(ui: &mut egui::Ui, text: &str) {
+    ui.label(
+        RichText::new(format!("Note: {text}"))
+            .small()
+            .color(ui.visuals().warn_fg_color),
+    );
 }
 
 /// Side of a preset thumbnail, in pixels.
