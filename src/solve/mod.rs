@@ -21,6 +21,7 @@ pub mod robust_al;
 pub mod scenario;
 pub mod sdp;
 pub mod sgd;
+mod squared_ip;
 pub mod woodbury;
 pub mod working_set;
 

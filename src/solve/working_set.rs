@@ -111,6 +111,9 @@ pub struct WorkingSetSolver {
     status: Status,
     /// Solve the restricted programs to full accuracy from now on.
     tight: bool,
+    /// Solve the restricted programs with Clarabel only (the dense interior point left a round
+    /// with nothing to add above tolerance).
+    general_ip: bool,
     /// Blocks that left the working set once: back again, they stay as long as used ones.
     dropped: HashSet<(u64, bool)>,
     /// The run follows an edit (a warm start): its working set is nearly complete, so every
@@ -200,6 +203,7 @@ impl WorkingSetSolver {
             rounds: 0,
             status: Status::Running,
             tight: false,
+            general_ip: false,
             warm: false,
             entered: Vec::new(),
             dropped: HashSet::new(),
@@ -372,6 +376,7 @@ impl WorkingSetSolver {
         self.dual.clear();
         self.status = Status::Running;
         self.tight = false;
+        self.general_ip = false;
         self.dropped.clear();
         self.warm = !self.blocks.is_empty();
         self.rounds = 0;
@@ -660,8 +665,8 @@ impl WorkingSetSolver {
             (1e-3 * self.own_bounds().rel_gap()).clamp(1e-10, 1e-6)
         };
         let idle_floor = (1e3 * ip_tol).max(1e-7);
-        let (values, dual) = match self.exact_solve(ip_tol) {
-            Ok(r) => (r.values, r.dual),
+        let (values, dual, dense) = match self.exact_solve(ip_tol) {
+            Ok((r, dense)) => (r.values, r.dual, dense),
             Err(_) => {
                 self.status = Status::Stalled;
                 return self.iterate(t, f64::NAN);
@@ -738,10 +743,12 @@ impl WorkingSetSolver {
         });
         self.entered = self.new_directions(&d.certificate.top);
         self.added_last = self.add_blocks(cands) + self.add_blocks_checked(neighbours, true);
-        if self.added_last == 0 && ip_tol > 1e-10 {
-            // Nothing new to add, but the restricted solve was loose: its multipliers may
-            // misprice regions already in the set. Solve tightly before giving up.
+        if self.added_last == 0 && (ip_tol > 1e-10 || dense) {
+            // Nothing new to add, but the restricted solve was loose (or the dense interior
+            // point's, whose accuracy rounding may cap near 1e-7): its multipliers may misprice
+            // regions already in the set. Solve tightly, with Clarabel, before giving up.
             self.tight = true;
+            self.general_ip |= dense;
         } else if self.added_last == 0 || self.rounds >= s.max_rounds {
             self.status = Status::Stalled;
         }
@@ -833,7 +840,10 @@ impl WorkingSetSolver {
     }
 
     /// The restricted program by the interior-point method on the irredundant facets.
-    fn exact_solve(&self, ip_tol: f64) -> Result<PolishResult> {
+    /// The restricted program's solution, and whether the dense interior point (squared loss)
+    /// gave it: Clarabel where that one fails or after it left a round stuck
+    /// (docs/math.md#dense-interior-point).
+    fn exact_solve(&self, ip_tol: f64) -> Result<(PolishResult, bool)> {
         let restricted: Vec<RestrictedBlock> = self
             .blocks
             .iter()
@@ -847,7 +857,15 @@ impl WorkingSetSolver {
                     .collect(),
             })
             .collect();
+        if self.loss == Loss::Squared
+            && !self.general_ip
+            && let Ok((r, _)) =
+                super::squared_ip::solve(&self.x, &self.y, self.beta, &restricted, ip_tol)
+        {
+            return Ok((r, true));
+        }
         polish_blocks_to(&self.x, &self.y, self.loss, self.beta, &restricted, ip_tol)
+            .map(|r| (r, false))
     }
 
     /// The regions across the active facets of the blocks in use: where a restricted optimum
