@@ -741,6 +741,109 @@ pub(crate) fn solve(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Loss;
+    use crate::solve::polish::polish_blocks_to;
+
+    /// The dense method and Clarabel on the same restricted program: equal optima, and the
+    /// dense solution inside every block's cone.
+    #[test]
+    fn the_dense_interior_point_agrees_with_clarabel() {
+        let n = 40;
+        let x: Vec<[f64; 2]> = (0..n)
+            .map(|j| {
+                let t = j as f64 * 0.37;
+                [t.cos() * (1.0 + 0.1 * j as f64), (1.7 * t).sin()]
+            })
+            .collect();
+        let y: Vec<f64> = (0..n)
+            .map(|j| if (j * 7) % 5 < 2 { 1.0 } else { -1.0 })
+            .collect();
+        // 30 regions (and both signs), with the irredundant facets of their cones, as the
+        // working set passes them; and the same with every row of every cone (the same feasible
+        // set, but degenerate: the dense method may stop short and leave it to Clarabel).
+        let mut set = crate::geometry::PatternSet::new(n);
+        for k in 0..30 {
+            let a = k as f64 * 0.61;
+            let u = [a.cos(), a.sin(), 0.3 * (k as f64 * 1.3).sin()];
+            set.insert(crate::geometry::pattern_of(&x, &u), u);
+        }
+        let facets = crate::geometry::facets(&x, &set);
+        let block = |i: usize, sign: f64, all_rows: bool| {
+            let pattern = set.pattern(i);
+            let e = |j: usize| if pattern.get(j) { 1.0 } else { -1.0 };
+            RestrictedBlock {
+                sign,
+                on: (0..n).filter(|&j| pattern.get(j)).collect(),
+                cone: if all_rows {
+                    (0..n).map(|j| (j, e(j))).collect()
+                } else {
+                    facets[i].iter().map(|&j| (j, e(j))).collect()
+                },
+            }
+        };
+        let with = |all_rows: bool| -> Vec<RestrictedBlock> {
+            (0..set.len())
+                .flat_map(|i| [block(i, 1.0, all_rows), block(i, -1.0, all_rows)])
+                .collect()
+        };
+        let (blocks, all_rows) = (with(false), with(true));
+        assert!(set.len() >= 20);
+        for beta in [0.01, 0.1, 1.0] {
+            let (dense, acc) = solve(&x, &y, beta, &blocks, 1e-9).expect("dense solve");
+            assert!(acc <= 1e-6, "accuracy {acc}");
+
+            let clarabel =
+                polish_blocks_to(&x, &y, Loss::Squared, beta, &blocks, 1e-10).expect("clarabel");
+            let objective = |v: &[[f64; 3]]| {
+                let mut yhat = vec![0.0; n];
+                for (b, u) in blocks.iter().zip(v) {
+                    for &j in &b.on {
+                        yhat[j] += b.sign * (x[j][0] * u[0] + x[j][1] * u[1] + u[2]);
+                    }
+                }
+                let fit: f64 = yhat
+                    .iter()
+                    .zip(&y)
+                    .map(|(p, t)| 0.5 * (p - t) * (p - t))
+                    .sum();
+                fit + beta
+                    * v.iter()
+                        .map(|u| Vector3::new(u[0], u[1], u[2]).norm())
+                        .sum::<f64>()
+            };
+            let (a, b) = (objective(&dense.values), objective(&clarabel.values));
+            assert!(
+                (a - b).abs() <= 1e-6 * b.max(1.0),
+                "β = {beta}: dense {a}, clarabel {b}"
+            );
+            // Same blocks, same feasible set: an answer must be the same optimum.
+            if let Ok((d, acc)) = solve(&x, &y, beta, &all_rows, 1e-9) {
+                assert!(acc <= 1e-6);
+                let c = objective(&d.values);
+                assert!(
+                    (c - b).abs() <= 1e-6 * b.max(1.0),
+                    "β = {beta}: all rows {c}, {b}"
+                );
+            }
+            // Inside the cones up to the method's accuracy (the values are O(1)).
+            for (blk, u) in blocks.iter().zip(&dense.values) {
+                for &(j, e) in &blk.cone {
+                    let side = e * (x[j][0] * u[0] + x[j][1] * u[1] + u[2]);
+                    assert!(side >= -1e-7, "β = {beta}: cone row {j} {side}");
+                }
+            }
+            // The returned dual is the residual y − ŷ of the returned values (what pricing reads).
+            let mut yhat = vec![0.0; n];
+            for (b, u) in blocks.iter().zip(&dense.values) {
+                for &j in &b.on {
+                    yhat[j] += b.sign * (x[j][0] * u[0] + x[j][1] * u[1] + u[2]);
+                }
+            }
+            for j in 0..n {
+                assert!((dense.dual[j] - (y[j] - yhat[j])).abs() < 1e-12);
+            }
+        }
+    }
 
     #[test]
     fn the_blocked_cholesky_factors() {
