@@ -304,6 +304,8 @@ pub struct SgdTrainer {
     /// `out` holds the outputs of the current parameters (set after a full-batch step, so the
     /// epoch's report and the next gradient share one forward pass).
     out_fresh: bool,
+    /// Full-batch passes split the neurons between two threads (see [`Self::on_two_threads`]).
+    two_threads: bool,
 }
 
 impl SgdTrainer {
@@ -340,6 +342,7 @@ impl SgdTrainer {
             out: vec![0.0; n],
             dl: vec![0.0; n],
             out_fresh: false,
+            two_threads: false,
             order: (0..x.len()).collect(),
             x,
             y,
@@ -354,6 +357,15 @@ impl SgdTrainer {
             epoch: 0,
             grad: vec![[0.0; 4]; m],
         })
+    }
+
+    /// Runs the full-batch passes on two threads, half the neurons each, where the network is
+    /// wide (at least [`TWO_THREADS_FROM`] neuron–point pairs): for one wide run on an otherwise
+    /// idle machine, such as the working set's seed. The gradient is the same to the last bit;
+    /// the outputs are summed in another order (two partial sums).
+    pub fn on_two_threads(mut self) -> Self {
+        self.two_threads = self.theta.len() * self.x.len() >= TWO_THREADS_FROM;
+        self
     }
 
     /// Starts from a given network instead of a random one (its width replaces `width`).
@@ -444,43 +456,22 @@ impl SgdTrainer {
         }
         self.out = out;
         let [x0, x1] = &self.xs;
-        let dl = &self.dl;
-        let beta = self.beta;
-        for (g, p) in self.grad.iter_mut().zip(&self.theta) {
-            let (a, b, c, al) = (p[0], p[1], p[2], p[3]);
-            // Four lanes of (Σ r·x₁, Σ r·x₂, Σ r, Σ r·pre) over the points the neuron is on for.
-            let (mut s0, mut s1, mut s2, mut s3) =
-                ([0.0f64; 4], [0.0f64; 4], [0.0f64; 4], [0.0f64; 4]);
-            let chunks = x0
-                .chunks_exact(4)
-                .zip(x1.chunks_exact(4))
-                .zip(dl.chunks_exact(4));
-            for ((u, v), r) in chunks {
-                for l in 0..4 {
-                    let pre = a * u[l] + b * v[l] + c;
-                    let on = if pre > 0.0 { r[l] } else { 0.0 };
-                    s0[l] += on * u[l];
-                    s1[l] += on * v[l];
-                    s2[l] += on;
-                    s3[l] += on * pre;
-                }
+        let (dl, beta) = (&self.dl, self.beta);
+        let fill = |grad: &mut [[f64; 4]], theta: &[[f64; 4]]| {
+            for (g, p) in grad.iter_mut().zip(theta) {
+                *g = neuron_gradient(x0, x1, dl, beta, p);
             }
-            let rest = x0.len() - x0.len() % 4;
-            for j in rest..x0.len() {
-                let pre = a * x0[j] + b * x1[j] + c;
-                let on = if pre > 0.0 { dl[j] } else { 0.0 };
-                s0[0] += on * x0[j];
-                s1[0] += on * x1[j];
-                s2[0] += on;
-                s3[0] += on * pre;
-            }
-            let t = |s: [f64; 4]| (s[0] + s[1]) + (s[2] + s[3]);
-            *g = [
-                beta * a + al * t(s0),
-                beta * b + al * t(s1),
-                beta * c + al * t(s2),
-                beta * al + t(s3),
-            ];
+        };
+        if self.two_threads {
+            let mid = self.theta.len() / 2;
+            let (g0, g1) = self.grad.split_at_mut(mid);
+            let (t0, t1) = self.theta.split_at(mid);
+            std::thread::scope(|sc| {
+                sc.spawn(|| fill(g1, t1));
+                fill(g0, t0);
+            });
+        } else {
+            fill(&mut self.grad, &self.theta);
         }
     }
 
@@ -488,13 +479,18 @@ impl SgdTrainer {
     /// arrays (a loop the compiler vectorizes).
     fn forward(&self, out: &mut [f64]) {
         let [x0, x1] = &self.xs;
-        out.fill(0.0);
-        for p in &self.theta {
-            let (a, b, c, al) = (p[0], p[1], p[2], p[3]);
-            for ((o, &u), &v) in out.iter_mut().zip(x0).zip(x1) {
-                let pre = a * u + b * v + c;
-                *o += al * if pre > 0.0 { pre } else { 0.0 };
+        if self.two_threads {
+            let (t0, t1) = self.theta.split_at(self.theta.len() / 2);
+            let mut other = vec![0.0; out.len()];
+            std::thread::scope(|sc| {
+                sc.spawn(|| forward_part(x0, x1, t1, &mut other));
+                forward_part(x0, x1, t0, out);
+            });
+            for (o, p) in out.iter_mut().zip(&other) {
+                *o += p;
             }
+        } else {
+            forward_part(x0, x1, &self.theta, out);
         }
     }
 
@@ -714,4 +710,102 @@ pub fn train_seeds(
             o.unwrap_or_else(|| Err(Error::Numerical("a training thread did not finish".into())))
         })
         .collect()
+}
+
+/// Neuron–point pairs from which [`SgdTrainer::on_two_threads`] splits the passes (below, the
+/// two thread starts an epoch cost more than they save).
+pub const TWO_THREADS_FROM: usize = 200_000;
+
+/// The outputs of `theta`'s neurons at every point, over the contiguous coordinate arrays (a loop
+/// the compiler vectorizes).
+fn forward_part(x0: &[f64], x1: &[f64], theta: &[[f64; 4]], out: &mut [f64]) {
+    out.fill(0.0);
+    for p in theta {
+        let (a, b, c, al) = (p[0], p[1], p[2], p[3]);
+        for ((o, &u), &v) in out.iter_mut().zip(x0).zip(x1) {
+            let pre = a * u + b * v + c;
+            *o += al * if pre > 0.0 { pre } else { 0.0 };
+        }
+    }
+}
+
+/// One neuron's full-batch gradient (weight decay included) given the loss derivatives `dl`.
+fn neuron_gradient(x0: &[f64], x1: &[f64], dl: &[f64], beta: f64, p: &[f64; 4]) -> [f64; 4] {
+    let (a, b, c, al) = (p[0], p[1], p[2], p[3]);
+    // Four lanes of (Σ r·x₁, Σ r·x₂, Σ r, Σ r·pre) over the points the neuron is on for.
+    let (mut s0, mut s1, mut s2, mut s3) = ([0.0f64; 4], [0.0f64; 4], [0.0f64; 4], [0.0f64; 4]);
+    let chunks = x0
+        .chunks_exact(4)
+        .zip(x1.chunks_exact(4))
+        .zip(dl.chunks_exact(4));
+    for ((u, v), r) in chunks {
+        for l in 0..4 {
+            let pre = a * u[l] + b * v[l] + c;
+            let on = if pre > 0.0 { r[l] } else { 0.0 };
+            s0[l] += on * u[l];
+            s1[l] += on * v[l];
+            s2[l] += on;
+            s3[l] += on * pre;
+        }
+    }
+    let rest = x0.len() - x0.len() % 4;
+    for j in rest..x0.len() {
+        let pre = a * x0[j] + b * x1[j] + c;
+        let on = if pre > 0.0 { dl[j] } else { 0.0 };
+        s0[0] += on * x0[j];
+        s1[0] += on * x1[j];
+        s2[0] += on;
+        s3[0] += on * pre;
+    }
+    let t = |s: [f64; 4]| (s[0] + s[1]) + (s[2] + s[3]);
+    [
+        beta * a + al * t(s0),
+        beta * b + al * t(s1),
+        beta * c + al * t(s2),
+        beta * al + t(s3),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two threads give the single-threaded run: the gradient to the last bit, the outputs (two
+    /// partial sums) to rounding, so a short run ends at the same network.
+    #[test]
+    fn two_threads_train_the_same_network() {
+        let n = 500;
+        let x: Vec<[f64; 2]> = (0..n)
+            .map(|j| {
+                let t = j as f64 * 0.05;
+                [t.cos() * t / 25.0, t.sin() * t / 25.0]
+            })
+            .collect();
+        let y: Vec<f64> = (0..n)
+            .map(|j| if j % 3 == 0 { 1.0 } else { -1.0 })
+            .collect();
+        let settings = SgdSettings {
+            width: 500,
+            epochs: 30,
+            optimizer: Optimizer::Adam,
+            batch_size: n,
+            ..SgdSettings::default()
+        };
+        assert!(settings.width * n >= TWO_THREADS_FROM);
+        let run = |two: bool| {
+            let tr = SgdTrainer::new(x.clone(), y.clone(), Loss::Squared, 0.01, settings)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let mut tr = if two { tr.on_two_threads() } else { tr };
+            assert_eq!(tr.two_threads, two);
+            tr.run(|_| std::ops::ControlFlow::Continue(()));
+            tr.network()
+        };
+        let (one, two) = (run(false), run(true));
+        for (a, b) in one.neurons.iter().zip(&two.neurons) {
+            assert!((a.alpha - b.alpha).abs() < 1e-9);
+            for k in 0..3 {
+                assert!((a.u[k] - b.u[k]).abs() < 1e-9);
+            }
+        }
+    }
 }

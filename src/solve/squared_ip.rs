@@ -619,13 +619,14 @@ fn cholesky_blocked(mut m: DMatrix<f64>) -> Option<nalgebra::Cholesky<f64, nalge
 }
 
 /// Relative accuracy accepted from an iterate where the method can go no further (rounding in
-/// the Newton solves): a candidate the caller certifies, whose accuracy it is told.
+/// the Newton solves), or ten times the requested one if looser: a candidate the caller
+/// certifies, whose accuracy it is told.
 const STALL_ACCEPT: f64 = 1e-6;
 
 /// Solves the restricted program (squared loss) to relative accuracy `tol` (duality gap and
 /// residuals, relative to the objective, the iterate and the data); returns the solution and the
 /// accuracy reached, which exceeds `tol` only where rounding stopped the method first (at most
-/// 1e-6). An error where the method fails before that (the caller falls back to the general
+/// 1e-6, or `10·tol`). An error where the method fails before that (the caller falls back to the general
 /// solver).
 pub(crate) fn solve(
     x: &[[f64; 2]],
@@ -635,8 +636,10 @@ pub(crate) fn solve(
     tol: f64,
 ) -> Result<(PolishResult, f64)> {
     let mut best: Option<(PolishResult, f64)> = None;
+    // A loose request is met by a stalled iterate within ten times its tolerance.
+    let accept = STALL_ACCEPT.max(10.0 * tol);
     let fail = |what: &str, best: Option<(PolishResult, f64)>| match best {
-        Some(b) if b.1 <= STALL_ACCEPT => Ok(b),
+        Some(b) if b.1 <= accept => Ok(b),
         _ => Err(Error::Numerical(format!("dense interior point: {what}"))),
     };
     if blocks.is_empty() {
@@ -685,7 +688,7 @@ pub(crate) fn solve(
         }
         // Rounding has taken over (the residuals grow again): the best iterate is the answer.
         if let Some(b) = &best
-            && b.1 <= STALL_ACCEPT
+            && b.1 <= accept
             && q > 10.0 * b.1
         {
             return fail("rounding", best);

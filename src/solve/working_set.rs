@@ -805,9 +805,9 @@ impl WorkingSetSolver {
             seed: 1,
             ..SgdSettings::default()
         };
-        if let Ok(mut tr) =
-            SgdTrainer::new(self.x.clone(), self.y.clone(), self.loss, self.beta, adam)
+        if let Ok(tr) = SgdTrainer::new(self.x.clone(), self.y.clone(), self.loss, self.beta, adam)
         {
+            let mut tr = tr.on_two_threads();
             tr.run(|_| std::ops::ControlFlow::Continue(()));
             let net = tr.network();
             let before = self.blocks.len();
